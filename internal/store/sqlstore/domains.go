@@ -1,0 +1,245 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"postfixadmin-scim/internal/fault"
+	"postfixadmin-scim/internal/store"
+)
+
+// The generated domain structs of every engine have exactly these shapes.
+type (
+	domainRowShape = struct {
+		Domain                              string
+		Description                         string
+		Aliases, Mailboxes, Maxquota, Quota int64
+		Transport                           *string
+		Backupmx                            bool
+		Created, Modified                   *time.Time
+		Active                              bool
+		PasswordExpiry                      *int64
+	}
+	domainWriteShape = struct {
+		Domain                              string
+		Description                         string
+		Aliases, Mailboxes, Maxquota, Quota int64
+		Transport                           *string
+		Backupmx                            bool
+		Active                              bool
+		PasswordExpiry                      *int64
+	}
+	domainUpdateShape = struct {
+		Description                         string
+		Aliases, Mailboxes, Maxquota, Quota int64
+		Transport                           *string
+		Backupmx                            bool
+		Active                              bool
+		PasswordExpiry                      *int64
+		Domain                              string
+	}
+)
+
+type domainQueries[D ~domainRowShape, I ~domainWriteShape, U ~domainUpdateShape, L any] interface {
+	GetDomain(ctx context.Context, domain string) (D, error)
+	ListDomains(ctx context.Context, arg L) ([]D, error)
+	InsertDomain(ctx context.Context, arg I) error
+	UpdateDomain(ctx context.Context, arg U) (int64, error)
+}
+
+// domainOps is the engine-independent face of domainAdapter.
+type domainOps[Q any] interface {
+	get(ctx context.Context, q Q, name string) (store.Domain, error)
+	list(ctx context.Context, q Q, page store.Page) ([]store.Domain, error)
+	insert(ctx context.Context, q Q, d store.Domain) error
+	update(ctx context.Context, q Q, d store.Domain) (int64, error)
+}
+
+// domainAdapter converts between store.Domain and one engine's structs.
+type domainAdapter[Q domainQueries[D, I, U, L], D ~domainRowShape, I ~domainWriteShape, U ~domainUpdateShape, L any] struct {
+	page func(store.Page) L // the one struct whose field names and types differ per engine
+}
+
+func (a domainAdapter[Q, D, I, U, L]) get(ctx context.Context, q Q, name string) (store.Domain, error) {
+	r, err := q.GetDomain(ctx, name)
+	if err != nil {
+		return store.Domain{}, err
+	}
+	return domainFromRow(domainRowShape(r)), nil
+}
+
+func (a domainAdapter[Q, D, I, U, L]) list(ctx context.Context, q Q, page store.Page) ([]store.Domain, error) {
+	rows, err := q.ListDomains(ctx, a.page(page))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.Domain, len(rows))
+	for i, r := range rows {
+		out[i] = domainFromRow(domainRowShape(r))
+	}
+	return out, nil
+}
+
+func (a domainAdapter[Q, D, I, U, L]) insert(ctx context.Context, q Q, d store.Domain) error {
+	return q.InsertDomain(ctx, I(domainWriteFrom(d)))
+}
+
+func (a domainAdapter[Q, D, I, U, L]) update(ctx context.Context, q Q, d store.Domain) (int64, error) {
+	w := domainWriteFrom(d)
+	return q.UpdateDomain(ctx, U(domainUpdateShape{
+		Description: w.Description, Aliases: w.Aliases, Mailboxes: w.Mailboxes,
+		Maxquota: w.Maxquota, Quota: w.Quota, Transport: w.Transport, Backupmx: w.Backupmx,
+		Active: w.Active, PasswordExpiry: w.PasswordExpiry, Domain: w.Domain,
+	}))
+}
+
+func domainFromRow(r domainRowShape) store.Domain {
+	return store.Domain{
+		Name: r.Domain, Description: r.Description,
+		MaxAliases: r.Aliases, MaxMailboxes: r.Mailboxes, MaxQuotaMB: r.Maxquota, QuotaMB: r.Quota,
+		Transport: deref(r.Transport), BackupMX: r.Backupmx, Active: r.Active,
+		PasswordExpiryDays: deref(r.PasswordExpiry),
+		Created:            deref(r.Created), Modified: deref(r.Modified),
+	}
+}
+
+func domainWriteFrom(d store.Domain) domainWriteShape {
+	return domainWriteShape{
+		Domain: d.Name, Description: d.Description,
+		Aliases: d.MaxAliases, Mailboxes: d.MaxMailboxes, Maxquota: d.MaxQuotaMB, Quota: d.QuotaMB,
+		Transport: &d.Transport, Backupmx: d.BackupMX, Active: d.Active,
+		PasswordExpiry: &d.PasswordExpiryDays,
+	}
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+func (s *Store[Q]) GetDomain(ctx context.Context, name string) (store.DomainWithUsage, error) {
+	q := s.queries(s.db)
+	d, err := s.domains.get(ctx, q, name)
+	if err != nil {
+		return store.DomainWithUsage{}, s.mapErr(err)
+	}
+	u, err := s.usage(ctx, q, name)
+	return store.DomainWithUsage{Domain: d, Usage: u}, s.mapErr(err)
+}
+
+func (s *Store[Q]) usage(ctx context.Context, q Q, name string) (store.DomainUsage, error) {
+	var u store.DomainUsage
+	var aliasRows int64
+	var err error
+	if u.Mailboxes, err = q.CountMailboxesOfDomain(ctx, name); err != nil {
+		return u, err
+	}
+	if aliasRows, err = q.CountAliasRowsOfDomain(ctx, name); err != nil {
+		return u, err
+	}
+	u.Aliases = max(aliasRows-u.Mailboxes, 0)
+	u.UsedBytes, err = q.SumUsedBytesOfDomain(ctx, name)
+	return u, err
+}
+
+func (s *Store[Q]) ListDomains(ctx context.Context, page store.Page) ([]store.DomainWithUsage, int, error) {
+	var out []store.DomainWithUsage
+	var total int64
+	// One read transaction, so the total and the page agree.
+	err := s.inTx(ctx, func(q Q) error {
+		var err error
+		if total, err = q.CountDomains(ctx); err != nil {
+			return err
+		}
+		ds, err := s.domains.list(ctx, q, page)
+		if err != nil {
+			return err
+		}
+		out = make([]store.DomainWithUsage, len(ds))
+		for i, d := range ds {
+			// A page holds few domains; per-domain counters keep each query indexed.
+			u, err := s.usage(ctx, q, d.Name)
+			if err != nil {
+				return err
+			}
+			out[i] = store.DomainWithUsage{Domain: d, Usage: u}
+		}
+		return nil
+	})
+	return out, int(total), err
+}
+
+func (s *Store[Q]) CreateDomain(ctx context.Context, by store.Actor, d store.Domain, defaultAliases []store.Alias) error {
+	return s.inTx(ctx, func(q Q) error {
+		if err := s.domains.insert(ctx, q, d); err != nil {
+			return err
+		}
+		for _, a := range defaultAliases {
+			if err := s.meta.insertAlias(ctx, q, a); err != nil {
+				if s.isUnique(err) {
+					return fault.New(fault.Conflict, "default alias %s already exists", a.Address)
+				}
+				return err
+			}
+		}
+		return s.meta.log(ctx, q, by, d.Name, "create_domain", d.Name)
+	})
+}
+
+func (s *Store[Q]) UpdateDomain(ctx context.Context, by store.Actor, d store.Domain) error {
+	return s.inTx(ctx, func(q Q) error {
+		n, err := s.domains.update(ctx, q, d)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			// MySQL reports 0 affected rows when nothing changed; tell that from a missing row.
+			if _, err := s.domains.get(ctx, q, d.Name); err != nil {
+				return err
+			}
+		}
+		return s.meta.log(ctx, q, by, d.Name, "edit_domain", d.Name)
+	})
+}
+
+func (s *Store[Q]) DeleteDomain(ctx context.Context, by store.Actor, name string, cascade bool) error {
+	return s.inTx(ctx, func(q Q) error {
+		if _, err := s.domains.get(ctx, q, name); err != nil {
+			return err
+		}
+		targets, err := q.CountAliasDomainsTargeting(ctx, name)
+		if err != nil {
+			return err
+		}
+		if targets > 0 {
+			return fault.New(fault.Refused, "domain %s is the target of %d alias domain(s); delete those first", name, targets)
+		}
+		if !cascade {
+			u, err := s.usage(ctx, q, name)
+			if err != nil {
+				return err
+			}
+			if u.Mailboxes > 0 || u.Aliases > 0 {
+				return fault.New(fault.Refused, "domain %s still has %d mailbox(es) and %d alias(es); delete them first", name, u.Mailboxes, u.Aliases)
+			}
+		}
+		// DomainHandler::delete() order. Without cascade this still removes the
+		// domain's default aliases, admin assignments and history, as PostfixAdmin does.
+		for _, del := range []func(context.Context, string) error{
+			q.DeleteDomainAdminsOfDomain, q.DeleteAliasesOfDomain, q.DeleteMailboxesOfDomain,
+			q.DeleteAliasDomainsOfDomain, q.DeleteVacationsOfDomain, q.DeleteVacationNotificationsOfDomain,
+			q.DeleteQuotaOfDomain, q.DeleteQuota2OfDomain, q.DeleteFetchmailOfDomain, q.DeleteLogOfDomain,
+		} {
+			if err := del(ctx, name); err != nil {
+				return err
+			}
+		}
+		if _, err := q.DeleteDomain(ctx, name); err != nil {
+			return err
+		}
+		return s.meta.log(ctx, q, by, name, "delete_domain", name)
+	})
+}

@@ -1,0 +1,69 @@
+package sqlstore
+
+import (
+	"database/sql"
+	"errors"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"postfixadmin-scim/gen/mysqldb"
+	"postfixadmin-scim/gen/pgdb"
+	"postfixadmin-scim/gen/sqlitedb"
+	"postfixadmin-scim/internal/store"
+)
+
+// Each constructor names its engine's generated types once; everything else is shared.
+
+func newSQLite(db *sql.DB) *Store[*sqlitedb.Queries] {
+	return &Store[*sqlitedb.Queries]{
+		db: db, engine: SQLite,
+		queries: func(d DBTX) *sqlitedb.Queries { return sqlitedb.New(d) },
+		domains: domainAdapter[*sqlitedb.Queries, sqlitedb.Domain, sqlitedb.InsertDomainParams, sqlitedb.UpdateDomainParams, sqlitedb.ListDomainsParams]{
+			page: func(p store.Page) sqlitedb.ListDomainsParams {
+				return sqlitedb.ListDomainsParams{Lim: int64(p.Limit), Off: int64(p.Offset)}
+			},
+		},
+		meta: metaAdapter[*sqlitedb.Queries, sqlitedb.GetLoginAdminRow, sqlitedb.InsertAdminParams, sqlitedb.InsertDomainAdminParams, sqlitedb.InsertConfigValueParams, sqlitedb.InsertLogParams, sqlitedb.InsertAliasParams]{},
+		isUnique: func(err error) bool {
+			var se *sqlite.Error
+			return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+		},
+	}
+}
+
+func newMySQL(db *sql.DB) *Store[*mysqldb.Queries] {
+	return &Store[*mysqldb.Queries]{
+		db: db, engine: MySQL,
+		queries: func(d DBTX) *mysqldb.Queries { return mysqldb.New(d) },
+		domains: domainAdapter[*mysqldb.Queries, mysqldb.Domain, mysqldb.InsertDomainParams, mysqldb.UpdateDomainParams, mysqldb.ListDomainsParams]{
+			page: func(p store.Page) mysqldb.ListDomainsParams {
+				return mysqldb.ListDomainsParams{Limit: int32(p.Limit), Offset: int32(p.Offset)}
+			},
+		},
+		meta: metaAdapter[*mysqldb.Queries, mysqldb.GetLoginAdminRow, mysqldb.InsertAdminParams, mysqldb.InsertDomainAdminParams, mysqldb.InsertConfigValueParams, mysqldb.InsertLogParams, mysqldb.InsertAliasParams]{},
+		isUnique: func(err error) bool {
+			var me *mysql.MySQLError
+			return errors.As(err, &me) && me.Number == 1062
+		},
+	}
+}
+
+func newPostgres(db *sql.DB) *Store[*pgdb.Queries] {
+	return &Store[*pgdb.Queries]{
+		db: db, engine: PostgreSQL,
+		queries: func(d DBTX) *pgdb.Queries { return pgdb.New(d) },
+		domains: domainAdapter[*pgdb.Queries, pgdb.Domain, pgdb.InsertDomainParams, pgdb.UpdateDomainParams, pgdb.ListDomainsParams]{
+			page: func(p store.Page) pgdb.ListDomainsParams {
+				return pgdb.ListDomainsParams{Lim: int32(p.Limit), Off: int32(p.Offset)}
+			},
+		},
+		meta: metaAdapter[*pgdb.Queries, pgdb.GetLoginAdminRow, pgdb.InsertAdminParams, pgdb.InsertDomainAdminParams, pgdb.InsertConfigValueParams, pgdb.InsertLogParams, pgdb.InsertAliasParams]{},
+		isUnique: func(err error) bool {
+			var pe *pgconn.PgError
+			return errors.As(err, &pe) && pe.Code == "23505"
+		},
+	}
+}

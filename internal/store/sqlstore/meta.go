@@ -1,0 +1,81 @@
+package sqlstore
+
+import (
+	"context"
+
+	"postfixadmin-scim/internal/store"
+)
+
+type (
+	loginAdminShape = struct {
+		Username, Password string
+		Superadmin         bool
+	}
+	insertAdminShape = struct {
+		Username, Password string
+		Superadmin, Active bool
+	}
+	domainAdminShape = struct{ Username, Domain string }
+	configShape      = struct{ Name, Value string }
+	logShape         = struct{ Username, Domain, Action, Data string }
+	aliasShape       = struct {
+		Address, Goto, Domain string
+		Active                bool
+	}
+)
+
+type metaQueries[A ~loginAdminShape, IA ~insertAdminShape, DA ~domainAdminShape, C ~configShape, L ~logShape, AL ~aliasShape] interface {
+	GetLoginAdmin(ctx context.Context, username string) (A, error)
+	InsertAdmin(ctx context.Context, arg IA) error
+	InsertDomainAdmin(ctx context.Context, arg DA) error
+	InsertConfigValue(ctx context.Context, arg C) error
+	InsertLog(ctx context.Context, arg L) error
+	InsertAlias(ctx context.Context, arg AL) error
+}
+
+// metaOps is the engine-independent face of metaAdapter: admins, the log,
+// aliases and the config table.
+type metaOps[Q any] interface {
+	loginAdmin(ctx context.Context, q Q, username string) (store.Admin, error)
+	insertAdmin(ctx context.Context, q Q, a store.Admin) error
+	insertDomainAdmin(ctx context.Context, q Q, username, domain string) error
+	insertConfig(ctx context.Context, q Q, name, value string) error
+	log(ctx context.Context, q Q, by store.Actor, domain, action, data string) error
+	insertAlias(ctx context.Context, q Q, a store.Alias) error
+}
+
+type metaAdapter[Q metaQueries[A, IA, DA, C, L, AL], A ~loginAdminShape, IA ~insertAdminShape, DA ~domainAdminShape, C ~configShape, L ~logShape, AL ~aliasShape] struct{}
+
+func (metaAdapter[Q, A, IA, DA, C, L, AL]) loginAdmin(ctx context.Context, q Q, username string) (store.Admin, error) {
+	r, err := q.GetLoginAdmin(ctx, username)
+	if err != nil {
+		return store.Admin{}, err
+	}
+	row := loginAdminShape(r)
+	return store.Admin{Username: row.Username, PasswordHash: row.Password, Superadmin: row.Superadmin}, nil
+}
+
+func (metaAdapter[Q, A, IA, DA, C, L, AL]) insertAdmin(ctx context.Context, q Q, a store.Admin) error {
+	return q.InsertAdmin(ctx, IA{Username: a.Username, Password: a.PasswordHash, Superadmin: a.Superadmin, Active: true})
+}
+
+func (metaAdapter[Q, A, IA, DA, C, L, AL]) insertDomainAdmin(ctx context.Context, q Q, username, domain string) error {
+	return q.InsertDomainAdmin(ctx, DA{Username: username, Domain: domain})
+}
+
+func (metaAdapter[Q, A, IA, DA, C, L, AL]) insertConfig(ctx context.Context, q Q, name, value string) error {
+	return q.InsertConfigValue(ctx, C{Name: name, Value: value})
+}
+
+func (metaAdapter[Q, A, IA, DA, C, L, AL]) log(ctx context.Context, q Q, by store.Actor, domain, action, data string) error {
+	return q.InsertLog(ctx, L{Username: string(by), Domain: domain, Action: action, Data: data})
+}
+
+func (metaAdapter[Q, A, IA, DA, C, L, AL]) insertAlias(ctx context.Context, q Q, a store.Alias) error {
+	return q.InsertAlias(ctx, AL{Address: a.Address, Goto: a.Goto, Domain: a.Domain, Active: a.Active})
+}
+
+func (s *Store[Q]) ActiveAdmin(ctx context.Context, username string) (store.Admin, error) {
+	a, err := s.meta.loginAdmin(ctx, s.queries(s.db), username)
+	return a, s.mapErr(err)
+}

@@ -1,0 +1,176 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers driver "pgx"
+	_ "modernc.org/sqlite"             // registers driver "sqlite"
+
+	"postfixadmin-scim/internal/store"
+)
+
+// Engine names a database engine.
+type Engine string
+
+const (
+	SQLite     Engine = "sqlite"
+	MySQL      Engine = "mysql"
+	PostgreSQL Engine = "postgres"
+)
+
+// ParseEngine accepts the engine names used in configuration.
+func ParseEngine(s string) (Engine, error) {
+	switch strings.ToLower(s) {
+	case "sqlite", "sqlite3":
+		return SQLite, nil
+	case "mysql", "mariadb":
+		return MySQL, nil
+	case "postgres", "postgresql", "pgsql", "pg":
+		return PostgreSQL, nil
+	}
+	return "", fmt.Errorf("unknown database driver %q (want sqlite, mysql or postgres)", s)
+}
+
+// MinLayoutVersion is the oldest PostfixAdmin database layout served
+// (config.version of PostfixAdmin 3.3.16).
+const MinLayoutVersion = 1847
+
+// DB is an open PostfixAdmin database.
+type DB interface {
+	store.Store
+	// Check verifies that the database is a PostfixAdmin database this server
+	// understands and returns its layout version.
+	Check(ctx context.Context) (int, error)
+	// Initialize fills an empty database the way PostfixAdmin's setup.php does:
+	// schema DDL (if any), the config version row, the ALL pseudo-domain and a
+	// first superadmin.
+	Initialize(ctx context.Context, ddl, version string, admin store.Admin, by store.Actor) error
+}
+
+// Open connects to a database. loc is the time zone of the database's clock,
+// which matters for MySQL's zone-less DATETIME columns.
+func Open(ctx context.Context, engine Engine, dsn string, loc *time.Location) (DB, error) {
+	var (
+		db  *sql.DB
+		err error
+	)
+	switch engine {
+	case SQLite:
+		// busy_timeout waits for other writers (PostfixAdmin's PHP) instead of failing;
+		// _txlock=immediate takes the write lock at BEGIN, so concurrent
+		// transactions queue instead of deadlocking on lock upgrade.
+		db, err = sql.Open("sqlite", sqliteDSN(dsn))
+		if err == nil {
+			db.SetMaxOpenConns(1) // SQLite has one writer; one connection serialises cleanly
+		}
+	case MySQL:
+		var cfg *mysql.Config
+		if cfg, err = mysql.ParseDSN(dsn); err == nil {
+			cfg.ParseTime = true
+			cfg.Loc = loc
+			db, err = sql.Open("mysql", cfg.FormatDSN())
+		}
+	case PostgreSQL:
+		db, err = sql.Open("pgx", dsn)
+	default:
+		err = fmt.Errorf("unknown engine %q", engine)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", engine, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to %s database: %w", engine, err)
+	}
+	switch engine {
+	case SQLite:
+		return newSQLite(db), nil
+	case MySQL:
+		return newMySQL(db), nil
+	default:
+		return newPostgres(db), nil
+	}
+}
+
+func sqliteDSN(path string) string {
+	if strings.Contains(path, "?") {
+		return path
+	}
+	return "file:" + path + "?_pragma=busy_timeout(5000)&_txlock=immediate"
+}
+
+// requiredColumns are the columns this server reads or writes, present in
+// every supported layout (3.3.16, 4.0.5, master).
+var requiredColumns = map[string][]string{
+	"config":                {"name", "value"},
+	"domain":                {"domain", "description", "aliases", "mailboxes", "maxquota", "quota", "transport", "backupmx", "created", "modified", "active", "password_expiry"},
+	"admin":                 {"username", "password", "superadmin", "active", "phone", "email_other", "token", "token_validity", "created", "modified"},
+	"domain_admins":         {"username", "domain", "created", "active"},
+	"alias":                 {"address", "goto", "domain", "active", "created", "modified"},
+	"alias_domain":          {"alias_domain", "target_domain"},
+	"mailbox":               {"username", "domain"},
+	"log":                   {"timestamp", "username", "domain", "action", "data"},
+	"vacation":              {"domain"},
+	"vacation_notification": {"on_vacation"},
+	"quota":                 {"username"},
+	"quota2":                {"username", "bytes"},
+	"fetchmail":             {"mailbox"},
+}
+
+func (s *Store[Q]) Check(ctx context.Context) (int, error) {
+	for table, cols := range requiredColumns {
+		// Identifiers come from the constant map above, never from input.
+		q := fmt.Sprintf("SELECT %s FROM %s WHERE 1 = 0", strings.Join(cols, ", "), table)
+		if s.engine == MySQL {
+			q = strings.Replace(q, "timestamp", "`timestamp`", 1)
+		}
+		rows, err := s.db.QueryContext(ctx, q)
+		if err != nil {
+			return 0, fmt.Errorf("not a PostfixAdmin database this server understands: table %s (columns %s): %w", table, strings.Join(cols, ", "), err)
+		}
+		rows.Close()
+	}
+	v, err := s.queries(s.db).GetConfigValue(ctx, "version")
+	if err != nil {
+		return 0, fmt.Errorf("not a PostfixAdmin database: no config version row (run PostfixAdmin's upgrade.php): %w", err)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return 0, fmt.Errorf("PostfixAdmin config version %q is not a number", v)
+	}
+	if n < MinLayoutVersion {
+		return n, fmt.Errorf("PostfixAdmin database layout %d is older than %d (PostfixAdmin 3.3.16); run PostfixAdmin's upgrade.php", n, MinLayoutVersion)
+	}
+	return n, nil
+}
+
+func (s *Store[Q]) Initialize(ctx context.Context, ddl, version string, admin store.Admin, by store.Actor) error {
+	return s.inRawTx(ctx, func(tx *sql.Tx) error {
+		if ddl != "" {
+			if _, err := tx.ExecContext(ctx, ddl); err != nil {
+				return fmt.Errorf("create schema: %w", err)
+			}
+		}
+		q := s.queries(tx)
+		if err := s.meta.insertConfig(ctx, q, "version", version); err != nil {
+			return err
+		}
+		if err := q.InsertPseudoDomainAll(ctx); err != nil {
+			return err
+		}
+		admin.Superadmin = true
+		if err := s.meta.insertAdmin(ctx, q, admin); err != nil {
+			return err
+		}
+		if err := s.meta.insertDomainAdmin(ctx, q, admin.Username, store.PseudoDomainAll); err != nil {
+			return err
+		}
+		return s.meta.log(ctx, q, by, "", "create_admin", admin.Username)
+	})
+}

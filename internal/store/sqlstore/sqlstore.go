@@ -1,0 +1,96 @@
+// Package sqlstore implements store.Store once, generically, over the three
+// sqlc-generated packages (gen/sqlitedb, gen/mysqldb, gen/pgdb). The sqlc
+// overrides make their structs identical field for field; the type constraints
+// here pin those shapes, so a drift in generated code fails the build at the
+// engine constructor instead of at run time.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"postfixadmin-scim/internal/fault"
+	"postfixadmin-scim/internal/store"
+)
+
+// DBTX is what sqlc's generated New accepts: a *sql.DB or a *sql.Tx.
+type DBTX interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+	PrepareContext(context.Context, string) (*sql.Stmt, error)
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}
+
+// scalarQueries are the generated methods whose signatures use only basic
+// types; they are called directly. Methods with row or parameter structs go
+// through the typed adapters (domainAdapter, metaAdapter).
+type scalarQueries interface {
+	CountDomains(ctx context.Context) (int64, error)
+	CountMailboxesOfDomain(ctx context.Context, domain string) (int64, error)
+	CountAliasRowsOfDomain(ctx context.Context, domain string) (int64, error)
+	SumUsedBytesOfDomain(ctx context.Context, domain string) (int64, error)
+	CountAliasDomainsTargeting(ctx context.Context, domain string) (int64, error)
+	DeleteDomainAdminsOfDomain(ctx context.Context, domain string) error
+	DeleteAliasesOfDomain(ctx context.Context, domain string) error
+	DeleteMailboxesOfDomain(ctx context.Context, domain string) error
+	DeleteAliasDomainsOfDomain(ctx context.Context, domain string) error
+	DeleteVacationsOfDomain(ctx context.Context, domain string) error
+	DeleteVacationNotificationsOfDomain(ctx context.Context, domain string) error
+	DeleteQuotaOfDomain(ctx context.Context, domain string) error
+	DeleteQuota2OfDomain(ctx context.Context, domain string) error
+	DeleteFetchmailOfDomain(ctx context.Context, domain string) error
+	DeleteLogOfDomain(ctx context.Context, domain string) error
+	DeleteDomain(ctx context.Context, domain string) (int64, error)
+	GetConfigValue(ctx context.Context, name string) (string, error)
+	InsertPseudoDomainAll(ctx context.Context) error
+}
+
+// Store is store.Store over one engine's generated queries Q.
+type Store[Q scalarQueries] struct {
+	db       *sql.DB
+	engine   Engine
+	queries  func(DBTX) Q
+	domains  domainOps[Q]
+	meta     metaOps[Q]
+	isUnique func(error) bool // the engine's unique-violation test
+}
+
+var _ store.Store = (*Store[scalarQueries])(nil)
+
+func (s *Store[Q]) Close() error { return s.db.Close() }
+
+// inTx runs fn in one transaction, committed only if fn succeeds.
+func (s *Store[Q]) inTx(ctx context.Context, fn func(q Q) error) error {
+	return s.inRawTx(ctx, func(tx *sql.Tx) error { return fn(s.queries(tx)) })
+}
+
+func (s *Store[Q]) inRawTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.mapErr(err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return s.mapErr(err)
+	}
+	return s.mapErr(tx.Commit())
+}
+
+// mapErr turns driver errors into the fault vocabulary; fault errors pass.
+func (s *Store[Q]) mapErr(err error) error {
+	var fe *fault.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &fe):
+		return err
+	case errors.Is(err, sql.ErrNoRows):
+		return &fault.Error{Kind: fault.NotFound, Detail: "Resource not found.", Err: err}
+	case s.isUnique(err):
+		return &fault.Error{Kind: fault.Conflict, Detail: "A resource with this id already exists.", Err: err}
+	default:
+		return &fault.Error{Kind: fault.Internal, Detail: "database error", Err: fmt.Errorf("%s: %w", s.engine, err)}
+	}
+}

@@ -1,0 +1,80 @@
+// Package store holds PostfixAdmin's records as the rest of the server sees
+// them (units as stored: quotas of domains in MB, of mailboxes in bytes) and the
+// Store interface the engines implement. It imports no generated code.
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// PseudoDomainAll is the domain row setup.php creates to mark superadmins; it is
+// never listed, read, changed or deleted through the API.
+const PseudoDomainAll = "ALL"
+
+// Domain is a row of PostfixAdmin's domain table.
+type Domain struct {
+	Name               string
+	Description        string
+	MaxAliases         int64 // 0 unlimited, -1 disabled
+	MaxMailboxes       int64 // 0 unlimited, -1 disabled
+	MaxQuotaMB         int64 // per mailbox; 0 unlimited, -1 disabled
+	QuotaMB            int64 // whole domain; 0 unlimited
+	Transport          string
+	BackupMX           bool
+	Active             bool
+	PasswordExpiryDays int64 // 0 never
+	Created, Modified  time.Time
+}
+
+// DomainUsage is what a domain's mailboxes and aliases use of its limits.
+type DomainUsage struct {
+	Mailboxes int64
+	Aliases   int64 // not counting mailbox self-aliases, as PostfixAdmin counts
+	UsedBytes int64 // from Dovecot's quota2 table
+}
+
+// DomainWithUsage pairs a domain with its usage counters.
+type DomainWithUsage struct {
+	Domain
+	Usage DomainUsage
+}
+
+// Alias is a row to insert into PostfixAdmin's alias table.
+type Alias struct {
+	Address, Goto, Domain string
+	Active                bool
+}
+
+// Admin is what authentication needs of an active admin row.
+type Admin struct {
+	Username     string
+	PasswordHash string
+	Superadmin   bool
+}
+
+// Page selects a slice of a sorted list.
+type Page struct {
+	Offset, Limit int
+}
+
+// Actor names who made a change, as PostfixAdmin's log.username: "<admin> (<ip>)".
+type Actor string
+
+// Store is PostfixAdmin's database. Each method that writes runs in one
+// transaction and writes PostfixAdmin's log rows with it.
+type Store interface {
+	// ActiveAdmin returns the active admin with exactly this username.
+	ActiveAdmin(ctx context.Context, username string) (Admin, error)
+
+	GetDomain(ctx context.Context, name string) (DomainWithUsage, error)
+	ListDomains(ctx context.Context, page Page) (items []DomainWithUsage, total int, err error)
+	// CreateDomain inserts d and its default aliases (which PostfixAdmin does not log).
+	CreateDomain(ctx context.Context, by Actor, d Domain, defaultAliases []Alias) error
+	UpdateDomain(ctx context.Context, by Actor, d Domain) error
+	// DeleteDomain removes a domain; unless cascade is set it refuses one that
+	// still has mailboxes or aliases.
+	DeleteDomain(ctx context.Context, by Actor, name string, cascade bool) error
+
+	Close() error
+}

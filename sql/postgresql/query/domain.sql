@@ -1,0 +1,91 @@
+-- Domain queries. The three engines' files differ only where marked ENGINE:
+-- the clock expression, LIMIT parameters and boolean literals.
+
+-- name: GetDomain :one
+SELECT domain, description, aliases, mailboxes, maxquota, quota, transport, backupmx,
+       created, modified, active, password_expiry
+FROM domain
+WHERE domain = sqlc.arg(domain) AND domain <> 'ALL';
+
+-- name: ListDomains :many
+SELECT domain, description, aliases, mailboxes, maxquota, quota, transport, backupmx,
+       created, modified, active, password_expiry
+FROM domain
+WHERE domain <> 'ALL'
+ORDER BY domain
+LIMIT sqlc.arg(lim) OFFSET sqlc.arg(off); -- ENGINE
+
+-- name: CountDomains :one
+SELECT COUNT(*) FROM domain WHERE domain <> 'ALL';
+
+-- Usage counters of one domain. Aliases are counted as PostfixAdmin counts them:
+-- all alias rows of the domain minus its mailboxes (each mailbox owns a self-alias).
+
+-- name: CountMailboxesOfDomain :one
+SELECT COUNT(*) FROM mailbox WHERE domain = sqlc.arg(domain);
+
+-- name: CountAliasRowsOfDomain :one
+SELECT COUNT(*) FROM alias WHERE domain = sqlc.arg(domain);
+
+-- name: SumUsedBytesOfDomain :one
+-- quota2 is written by Dovecot, never by PostfixAdmin.
+SELECT CAST(COALESCE(SUM(q.bytes), 0) AS bigint)
+FROM quota2 q JOIN mailbox m ON m.username = q.username
+WHERE m.domain = sqlc.arg(domain);
+
+-- name: InsertDomain :exec
+INSERT INTO domain (domain, description, aliases, mailboxes, maxquota, quota, transport,
+                    backupmx, active, password_expiry, created, modified)
+VALUES (sqlc.arg(domain), sqlc.arg(description), sqlc.arg(aliases), sqlc.arg(mailboxes),
+        sqlc.arg(maxquota), sqlc.arg(quota), sqlc.arg(transport), sqlc.arg(backupmx),
+        sqlc.arg(active), sqlc.arg(password_expiry),
+        now(), now()); -- ENGINE
+
+-- name: UpdateDomain :execrows
+UPDATE domain
+SET description = sqlc.arg(description), aliases = sqlc.arg(aliases), mailboxes = sqlc.arg(mailboxes),
+    maxquota = sqlc.arg(maxquota), quota = sqlc.arg(quota), transport = sqlc.arg(transport),
+    backupmx = sqlc.arg(backupmx), active = sqlc.arg(active),
+    password_expiry = sqlc.arg(password_expiry),
+    modified = now() -- ENGINE
+WHERE domain = sqlc.arg(domain) AND domain <> 'ALL';
+
+-- name: CountAliasDomainsTargeting :one
+SELECT COUNT(*) FROM alias_domain WHERE target_domain = sqlc.arg(domain);
+
+-- The cascade of DomainHandler::delete(), in PostfixAdmin's order. Where PostfixAdmin
+-- deletes "username = d OR username LIKE '%@d'", these compare the part after '@'
+-- (the whole value when it has none): the same rows, without LIKE's '_' wildcard.
+
+-- name: DeleteDomainAdminsOfDomain :exec
+DELETE FROM domain_admins WHERE domain = sqlc.arg(domain);
+
+-- name: DeleteAliasesOfDomain :exec
+DELETE FROM alias WHERE domain = sqlc.arg(domain);
+
+-- name: DeleteMailboxesOfDomain :exec
+DELETE FROM mailbox WHERE domain = sqlc.arg(domain);
+
+-- name: DeleteAliasDomainsOfDomain :exec
+DELETE FROM alias_domain WHERE alias_domain = sqlc.arg(domain);
+
+-- name: DeleteVacationsOfDomain :exec
+DELETE FROM vacation WHERE domain = sqlc.arg(domain);
+
+-- name: DeleteVacationNotificationsOfDomain :exec
+DELETE FROM vacation_notification WHERE substr(on_vacation, strpos(on_vacation, '@') + 1) = sqlc.arg(domain);
+
+-- name: DeleteQuotaOfDomain :exec
+DELETE FROM quota WHERE substr(username, strpos(username, '@') + 1) = sqlc.arg(domain);
+
+-- name: DeleteQuota2OfDomain :exec
+DELETE FROM quota2 WHERE substr(username, strpos(username, '@') + 1) = sqlc.arg(domain);
+
+-- name: DeleteFetchmailOfDomain :exec
+DELETE FROM fetchmail WHERE substr(mailbox, strpos(mailbox, '@') + 1) = sqlc.arg(domain);
+
+-- name: DeleteLogOfDomain :exec
+DELETE FROM log WHERE domain = sqlc.arg(domain);
+
+-- name: DeleteDomain :execrows
+DELETE FROM domain WHERE domain = sqlc.arg(domain) AND domain <> 'ALL';
