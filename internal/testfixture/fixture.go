@@ -1,0 +1,58 @@
+// Package testfixture locates the shared PostfixAdmin ground-truth files
+// (../shared/postfixadmin-schema) for tests and reads the sample accounts.
+package testfixture
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+)
+
+// Dir returns the directory holding PostfixAdmin's schema dumps and samples.
+// PFA_SCHEMA_DIR overrides the default, the shared folder beside the checkout.
+func Dir(tb testing.TB) string {
+	tb.Helper()
+	if d := os.Getenv("PFA_SCHEMA_DIR"); d != "" {
+		return d
+	}
+	_, file, _, _ := runtime.Caller(0)
+	root := filepath.Join(filepath.Dir(file), "..", "..")
+	d := filepath.Join(root, "..", "shared", "postfixadmin-schema")
+	if _, err := os.Stat(d); err != nil {
+		tb.Fatalf("PostfixAdmin fixtures not found at %s (set PFA_SCHEMA_DIR): %v", d, err)
+	}
+	return d
+}
+
+// Path joins parts below Dir.
+func Path(tb testing.TB, parts ...string) string {
+	return filepath.Join(append([]string{Dir(tb)}, parts...)...)
+}
+
+// Account is one row of sample-accounts.json.
+type Account struct {
+	Table          string `json:"table"`
+	Username       string `json:"username"`
+	Plaintext      string `json:"plaintext"`
+	Setting        string `json:"encrypt_setting_when_written"`
+	StoredHash     string `json:"stored_hash"`
+	OKSameSetting  bool   `json:"postfixadmin_login_ok_with_same_setting"`
+	OKDefaultSetup bool   `json:"postfixadmin_login_ok_with_default_setting"`
+}
+
+// Accounts reads sample-accounts.json of a release folder ("" for master),
+// keyed by engine: "mysql", "pgsql", "sqlite".
+func Accounts(tb testing.TB, release string) map[string][]Account {
+	tb.Helper()
+	b, err := os.ReadFile(Path(tb, release, "sample-accounts.json"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out map[string][]Account
+	if err := json.Unmarshal(b, &out); err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
