@@ -1,0 +1,151 @@
+// Package app wires the server together from a config.Config: it opens (and,
+// for the embedded default, creates) the PostfixAdmin database, checks it, and
+// builds the HTTP handler. cmd/postfixadmin-scim and the end-to-end tests use it.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	sqlschema "postfixadmin-scim/sql"
+
+	"postfixadmin-scim/internal/auth"
+	"postfixadmin-scim/internal/config"
+	"postfixadmin-scim/internal/httpapi"
+	"postfixadmin-scim/internal/pwhash"
+	"postfixadmin-scim/internal/scim"
+	"postfixadmin-scim/internal/store"
+	"postfixadmin-scim/internal/store/sqlstore"
+)
+
+// Server is a ready-to-serve instance.
+type Server struct {
+	DB      sqlstore.DB
+	Handler http.Handler
+	http    *http.Server
+}
+
+// New opens the database described by cfg and builds the server. Messages
+// for the operator (such as a generated bootstrap password) go to out.
+func New(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger) (*Server, error) {
+	passwords, err := pwhash.Parse(cfg.PostfixAdmin.Encrypt)
+	if err != nil {
+		return nil, fmt.Errorf("postfixadmin.encrypt: %w", err)
+	}
+	db, err := OpenDB(ctx, cfg, true, passwords, out)
+	if err != nil {
+		return nil, err
+	}
+	trusted, _ := cfg.TrustedPrefixes() // validated by config.Load
+	secrets := make([][]byte, len(cfg.JWT.Secrets))
+	for i, s := range cfg.JWT.Secrets {
+		secrets[i] = []byte(s)
+	}
+	pa := cfg.PostfixAdmin
+	h, err := httpapi.New(httpapi.Options{
+		Store: db,
+		Auth:  &auth.Authenticator{Admins: db, Passwords: passwords, Secrets: secrets, MaxLifetime: cfg.JWT.MaxLifetime},
+		DomainRules: scim.DomainRules{
+			Defaults: store.Domain{
+				MaxAliases: pa.DefaultAliasLimit, MaxMailboxes: pa.DefaultMailboxLimit,
+				MaxQuotaMB: pa.DefaultMaxQuota, QuotaMB: pa.DefaultDomainQuota,
+				Transport: pa.DefaultTransport, PasswordExpiryDays: pa.DefaultPasswordExp,
+			},
+			DefaultAliases: pa.DefaultAliases,
+			VacationDomain: pa.VacationDomain,
+		},
+		BasePath:            cfg.BasePath,
+		TrustedProxies:      trusted,
+		CascadeDomainDelete: cfg.DomainDeleteCascade,
+		Logger:              log,
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Server{DB: db, Handler: h}, nil
+}
+
+// Serve answers requests on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	s.http = &http.Server{Handler: s.Handler, ReadHeaderTimeout: 10 * time.Second}
+	if err := s.http.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Shutdown stops serving and closes the database.
+func (s *Server) Shutdown(ctx context.Context) error {
+	var err error
+	if s.http != nil {
+		err = s.http.Shutdown(ctx)
+	}
+	return errors.Join(err, s.DB.Close())
+}
+
+// OpenDB connects to the configured database and checks that it is a
+// PostfixAdmin database this server understands. With create set and the
+// SQLite driver, a missing file is created as PostfixAdmin's setup.php would
+// leave it, with a first superadmin.
+func OpenDB(ctx context.Context, cfg config.Config, create bool, passwords pwhash.Setting, out io.Writer) (sqlstore.DB, error) {
+	engine, err := sqlstore.ParseEngine(cfg.Database.Driver)
+	if err != nil {
+		return nil, err
+	}
+	loc, _ := cfg.Location() // validated by config.Load
+	fresh := false
+	if engine == sqlstore.SQLite {
+		if _, err := os.Stat(cfg.Database.DSN); errors.Is(err, os.ErrNotExist) {
+			if !create {
+				return nil, fmt.Errorf("SQLite database %s does not exist", cfg.Database.DSN)
+			}
+			fresh = true
+		}
+	}
+	db, err := sqlstore.Open(ctx, engine, cfg.Database.DSN, loc)
+	if err != nil {
+		return nil, err
+	}
+	if fresh {
+		if err := initialize(ctx, db, cfg, passwords, out); err != nil {
+			db.Close()
+			os.Remove(cfg.Database.DSN)
+			return nil, err
+		}
+	}
+	if _, err := db.Check(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%s database: %w", engine, err)
+	}
+	return db, nil
+}
+
+func initialize(ctx context.Context, db sqlstore.DB, cfg config.Config, passwords pwhash.Setting, out io.Writer) error {
+	b := cfg.Bootstrap
+	generated := b.Password == ""
+	if generated {
+		b.Password = rand.Text()
+	}
+	hash, err := passwords.Hash(b.Password)
+	if err != nil {
+		return err
+	}
+	admin := store.Admin{Username: b.Username, PasswordHash: hash, Superadmin: true}
+	if err := db.Initialize(ctx, sqlschema.SQLiteSchema, sqlschema.SQLiteSchemaVersion, admin, "CLI (localhost)"); err != nil {
+		return fmt.Errorf("create %s: %w", cfg.Database.DSN, err)
+	}
+	fmt.Fprintf(out, "Created PostfixAdmin database %s with superadmin %s.\n", cfg.Database.DSN, b.Username)
+	if generated {
+		fmt.Fprintf(out, "Generated password (shown only now): %s\n", b.Password)
+	}
+	return nil
+}

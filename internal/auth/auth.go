@@ -1,0 +1,172 @@
+// Package auth decides who may use the API: active PostfixAdmin superadmins,
+// proven by HTTP Basic (their PostfixAdmin password) or by an HS256 JWT naming
+// them. It also mints such tokens. Everyone else gets fault.Unauthenticated.
+package auth
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"postfixadmin-scim/internal/fault"
+	"postfixadmin-scim/internal/pwhash"
+	"postfixadmin-scim/internal/store"
+)
+
+// AdminFinder is the part of store.Store that authentication reads.
+type AdminFinder interface {
+	ActiveAdmin(ctx context.Context, username string) (store.Admin, error)
+}
+
+// Authenticator checks credentials against PostfixAdmin's admin table on
+// every request, so deactivating or demoting an admin takes effect at once.
+type Authenticator struct {
+	Admins      AdminFinder
+	Passwords   pwhash.Setting // PostfixAdmin's $CONF['encrypt']
+	Secrets     [][]byte       // accepted HS256 keys
+	MaxLifetime time.Duration  // longest accepted token lifetime
+	Now         func() time.Time
+}
+
+// Principal is an authenticated superadmin.
+type Principal struct {
+	Username string
+}
+
+type principalKey struct{}
+
+// WithPrincipal returns ctx carrying p.
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the principal of an authenticated request.
+func PrincipalFrom(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	return p, ok
+}
+
+// dummyHash keeps the cost of an unknown username equal to a known one, as
+// PostfixAdmin's login does.
+var dummyHash, _ = pwhash.MustParse(pwhash.Default).Hash("timing-equaliser")
+
+// Authenticate checks an Authorization header value.
+func (a *Authenticator) Authenticate(ctx context.Context, header string) (Principal, error) {
+	scheme, cred, _ := strings.Cut(strings.TrimSpace(header), " ")
+	cred = strings.TrimSpace(cred)
+	switch {
+	case header == "":
+		return Principal{}, unauthenticated("Authentication required: HTTP Basic (PostfixAdmin superadmin) or a Bearer token.")
+	case strings.EqualFold(scheme, "Basic"):
+		return a.basic(ctx, cred)
+	case strings.EqualFold(scheme, "Bearer"):
+		return a.bearer(ctx, cred)
+	}
+	return Principal{}, unauthenticated("Unsupported authorization scheme.")
+}
+
+func (a *Authenticator) basic(ctx context.Context, cred string) (Principal, error) {
+	raw, err := base64.StdEncoding.DecodeString(cred)
+	if err != nil {
+		return Principal{}, unauthenticated("Malformed Basic credentials.")
+	}
+	user, pass, ok := strings.Cut(string(raw), ":")
+	user = strings.TrimSpace(user) // PostfixAdmin trims but does not lower-case
+	if !ok || user == "" || pass == "" {
+		return Principal{}, unauthenticated("Malformed Basic credentials.")
+	}
+	admin, err := a.Admins.ActiveAdmin(ctx, user)
+	if err != nil {
+		if fault.KindOf(err) != fault.NotFound {
+			return Principal{}, err
+		}
+		a.Passwords.Verify(dummyHash, pass)
+		return Principal{}, unauthenticated("Invalid username or password.")
+	}
+	if !a.Passwords.Verify(admin.PasswordHash, pass) {
+		return Principal{}, unauthenticated("Invalid username or password.")
+	}
+	return superadmin(admin)
+}
+
+func (a *Authenticator) bearer(ctx context.Context, token string) (Principal, error) {
+	if len(a.Secrets) == 0 {
+		return Principal{}, unauthenticated("Bearer tokens are not enabled on this server.")
+	}
+	var claims tokenClaims
+	var lastErr error
+	for _, secret := range a.Secrets {
+		claims = tokenClaims{}
+		p := jwt.NewParser(jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+			jwt.WithExpirationRequired(), jwt.WithTimeFunc(a.now), jwt.WithLeeway(30*time.Second))
+		_, lastErr = p.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return secret, nil })
+		if lastErr == nil || !errors.Is(lastErr, jwt.ErrTokenSignatureInvalid) {
+			break
+		}
+	}
+	if lastErr != nil {
+		return Principal{}, unauthenticated("Invalid or expired token.")
+	}
+	// Bound the lifetime, so a token minted for years is not honoured.
+	if claims.ExpiresAt.Sub(a.now()) > a.MaxLifetime+time.Minute ||
+		(claims.IssuedAt != nil && claims.ExpiresAt.Sub(claims.IssuedAt.Time) > a.MaxLifetime+time.Minute) {
+		return Principal{}, unauthenticated("Token lifetime exceeds the server's maximum.")
+	}
+	user := claims.Subject
+	if user == "" {
+		user = claims.User // tokens of the PHP original's generate_jwt.php
+	}
+	if user == "" {
+		return Principal{}, unauthenticated("Token names no user.")
+	}
+	admin, err := a.Admins.ActiveAdmin(ctx, user)
+	if err != nil {
+		if fault.KindOf(err) == fault.NotFound {
+			return Principal{}, unauthenticated("Token user is not an active PostfixAdmin superadmin.")
+		}
+		return Principal{}, err
+	}
+	return superadmin(admin)
+}
+
+// superadmin applies PostfixAdmin's rule: admin.superadmin = 1 gives the
+// global-admin role (login.php); domain admins are refused.
+func superadmin(a store.Admin) (Principal, error) {
+	if !a.Superadmin {
+		return Principal{}, unauthenticated("Only PostfixAdmin superadmins may use this API.")
+	}
+	return Principal{Username: a.Username}, nil
+}
+
+func unauthenticated(detail string) error {
+	return fault.New(fault.Unauthenticated, "%s", detail)
+}
+
+func (a *Authenticator) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
+
+type tokenClaims struct {
+	jwt.RegisteredClaims
+	User string `json:"user,omitempty"`
+}
+
+// Mint signs an HS256 token naming username, valid for lifetime.
+func Mint(secret []byte, username string, lifetime time.Duration, now time.Time) (string, error) {
+	if username == "" || len(secret) == 0 || lifetime <= 0 {
+		return "", errors.New("mint: username, secret and a positive lifetime are required")
+	}
+	claims := tokenClaims{RegisteredClaims: jwt.RegisteredClaims{
+		Subject:   username,
+		IssuedAt:  jwt.NewNumericDate(now),
+		ExpiresAt: jwt.NewNumericDate(now.Add(lifetime)),
+	}}
+	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(secret)
+}

@@ -1,0 +1,217 @@
+// Package config loads the server's configuration: built-in defaults, then an
+// optional YAML file, then PFSCIM_* environment variables, in that order.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is everything the server can be told.
+type Config struct {
+	Listen   string `yaml:"listen"`    // host:port
+	BasePath string `yaml:"base_path"` // URL prefix of the SCIM endpoints
+	// TrustedProxies are the addresses or CIDR ranges whose X-Forwarded-For,
+	// -Proto and -Host headers are believed.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+
+	Database Database `yaml:"database"`
+	JWT      JWT      `yaml:"jwt"`
+
+	PostfixAdmin PostfixAdmin `yaml:"postfixadmin"`
+
+	// DomainDeleteCascade makes DELETE /Domains/{id} remove the domain's
+	// mailboxes and aliases as PostfixAdmin does, instead of answering 409.
+	DomainDeleteCascade bool `yaml:"domain_delete_cascade"`
+
+	// Bootstrap is the first superadmin of a newly created SQLite database;
+	// an empty password means: generate one and print it once.
+	Bootstrap Bootstrap `yaml:"bootstrap"`
+}
+
+type Database struct {
+	Driver   string `yaml:"driver"` // sqlite, mysql or postgres
+	DSN      string `yaml:"dsn"`    // a file path for sqlite
+	TimeZone string `yaml:"time_zone"`
+}
+
+type JWT struct {
+	// Secrets are the HS256 keys; tokens signed with any of them are accepted
+	// (so a secret can be rotated), new tokens are signed with the first.
+	Secrets     []string      `yaml:"secrets"`
+	MaxLifetime time.Duration `yaml:"max_lifetime"`
+}
+
+// PostfixAdmin mirrors the $CONF settings of config.inc.php that change what
+// is written to the database. Keep them equal to PostfixAdmin's own.
+type PostfixAdmin struct {
+	Encrypt         string `yaml:"encrypt"`
+	QuotaMultiplier int64  `yaml:"quota_multiplier"`
+	DomainPath      bool   `yaml:"domain_path"`
+	DomainInMailbox bool   `yaml:"domain_in_mailbox"`
+	// Defaults for new domains: $CONF['aliases'], ['mailboxes'], ['maxquota'],
+	// ['domain_quota_default'], ['transport_default'] and the default password expiry.
+	DefaultAliasLimit   int64  `yaml:"aliases"`
+	DefaultMailboxLimit int64  `yaml:"mailboxes"`
+	DefaultMaxQuota     int64  `yaml:"maxquota"`
+	DefaultDomainQuota  int64  `yaml:"domain_quota_default"`
+	DefaultTransport    string `yaml:"transport_default"`
+	DefaultPasswordExp  int64  `yaml:"password_expiry_default"`
+	// DefaultAliases ($CONF['default_aliases']) are created with every new
+	// domain: local part → target; a target without '@' gets "@<domain>".
+	DefaultAliases map[string]string `yaml:"default_aliases"`
+	VacationDomain string            `yaml:"vacation_domain"`
+}
+
+type Bootstrap struct {
+	Username string `yaml:"username"`
+	Password string `yaml:"password"`
+}
+
+// Default returns the configuration used when nothing is configured: the
+// embedded SQLite database and PostfixAdmin's release defaults.
+func Default() Config {
+	return Config{
+		Listen:   "127.0.0.1:8080",
+		BasePath: "/scim/v2",
+		Database: Database{Driver: "sqlite", DSN: "postfixadmin-scim.db", TimeZone: "UTC"},
+		JWT:      JWT{MaxLifetime: 24 * time.Hour},
+		PostfixAdmin: PostfixAdmin{
+			Encrypt: "php_crypt", QuotaMultiplier: 1024000, DomainPath: true,
+			DefaultAliasLimit: 10, DefaultMailboxLimit: 10, DefaultMaxQuota: 10, DefaultDomainQuota: 2048,
+			DefaultTransport: "virtual", DefaultPasswordExp: 365,
+			VacationDomain: "autoreply.change-this-to-your.domain.tld",
+		},
+		Bootstrap: Bootstrap{Username: "admin@example.org"},
+	}
+}
+
+// Load reads the YAML file at path (none if empty), then the environment.
+func Load(path string, env func(string) (string, bool)) (Config, error) {
+	c := Default()
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return c, fmt.Errorf("config: %w", err)
+		}
+		dec := yaml.NewDecoder(strings.NewReader(string(b)))
+		dec.KnownFields(true)
+		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) { // an empty file is fine
+			return c, fmt.Errorf("config %s: %w", path, err)
+		}
+	}
+	for _, v := range envVars(&c) {
+		s, ok := env(v.name)
+		if !ok {
+			continue
+		}
+		if err := v.set(s); err != nil {
+			return c, fmt.Errorf("config: %s=%q: %w", v.name, s, err)
+		}
+	}
+	c.BasePath = "/" + strings.Trim(c.BasePath, "/")
+	return c, c.validate()
+}
+
+type envVar struct {
+	name string
+	set  func(string) error
+}
+
+// envVars lists every environment variable and the field it overrides.
+func envVars(c *Config) []envVar {
+	str := func(p *string) func(string) error { return func(s string) error { *p = s; return nil } }
+	num := func(p *int64) func(string) error {
+		return func(s string) (err error) { *p, err = strconv.ParseInt(s, 10, 64); return }
+	}
+	flag := func(p *bool) func(string) error {
+		return func(s string) (err error) { *p, err = strconv.ParseBool(s); return }
+	}
+	list := func(p *[]string) func(string) error {
+		return func(s string) error { *p = splitList(s); return nil }
+	}
+	pa := &c.PostfixAdmin
+	return []envVar{
+		{"PFSCIM_LISTEN", str(&c.Listen)},
+		{"PFSCIM_BASE_PATH", str(&c.BasePath)},
+		{"PFSCIM_TRUSTED_PROXIES", list(&c.TrustedProxies)},
+		{"PFSCIM_DB_DRIVER", str(&c.Database.Driver)},
+		{"PFSCIM_DB_DSN", str(&c.Database.DSN)},
+		{"PFSCIM_DB_TIME_ZONE", str(&c.Database.TimeZone)},
+		{"PFSCIM_JWT_SECRETS", list(&c.JWT.Secrets)},
+		{"PFSCIM_JWT_MAX_LIFETIME", func(s string) (err error) { c.JWT.MaxLifetime, err = time.ParseDuration(s); return }},
+		{"PFSCIM_ENCRYPT", str(&pa.Encrypt)},
+		{"PFSCIM_QUOTA_MULTIPLIER", num(&pa.QuotaMultiplier)},
+		{"PFSCIM_DOMAIN_PATH", flag(&pa.DomainPath)},
+		{"PFSCIM_DOMAIN_IN_MAILBOX", flag(&pa.DomainInMailbox)},
+		{"PFSCIM_DOMAIN_DELETE_CASCADE", flag(&c.DomainDeleteCascade)},
+		{"PFSCIM_BOOTSTRAP_USERNAME", str(&c.Bootstrap.Username)},
+		{"PFSCIM_BOOTSTRAP_PASSWORD", str(&c.Bootstrap.Password)},
+	}
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Location is the database clock's time zone.
+func (c Config) Location() (*time.Location, error) {
+	return time.LoadLocation(c.Database.TimeZone)
+}
+
+// TrustedPrefixes parses TrustedProxies.
+func (c Config) TrustedPrefixes() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range c.TrustedProxies {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return nil, fmt.Errorf("trusted proxy %q: %w", s, err)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func (c Config) validate() error {
+	var errs []error
+	if _, err := c.Location(); err != nil {
+		errs = append(errs, fmt.Errorf("database.time_zone: %w", err))
+	}
+	if _, err := c.TrustedPrefixes(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.PostfixAdmin.QuotaMultiplier <= 0 {
+		errs = append(errs, errors.New("postfixadmin.quota_multiplier must be positive"))
+	}
+	if c.JWT.MaxLifetime <= 0 {
+		errs = append(errs, errors.New("jwt.max_lifetime must be positive"))
+	}
+	for _, s := range c.JWT.Secrets {
+		if len(s) < 32 {
+			errs = append(errs, errors.New("jwt.secrets: each secret needs at least 32 characters"))
+			break
+		}
+	}
+	if !strings.HasPrefix(c.BasePath, "/") {
+		errs = append(errs, errors.New("base_path must start with '/'"))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,46 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+
+	"github.com/labstack/echo/v4"
+
+	"postfixadmin-scim/internal/auth"
+	"postfixadmin-scim/internal/store"
+)
+
+// scope is what handlers need of the HTTP request beyond its parameters;
+// strict handlers receive only a context.Context.
+type scope struct {
+	baseURL  string // absolute, for meta.location and Location
+	clientIP string // for PostfixAdmin's log rows
+}
+
+type scopeKey struct{}
+
+func (s *Server) requestScope(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		sc := scope{baseURL: s.baseURL(c), clientIP: c.RealIP()}
+		req := c.Request()
+		c.SetRequest(req.WithContext(context.WithValue(req.Context(), scopeKey{}, sc)))
+		return next(c)
+	}
+}
+
+func scopeFrom(ctx context.Context) scope {
+	sc, _ := ctx.Value(scopeKey{}).(scope)
+	return sc
+}
+
+// actor is the log.username PostfixAdmin writes: "<admin> (<client ip>)".
+func actor(ctx context.Context) store.Actor {
+	p, _ := auth.PrincipalFrom(ctx)
+	return store.Actor(fmt.Sprintf("%s (%s)", p.Username, scopeFrom(ctx).clientIP))
+}
+
+func prefixToIPNet(p netip.Prefix) *net.IPNet {
+	return &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}
+}

@@ -1,0 +1,145 @@
+// Package httpapi is the HTTP edge: it implements the generated strict server
+// interface (gen/api), wires Echo with authentication and kin-openapi request
+// validation, and maps every error to a SCIM error body in one place.
+// Generated API types stop here; internal/scim and internal/store never see them.
+package httpapi
+
+import (
+	"log/slog"
+	"net/netip"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"postfixadmin-scim/gen/api"
+	"postfixadmin-scim/internal/auth"
+	"postfixadmin-scim/internal/scim"
+	"postfixadmin-scim/internal/store"
+)
+
+// Options are the dependencies of the HTTP server.
+type Options struct {
+	Store          store.Store
+	Auth           *auth.Authenticator
+	DomainRules    scim.DomainRules
+	BasePath       string         // e.g. /scim/v2
+	TrustedProxies []netip.Prefix // whose X-Forwarded-* headers are believed
+	// CascadeDomainDelete lets DELETE /Domains/{id} remove mailboxes and aliases.
+	CascadeDomainDelete bool
+	Logger              *slog.Logger
+}
+
+// Server implements api.StrictServerInterface.
+type Server struct {
+	opts Options
+	log  *slog.Logger
+}
+
+var _ api.StrictServerInterface = (*Server)(nil)
+
+// New returns the Echo instance serving the SCIM API.
+func New(opts Options) (*echo.Echo, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	s := &Server{opts: opts, log: opts.Logger}
+	validate, err := newValidator(opts.BasePath)
+	if err != nil {
+		return nil, err
+	}
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = ipExtractor(opts.TrustedProxies)
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableErrorHandler: false, DisablePrintStack: true}))
+	e.Use(s.logRequests)
+
+	// Authentication and validation wrap every generated route, and only
+	// those, so an unknown path is a plain 404 and a wrong method a 405 with Allow.
+	guarded := routeGuard{e: e, chain: []echo.MiddlewareFunc{s.requestScope, s.authenticate, validate}}
+	api.RegisterHandlersWithBaseURL(guarded, api.NewStrictHandler(s, nil), opts.BasePath)
+	return e, nil
+}
+
+// logRequests logs one line per request: never headers, bodies or query
+// strings, which can carry credentials.
+func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		s.log.Info("request", "method", c.Request().Method, "path", c.Request().URL.Path,
+			"status", c.Response().Status, "client", c.RealIP())
+		return nil
+	}
+}
+
+// authenticate admits active PostfixAdmin superadmins only.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		p, err := s.opts.Auth.Authenticate(req.Context(), req.Header.Get(echo.HeaderAuthorization))
+		if err != nil {
+			return err
+		}
+		c.SetRequest(req.WithContext(auth.WithPrincipal(req.Context(), p)))
+		return next(c)
+	}
+}
+
+func ipExtractor(trusted []netip.Prefix) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, p := range trusted {
+		opts = append(opts, echo.TrustIPRange(prefixToIPNet(p)))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// baseURL is the absolute URL of the API root as the client addressed it.
+func (s *Server) baseURL(c echo.Context) string {
+	req := c.Request()
+	scheme, host := "http", req.Host
+	if req.TLS != nil {
+		scheme = "https"
+	}
+	if s.fromTrustedProxy(c) {
+		if p := firstValue(req.Header.Get(echo.HeaderXForwardedProto)); p == "http" || p == "https" {
+			scheme = p
+		}
+		if h := firstValue(req.Header.Get("X-Forwarded-Host")); h != "" && validHost(h) {
+			host = h
+		}
+	}
+	return scheme + "://" + host + s.opts.BasePath
+}
+
+func (s *Server) fromTrustedProxy(c echo.Context) bool {
+	addr, err := netip.ParseAddrPort(c.Request().RemoteAddr)
+	if err != nil {
+		return false
+	}
+	for _, p := range s.opts.TrustedProxies {
+		if p.Contains(addr.Addr().Unmap()) {
+			return true
+		}
+	}
+	return false
+}
+
+func firstValue(h string) string {
+	v, _, _ := strings.Cut(h, ",")
+	return strings.ToLower(strings.TrimSpace(v))
+}
+
+// validHost rejects header values that are not a bare host[:port].
+func validHost(h string) bool {
+	u, err := url.Parse("http://" + h)
+	return err == nil && u.Host == h && u.User == nil && u.Path == ""
+}

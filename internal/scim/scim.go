@@ -1,0 +1,160 @@
+// Package scim holds the SCIM semantics that do not depend on HTTP: schema
+// URNs, the rules that turn a SCIM Domain into a PostfixAdmin domain row
+// (names, defaults, replace semantics) and resource versions.
+package scim
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"postfixadmin-scim/internal/fault"
+	"postfixadmin-scim/internal/store"
+)
+
+const (
+	DomainSchema       = "urn:ietf:params:scim:schemas:audriga:2.0:Domain"
+	ErrorSchema        = "urn:ietf:params:scim:api:messages:2.0:Error"
+	ListResponseSchema = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+)
+
+// domainSchemaAliases are accepted on input for compatibility: the PHP
+// original advertised this URN in /Schemas.
+var domainSchemaAliases = []string{"urn:ietf:params:scim:schema:audriga:core:2.0:Domain"}
+
+// CheckDomainSchemas requires the Domain schema (or an accepted alias) in schemas.
+func CheckDomainSchemas(schemas []string) error {
+	for _, s := range schemas {
+		if strings.EqualFold(s, DomainSchema) || slices.ContainsFunc(domainSchemaAliases, func(a string) bool { return strings.EqualFold(a, s) }) {
+			return nil
+		}
+	}
+	return fault.New(fault.Invalid, "schemas must contain %q", DomainSchema)
+}
+
+// domainRE is PostfixAdmin's check_domain() pattern (case-insensitive).
+var domainRE = regexp.MustCompile(`(?i)^([-0-9A-Z]+\.)+([-0-9A-Z]){1,13}$`)
+
+// NormalizeDomainName lower-cases name as PostfixAdmin does and validates it.
+func NormalizeDomainName(name string) (string, error) {
+	n := strings.ToLower(strings.TrimSpace(name))
+	if len(n) > 255 || !domainRE.MatchString(n) {
+		return "", fault.New(fault.Invalid, "domainName %q is not a valid domain name", name)
+	}
+	if n == strings.ToLower(store.PseudoDomainAll) {
+		return "", fault.New(fault.Invalid, "domainName %q is reserved by PostfixAdmin", name)
+	}
+	return n, nil
+}
+
+// DomainInput is a SCIM Domain as sent by a client; nil means "not given".
+type DomainInput struct {
+	Schemas        []string
+	Name           string
+	Description    *string
+	MaxAliases     *int64
+	MaxMailboxes   *int64
+	MaxQuotaMB     *int64
+	QuotaMB        *int64
+	Transport      *string
+	BackupMX       *bool
+	Active         *bool
+	PasswordExpiry *int64
+}
+
+// DomainRules are the PostfixAdmin settings that shape new and replaced domains.
+type DomainRules struct {
+	Defaults       store.Domain      // limits, transport, password expiry of a new domain
+	DefaultAliases map[string]string // local part -> target
+	VacationDomain string
+}
+
+// NewDomain builds the row PostfixAdmin's DomainHandler writes for a new
+// domain: every attribute not given gets its configured default.
+func (r DomainRules) NewDomain(in DomainInput) (store.Domain, error) {
+	if err := CheckDomainSchemas(in.Schemas); err != nil {
+		return store.Domain{}, err
+	}
+	name, err := NormalizeDomainName(in.Name)
+	if err != nil {
+		return store.Domain{}, err
+	}
+	if r.VacationDomain != "" && strings.EqualFold(name, r.VacationDomain) {
+		return store.Domain{}, fault.New(fault.Invalid, "domainName %q is PostfixAdmin's vacation domain", name)
+	}
+	d := r.Defaults
+	d.Name = name
+	d.Description = ""
+	d.Active = true
+	d.BackupMX = false
+	apply(&d, in)
+	return d, nil
+}
+
+// ReplaceDomain applies a PUT: omitted limits return to their defaults (never
+// silently to 0), omitted active keeps the current value, the name cannot change.
+func (r DomainRules) ReplaceDomain(cur store.Domain, in DomainInput) (store.Domain, error) {
+	if err := CheckDomainSchemas(in.Schemas); err != nil {
+		return store.Domain{}, err
+	}
+	if !strings.EqualFold(strings.TrimSpace(in.Name), cur.Name) {
+		return store.Domain{}, fault.New(fault.Mutability, "domainName is immutable (%q cannot become %q)", cur.Name, in.Name)
+	}
+	d := r.Defaults
+	d.Name, d.Created, d.Modified = cur.Name, cur.Created, cur.Modified
+	d.Description = ""
+	d.Active = cur.Active
+	d.BackupMX = false
+	apply(&d, in)
+	return d, nil
+}
+
+func apply(d *store.Domain, in DomainInput) {
+	set(&d.Description, in.Description)
+	set(&d.MaxAliases, in.MaxAliases)
+	set(&d.MaxMailboxes, in.MaxMailboxes)
+	set(&d.MaxQuotaMB, in.MaxQuotaMB)
+	set(&d.QuotaMB, in.QuotaMB)
+	set(&d.Transport, in.Transport)
+	set(&d.BackupMX, in.BackupMX)
+	set(&d.Active, in.Active)
+	set(&d.PasswordExpiryDays, in.PasswordExpiry)
+}
+
+func set[T any](dst *T, src *T) {
+	if src != nil {
+		*dst = *src
+	}
+}
+
+// DefaultAliasesFor expands the configured default aliases for a domain, as
+// DomainHandler does: a target without '@' gets "@<domain>".
+func (r DomainRules) DefaultAliasesFor(domain string) []store.Alias {
+	locals := make([]string, 0, len(r.DefaultAliases))
+	for l := range r.DefaultAliases {
+		locals = append(locals, l)
+	}
+	slices.Sort(locals)
+	out := make([]store.Alias, 0, len(locals))
+	for _, l := range locals {
+		target := r.DefaultAliases[l]
+		if !strings.Contains(target, "@") {
+			target += "@" + domain
+		}
+		out = append(out, store.Alias{Address: strings.ToLower(l) + "@" + domain, Goto: target, Domain: domain, Active: true})
+	}
+	return out
+}
+
+// Version is a weak entity tag over a resource's stored state, so changes made
+// through PostfixAdmin's own UI change it too.
+func Version(fields ...any) string {
+	h := sha256.New()
+	for _, f := range fields {
+		fmt.Fprintf(h, "%v\x00", f)
+	}
+	return `W/"` + hex.EncodeToString(h.Sum(nil)[:12]) + `"`
+}
