@@ -1,0 +1,238 @@
+// Package testdb gives each test its own freshly created PostfixAdmin
+// database on SQLite, MariaDB/MySQL or PostgreSQL, loaded from the shared
+// schema dumps PostfixAdmin itself produced, and drops it afterwards.
+//
+// MariaDB and PostgreSQL are looked for at PFSCIM_TEST_MYSQL
+// (default root@tcp(127.0.0.1:3306)/) and PFSCIM_TEST_POSTGRES (default
+// postgres://postgres@127.0.0.1:5432/postgres); when one is unreachable its
+// tests are skipped with the reason, unless PFSCIM_TEST_REQUIRE_ALL=1 (set
+// in CI) makes that a failure.
+package testdb
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"postfixadmin-scim/internal/store/sqlstore"
+	"postfixadmin-scim/internal/testfixture"
+)
+
+// Engines are all engines, in test order.
+var Engines = []sqlstore.Engine{sqlstore.SQLite, sqlstore.MySQL, sqlstore.PostgreSQL}
+
+// Layout selects a PostfixAdmin release's schema.
+type Layout string
+
+const (
+	Master      Layout = ""
+	Release405  Layout = "release-4.0.5"
+	Release3316 Layout = "release-3.3.16"
+)
+
+func (l Layout) String() string {
+	if l == Master {
+		return "master"
+	}
+	return string(l)
+}
+
+// DB is one test database.
+type DB struct {
+	Engine sqlstore.Engine
+	DSN    string  // what the server is configured with
+	Raw    *sql.DB // for inspecting rows in tests
+}
+
+// New creates a database with layout's schema and, if samples is set, the
+// sample rows PostfixAdmin wrote (master and 3.3.16 have them).
+func New(t testing.TB, engine sqlstore.Engine, layout Layout, samples bool) DB {
+	t.Helper()
+	files := schemaFiles(t, engine, layout, samples)
+	name := "pfscim_" + randomHex(6)
+	var db DB
+	switch engine {
+	case sqlstore.SQLite:
+		db = newSQLite(t, name)
+	case sqlstore.MySQL:
+		db = newMySQL(t, name)
+	case sqlstore.PostgreSQL:
+		db = newPostgres(t, name)
+	}
+	for _, f := range files {
+		load(t, db, f)
+	}
+	return db
+}
+
+func schemaFiles(t testing.TB, engine sqlstore.Engine, layout Layout, samples bool) []string {
+	base := map[sqlstore.Engine]string{sqlstore.SQLite: "sqlite", sqlstore.MySQL: "mysql", sqlstore.PostgreSQL: "postgresql"}[engine]
+	dir := testfixture.Path(t, string(layout))
+	switch {
+	case !samples:
+		return []string{filepath.Join(dir, base+".sql")}
+	case engine == sqlstore.SQLite:
+		return []string{filepath.Join(dir, "sample-sqlite.sql")} // a complete .dump
+	default:
+		return []string{filepath.Join(dir, base+".sql"), filepath.Join(dir, "sample-"+base+".sql")}
+	}
+}
+
+func load(t testing.TB, db DB, file string) {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	// A dedicated connection: pg_dump output changes session settings (search_path).
+	conn, err := db.loader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, string(b)); err != nil {
+		t.Fatalf("load %s into %s: %v", file, db.Engine, err)
+	}
+}
+
+func (db DB) loader() (*sql.DB, error) {
+	switch db.Engine {
+	case sqlstore.MySQL:
+		cfg, err := mysql.ParseDSN(db.DSN)
+		if err != nil {
+			return nil, err
+		}
+		cfg.MultiStatements = true
+		return sql.Open("mysql", cfg.FormatDSN())
+	case sqlstore.PostgreSQL:
+		return sql.Open("pgx", db.DSN)
+	default:
+		return sql.Open("sqlite", db.DSN)
+	}
+}
+
+func newSQLite(t testing.TB, name string) DB {
+	path := filepath.Join(t.TempDir(), name+".db")
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	return DB{Engine: sqlstore.SQLite, DSN: path, Raw: raw}
+}
+
+func newMySQL(t testing.TB, name string) DB {
+	admin := server(t, sqlstore.MySQL)
+	exec(t, admin, "CREATE DATABASE "+name)
+	t.Cleanup(func() { exec(t, admin, "DROP DATABASE IF EXISTS "+name) })
+	cfg, _ := mysql.ParseDSN(envOr("PFSCIM_TEST_MYSQL", defaultMySQL))
+	cfg.DBName = name
+	cfg.ParseTime = true
+	cfg.Loc = time.UTC
+	dsn := cfg.FormatDSN()
+	raw, err := sql.Open("mysql", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	return DB{Engine: sqlstore.MySQL, DSN: dsn, Raw: raw}
+}
+
+func newPostgres(t testing.TB, name string) DB {
+	admin := server(t, sqlstore.PostgreSQL)
+	exec(t, admin, "CREATE DATABASE "+name)
+	u, _ := url.Parse(envOr("PFSCIM_TEST_POSTGRES", defaultPostgres))
+	u.Path = "/" + name
+	dsn := u.String()
+	raw, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		raw.Close()
+		exec(t, admin, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	})
+	return DB{Engine: sqlstore.PostgreSQL, DSN: dsn, Raw: raw}
+}
+
+const (
+	defaultMySQL    = "root@tcp(127.0.0.1:3306)/"
+	defaultPostgres = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+)
+
+var (
+	serversMu sync.Mutex
+	servers   = map[sqlstore.Engine]*sql.DB{}
+	serverErr = map[sqlstore.Engine]error{}
+)
+
+// server returns a shared administrative connection to engine's server, or
+// skips the test (fails it in CI) when the server is unreachable.
+func server(t testing.TB, engine sqlstore.Engine) *sql.DB {
+	t.Helper()
+	serversMu.Lock()
+	defer serversMu.Unlock()
+	if db, ok := servers[engine]; ok {
+		return db
+	}
+	if err, ok := serverErr[engine]; ok {
+		unreachable(t, engine, err)
+	}
+	driver, dsn := "mysql", envOr("PFSCIM_TEST_MYSQL", defaultMySQL)
+	if engine == sqlstore.PostgreSQL {
+		driver, dsn = "pgx", envOr("PFSCIM_TEST_POSTGRES", defaultPostgres)
+	}
+	db, err := sql.Open(driver, dsn)
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		err = db.PingContext(ctx)
+		cancel()
+	}
+	if err != nil {
+		serverErr[engine] = err
+		unreachable(t, engine, err)
+	}
+	servers[engine] = db
+	return db
+}
+
+func unreachable(t testing.TB, engine sqlstore.Engine, err error) {
+	t.Helper()
+	msg := fmt.Sprintf("%s server unreachable (%v): set PFSCIM_TEST_%s to its DSN", engine, err, strings.ToUpper(string(engine)))
+	if os.Getenv("PFSCIM_TEST_REQUIRE_ALL") == "1" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
+func exec(t testing.TB, db *sql.DB, q string) {
+	t.Helper()
+	if _, err := db.Exec(q); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
