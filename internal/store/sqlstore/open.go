@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -98,11 +99,13 @@ func Open(ctx context.Context, engine Engine, dsn string, loc *time.Location) (D
 	}
 }
 
+// sqliteDSN turns a file path into a URI (so '#' or '?' in the path are not
+// taken for URI syntax); a DSN that already is a file: URI is used as given.
 func sqliteDSN(path string) string {
-	if strings.Contains(path, "?") {
+	if strings.HasPrefix(path, "file:") {
 		return path
 	}
-	return "file:" + path + "?_pragma=busy_timeout(5000)&_txlock=immediate"
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(5000)&_txlock=immediate"
 }
 
 // requiredColumns are the columns this server reads or writes, present in
