@@ -1,0 +1,87 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestDefaultsAreTheEmbeddedSQLiteAndPostfixAdminsReleaseSettings(t *testing.T) {
+	c, err := Load("", env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Database.Driver != "sqlite" || c.Database.DSN == "" || c.BasePath != "/scim/v2" ||
+		c.PostfixAdmin.Encrypt != "php_crypt" || c.PostfixAdmin.QuotaMultiplier != 1024000 ||
+		!c.PostfixAdmin.DomainPath || c.PostfixAdmin.DomainInMailbox || c.DomainDeleteCascade {
+		t.Errorf("defaults = %+v", c)
+	}
+}
+
+func TestFileThenEnvironment(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	yaml := `listen: 0.0.0.0:9000
+base_path: /scim/v2/
+database: {driver: postgres, dsn: "postgres://x@db/pfa", time_zone: Europe/Berlin}
+jwt: {secrets: [aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa], max_lifetime: 1h}
+postfixadmin: {encrypt: SHA512-CRYPT, quota_multiplier: 1048576, default_aliases: {abuse: abuse@example.net}}
+`
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path, env(map[string]string{
+		"PFSCIM_LISTEN": "127.0.0.1:9001", "PFSCIM_DB_DRIVER": "mysql", "PFSCIM_JWT_MAX_LIFETIME": "30m",
+		"PFSCIM_DOMAIN_DELETE_CASCADE": "true", "PFSCIM_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.1",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:9001" || c.Database.Driver != "mysql" || c.Database.DSN != "postgres://x@db/pfa" ||
+		c.JWT.MaxLifetime != 30*time.Minute || !c.DomainDeleteCascade || c.BasePath != "/scim/v2" ||
+		c.PostfixAdmin.Encrypt != "SHA512-CRYPT" || c.PostfixAdmin.QuotaMultiplier != 1048576 ||
+		c.PostfixAdmin.DefaultAliases["abuse"] != "abuse@example.net" || len(c.TrustedProxies) != 2 {
+		t.Errorf("config = %+v", c)
+	}
+	if p, err := c.TrustedPrefixes(); err != nil || p[1].String() != "192.0.2.1/32" {
+		t.Errorf("prefixes %v, %v", p, err)
+	}
+}
+
+func TestRejectsBadConfiguration(t *testing.T) {
+	tests := map[string]struct {
+		env  map[string]string
+		file string
+		want string
+	}{
+		"unknown key":           {file: "lisen: x\n", want: "lisen"},
+		"bad number":            {env: map[string]string{"PFSCIM_QUOTA_MULTIPLIER": "ten"}, want: "PFSCIM_QUOTA_MULTIPLIER"},
+		"zero multiplier":       {env: map[string]string{"PFSCIM_QUOTA_MULTIPLIER": "0"}, want: "quota_multiplier"},
+		"short secret":          {env: map[string]string{"PFSCIM_JWT_SECRETS": "short"}, want: "32 characters"},
+		"time zone":             {env: map[string]string{"PFSCIM_DB_TIME_ZONE": "Mars/Olympus"}, want: "time_zone"},
+		"trusted proxy":         {env: map[string]string{"PFSCIM_TRUSTED_PROXIES": "not-an-ip"}, want: "trusted proxy"},
+		"missing file":          {file: "-", want: "no such file"},
+		"bad bool":              {env: map[string]string{"PFSCIM_DOMAIN_PATH": "maybe"}, want: "PFSCIM_DOMAIN_PATH"},
+		"negative max lifetime": {env: map[string]string{"PFSCIM_JWT_MAX_LIFETIME": "-1h"}, want: "max_lifetime"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			path := ""
+			if tt.file == "-" {
+				path = filepath.Join(t.TempDir(), "absent.yaml")
+			} else if tt.file != "" {
+				path = filepath.Join(t.TempDir(), "c.yaml")
+				os.WriteFile(path, []byte(tt.file), 0o600)
+			}
+			_, err := Load(path, env(tt.env))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want it to mention %q", err, tt.want)
+			}
+		})
+	}
+}
