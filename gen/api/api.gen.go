@@ -23,13 +23,13 @@ import (
 
 // Defines values for DomainListResponseSchemas.
 const (
-	UrnIetfParamsScimApiMessages20ListResponse DomainListResponseSchemas = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+	DomainListResponseSchemasUrnIetfParamsScimApiMessages20ListResponse DomainListResponseSchemas = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 )
 
 // Valid indicates whether the value is a known member of the DomainListResponseSchemas enum.
 func (e DomainListResponseSchemas) Valid() bool {
 	switch e {
-	case UrnIetfParamsScimApiMessages20ListResponse:
+	case DomainListResponseSchemasUrnIetfParamsScimApiMessages20ListResponse:
 		return true
 	default:
 		return false
@@ -87,6 +87,21 @@ func (e ErrorScimType) Valid() bool {
 	case TooMany:
 		return true
 	case Uniqueness:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UserListResponseSchemas.
+const (
+	UserListResponseSchemasUrnIetfParamsScimApiMessages20ListResponse UserListResponseSchemas = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+)
+
+// Valid indicates whether the value is a known member of the UserListResponseSchemas enum.
+func (e UserListResponseSchemas) Valid() bool {
+	switch e {
+	case UserListResponseSchemasUrnIetfParamsScimApiMessages20ListResponse:
 		return true
 	default:
 		return false
@@ -172,6 +187,88 @@ type Meta struct {
 	Version      string     `json:"version"`
 }
 
+// MultiValue defines model for MultiValue.
+type MultiValue struct {
+	Display              *string                `json:"display,omitempty"`
+	Primary              *bool                  `json:"primary,omitempty"`
+	Type                 *string                `json:"type,omitempty"`
+	Value                *string                `json:"value,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// Name defines model for Name.
+type Name struct {
+	FamilyName           *string                `json:"familyName,omitempty"`
+	Formatted            *string                `json:"formatted,omitempty"`
+	GivenName            *string                `json:"givenName,omitempty"`
+	HonorificPrefix      *string                `json:"honorificPrefix,omitempty"`
+	HonorificSuffix      *string                `json:"honorificSuffix,omitempty"`
+	MiddleName           *string                `json:"middleName,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// ProvisioningUser defines model for ProvisioningUser.
+type ProvisioningUser struct {
+	// Maildir The maildir path relative to the mail store, e.g. example.org/alice/.
+	Maildir *string `json:"maildir,omitempty"`
+
+	// SizeQuota mailbox.quota in bytes; 0 = unlimited, -1 = disabled.
+	SizeQuota *int64 `json:"sizeQuota,omitempty"`
+
+	// UsedQuota Bytes in use, as Dovecot reports them (quota2).
+	UsedQuota *int64 `json:"usedQuota,omitempty"`
+}
+
+// User A PostfixAdmin mailbox: core schema urn:ietf:params:scim:schemas:core:2.0:User with the
+// provisioning extension urn:audriga:params:scim:schemas:extension:provisioning:2.0:User.
+type User struct {
+	Active *bool `json:"active,omitempty"`
+
+	// DisplayName mailbox.name, the same value as name.formatted.
+	DisplayName *string `json:"displayName,omitempty"`
+
+	// Emails The primary email is the address; one other email is stored as mailbox.email_other.
+	Emails *[]MultiValue `json:"emails,omitempty"`
+
+	// ExternalId Accepted but not stored (PostfixAdmin has no column for it); never returned.
+	ExternalId *string `json:"externalId,omitempty"`
+
+	// Id The mailbox address, lower case.
+	Id   *string `json:"id,omitempty"`
+	Meta *Meta   `json:"meta,omitempty"`
+	Name *Name   `json:"name,omitempty"`
+
+	// Password Stored hashed with PostfixAdmin's configured scheme; never returned.
+	Password *string `json:"password,omitempty"`
+
+	// PhoneNumbers The first phone number is mailbox.phone (at most 30 characters).
+	PhoneNumbers *[]MultiValue     `json:"phoneNumbers,omitempty"`
+	Schemas      []string          `json:"schemas"`
+	Provisioning *ProvisioningUser `json:"urn:audriga:params:scim:schemas:extension:provisioning:2.0:User,omitempty"`
+
+	// ProvisioningReadmeAlias Input alias of the extension, as the PHP original's README spelled it.
+	ProvisioningReadmeAlias *ProvisioningUser `json:"urn:ietf:params:scim:schemas:audriga:provisioning:2.0:User,omitempty"`
+
+	// ProvisioningCodeAlias Input alias of the extension, as the PHP original's code spelled it.
+	ProvisioningCodeAlias *ProvisioningUser `json:"urn:ietf:params:scim:schemas:extension:audriga:provisioning:2.0:User,omitempty"`
+
+	// UserName The mailbox address; lower-cased on write; immutable after creation.
+	UserName             string                 `json:"userName"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// UserListResponse defines model for UserListResponse.
+type UserListResponse struct {
+	Resources    []User                    `json:"Resources"`
+	ItemsPerPage int                       `json:"itemsPerPage"`
+	Schemas      []UserListResponseSchemas `json:"schemas"`
+	StartIndex   int                       `json:"startIndex"`
+	TotalResults int                       `json:"totalResults"`
+}
+
+// UserListResponseSchemas defines model for UserListResponse.Schemas.
+type UserListResponseSchemas string
+
 // Count defines model for count.
 type Count = int
 
@@ -181,8 +278,20 @@ type DomainId = string
 // StartIndex defines model for startIndex.
 type StartIndex = int
 
+// UserId defines model for userId.
+type UserId = string
+
 // ListDomainsParams defines parameters for ListDomains.
 type ListDomainsParams struct {
+	// StartIndex 1-based index of the first result (values below 1 are treated as 1).
+	StartIndex *StartIndex `form:"startIndex,omitempty" json:"startIndex,omitempty"`
+
+	// Count Maximum number of results per page; 0 returns only totalResults.
+	Count *Count `form:"count,omitempty" json:"count,omitempty"`
+}
+
+// ListUsersParams defines parameters for ListUsers.
+type ListUsersParams struct {
 	// StartIndex 1-based index of the first result (values below 1 are treated as 1).
 	StartIndex *StartIndex `form:"startIndex,omitempty" json:"startIndex,omitempty"`
 
@@ -202,6 +311,535 @@ type ReplaceDomainJSONRequestBody = Domain
 // ReplaceDomainApplicationScimPlusJSONRequestBody defines body for ReplaceDomain for application/scim+json ContentType.
 type ReplaceDomainApplicationScimPlusJSONRequestBody = Domain
 
+// CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
+type CreateUserJSONRequestBody = User
+
+// CreateUserApplicationScimPlusJSONRequestBody defines body for CreateUser for application/scim+json ContentType.
+type CreateUserApplicationScimPlusJSONRequestBody = User
+
+// ReplaceUserJSONRequestBody defines body for ReplaceUser for application/json ContentType.
+type ReplaceUserJSONRequestBody = User
+
+// ReplaceUserApplicationScimPlusJSONRequestBody defines body for ReplaceUser for application/scim+json ContentType.
+type ReplaceUserApplicationScimPlusJSONRequestBody = User
+
+// Getter for additional properties for MultiValue. Returns the specified
+// element and whether it was found
+func (a MultiValue) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for MultiValue
+func (a *MultiValue) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for MultiValue to handle AdditionalProperties
+func (a *MultiValue) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["display"]; found {
+		err = json.Unmarshal(raw, &a.Display)
+		if err != nil {
+			return fmt.Errorf("error reading 'display': %w", err)
+		}
+		delete(object, "display")
+	}
+
+	if raw, found := object["primary"]; found {
+		err = json.Unmarshal(raw, &a.Primary)
+		if err != nil {
+			return fmt.Errorf("error reading 'primary': %w", err)
+		}
+		delete(object, "primary")
+	}
+
+	if raw, found := object["type"]; found {
+		err = json.Unmarshal(raw, &a.Type)
+		if err != nil {
+			return fmt.Errorf("error reading 'type': %w", err)
+		}
+		delete(object, "type")
+	}
+
+	if raw, found := object["value"]; found {
+		err = json.Unmarshal(raw, &a.Value)
+		if err != nil {
+			return fmt.Errorf("error reading 'value': %w", err)
+		}
+		delete(object, "value")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for MultiValue to handle AdditionalProperties
+func (a MultiValue) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.Display != nil {
+		object["display"], err = json.Marshal(a.Display)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'display': %w", err)
+		}
+	}
+
+	if a.Primary != nil {
+		object["primary"], err = json.Marshal(a.Primary)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'primary': %w", err)
+		}
+	}
+
+	if a.Type != nil {
+		object["type"], err = json.Marshal(a.Type)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'type': %w", err)
+		}
+	}
+
+	if a.Value != nil {
+		object["value"], err = json.Marshal(a.Value)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'value': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for Name. Returns the specified
+// element and whether it was found
+func (a Name) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for Name
+func (a *Name) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for Name to handle AdditionalProperties
+func (a *Name) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["familyName"]; found {
+		err = json.Unmarshal(raw, &a.FamilyName)
+		if err != nil {
+			return fmt.Errorf("error reading 'familyName': %w", err)
+		}
+		delete(object, "familyName")
+	}
+
+	if raw, found := object["formatted"]; found {
+		err = json.Unmarshal(raw, &a.Formatted)
+		if err != nil {
+			return fmt.Errorf("error reading 'formatted': %w", err)
+		}
+		delete(object, "formatted")
+	}
+
+	if raw, found := object["givenName"]; found {
+		err = json.Unmarshal(raw, &a.GivenName)
+		if err != nil {
+			return fmt.Errorf("error reading 'givenName': %w", err)
+		}
+		delete(object, "givenName")
+	}
+
+	if raw, found := object["honorificPrefix"]; found {
+		err = json.Unmarshal(raw, &a.HonorificPrefix)
+		if err != nil {
+			return fmt.Errorf("error reading 'honorificPrefix': %w", err)
+		}
+		delete(object, "honorificPrefix")
+	}
+
+	if raw, found := object["honorificSuffix"]; found {
+		err = json.Unmarshal(raw, &a.HonorificSuffix)
+		if err != nil {
+			return fmt.Errorf("error reading 'honorificSuffix': %w", err)
+		}
+		delete(object, "honorificSuffix")
+	}
+
+	if raw, found := object["middleName"]; found {
+		err = json.Unmarshal(raw, &a.MiddleName)
+		if err != nil {
+			return fmt.Errorf("error reading 'middleName': %w", err)
+		}
+		delete(object, "middleName")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for Name to handle AdditionalProperties
+func (a Name) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.FamilyName != nil {
+		object["familyName"], err = json.Marshal(a.FamilyName)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'familyName': %w", err)
+		}
+	}
+
+	if a.Formatted != nil {
+		object["formatted"], err = json.Marshal(a.Formatted)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'formatted': %w", err)
+		}
+	}
+
+	if a.GivenName != nil {
+		object["givenName"], err = json.Marshal(a.GivenName)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'givenName': %w", err)
+		}
+	}
+
+	if a.HonorificPrefix != nil {
+		object["honorificPrefix"], err = json.Marshal(a.HonorificPrefix)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'honorificPrefix': %w", err)
+		}
+	}
+
+	if a.HonorificSuffix != nil {
+		object["honorificSuffix"], err = json.Marshal(a.HonorificSuffix)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'honorificSuffix': %w", err)
+		}
+	}
+
+	if a.MiddleName != nil {
+		object["middleName"], err = json.Marshal(a.MiddleName)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'middleName': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for User. Returns the specified
+// element and whether it was found
+func (a User) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for User
+func (a *User) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for User to handle AdditionalProperties
+func (a *User) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["active"]; found {
+		err = json.Unmarshal(raw, &a.Active)
+		if err != nil {
+			return fmt.Errorf("error reading 'active': %w", err)
+		}
+		delete(object, "active")
+	}
+
+	if raw, found := object["displayName"]; found {
+		err = json.Unmarshal(raw, &a.DisplayName)
+		if err != nil {
+			return fmt.Errorf("error reading 'displayName': %w", err)
+		}
+		delete(object, "displayName")
+	}
+
+	if raw, found := object["emails"]; found {
+		err = json.Unmarshal(raw, &a.Emails)
+		if err != nil {
+			return fmt.Errorf("error reading 'emails': %w", err)
+		}
+		delete(object, "emails")
+	}
+
+	if raw, found := object["externalId"]; found {
+		err = json.Unmarshal(raw, &a.ExternalId)
+		if err != nil {
+			return fmt.Errorf("error reading 'externalId': %w", err)
+		}
+		delete(object, "externalId")
+	}
+
+	if raw, found := object["id"]; found {
+		err = json.Unmarshal(raw, &a.Id)
+		if err != nil {
+			return fmt.Errorf("error reading 'id': %w", err)
+		}
+		delete(object, "id")
+	}
+
+	if raw, found := object["meta"]; found {
+		err = json.Unmarshal(raw, &a.Meta)
+		if err != nil {
+			return fmt.Errorf("error reading 'meta': %w", err)
+		}
+		delete(object, "meta")
+	}
+
+	if raw, found := object["name"]; found {
+		err = json.Unmarshal(raw, &a.Name)
+		if err != nil {
+			return fmt.Errorf("error reading 'name': %w", err)
+		}
+		delete(object, "name")
+	}
+
+	if raw, found := object["password"]; found {
+		err = json.Unmarshal(raw, &a.Password)
+		if err != nil {
+			return fmt.Errorf("error reading 'password': %w", err)
+		}
+		delete(object, "password")
+	}
+
+	if raw, found := object["phoneNumbers"]; found {
+		err = json.Unmarshal(raw, &a.PhoneNumbers)
+		if err != nil {
+			return fmt.Errorf("error reading 'phoneNumbers': %w", err)
+		}
+		delete(object, "phoneNumbers")
+	}
+
+	if raw, found := object["schemas"]; found {
+		err = json.Unmarshal(raw, &a.Schemas)
+		if err != nil {
+			return fmt.Errorf("error reading 'schemas': %w", err)
+		}
+		delete(object, "schemas")
+	}
+
+	if raw, found := object["urn:audriga:params:scim:schemas:extension:provisioning:2.0:User"]; found {
+		err = json.Unmarshal(raw, &a.Provisioning)
+		if err != nil {
+			return fmt.Errorf("error reading 'urn:audriga:params:scim:schemas:extension:provisioning:2.0:User': %w", err)
+		}
+		delete(object, "urn:audriga:params:scim:schemas:extension:provisioning:2.0:User")
+	}
+
+	if raw, found := object["urn:ietf:params:scim:schemas:audriga:provisioning:2.0:User"]; found {
+		err = json.Unmarshal(raw, &a.ProvisioningReadmeAlias)
+		if err != nil {
+			return fmt.Errorf("error reading 'urn:ietf:params:scim:schemas:audriga:provisioning:2.0:User': %w", err)
+		}
+		delete(object, "urn:ietf:params:scim:schemas:audriga:provisioning:2.0:User")
+	}
+
+	if raw, found := object["urn:ietf:params:scim:schemas:extension:audriga:provisioning:2.0:User"]; found {
+		err = json.Unmarshal(raw, &a.ProvisioningCodeAlias)
+		if err != nil {
+			return fmt.Errorf("error reading 'urn:ietf:params:scim:schemas:extension:audriga:provisioning:2.0:User': %w", err)
+		}
+		delete(object, "urn:ietf:params:scim:schemas:extension:audriga:provisioning:2.0:User")
+	}
+
+	if raw, found := object["userName"]; found {
+		err = json.Unmarshal(raw, &a.UserName)
+		if err != nil {
+			return fmt.Errorf("error reading 'userName': %w", err)
+		}
+		delete(object, "userName")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for User to handle AdditionalProperties
+func (a User) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.Active != nil {
+		object["active"], err = json.Marshal(a.Active)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'active': %w", err)
+		}
+	}
+
+	if a.DisplayName != nil {
+		object["displayName"], err = json.Marshal(a.DisplayName)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'displayName': %w", err)
+		}
+	}
+
+	if a.Emails != nil {
+		object["emails"], err = json.Marshal(a.Emails)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'emails': %w", err)
+		}
+	}
+
+	if a.ExternalId != nil {
+		object["externalId"], err = json.Marshal(a.ExternalId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'externalId': %w", err)
+		}
+	}
+
+	if a.Id != nil {
+		object["id"], err = json.Marshal(a.Id)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'id': %w", err)
+		}
+	}
+
+	if a.Meta != nil {
+		object["meta"], err = json.Marshal(a.Meta)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'meta': %w", err)
+		}
+	}
+
+	if a.Name != nil {
+		object["name"], err = json.Marshal(a.Name)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'name': %w", err)
+		}
+	}
+
+	if a.Password != nil {
+		object["password"], err = json.Marshal(a.Password)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'password': %w", err)
+		}
+	}
+
+	if a.PhoneNumbers != nil {
+		object["phoneNumbers"], err = json.Marshal(a.PhoneNumbers)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'phoneNumbers': %w", err)
+		}
+	}
+
+	if a.Schemas != nil {
+		object["schemas"], err = json.Marshal(a.Schemas)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'schemas': %w", err)
+		}
+	}
+
+	if a.Provisioning != nil {
+		object["urn:audriga:params:scim:schemas:extension:provisioning:2.0:User"], err = json.Marshal(a.Provisioning)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'urn:audriga:params:scim:schemas:extension:provisioning:2.0:User': %w", err)
+		}
+	}
+
+	if a.ProvisioningReadmeAlias != nil {
+		object["urn:ietf:params:scim:schemas:audriga:provisioning:2.0:User"], err = json.Marshal(a.ProvisioningReadmeAlias)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'urn:ietf:params:scim:schemas:audriga:provisioning:2.0:User': %w", err)
+		}
+	}
+
+	if a.ProvisioningCodeAlias != nil {
+		object["urn:ietf:params:scim:schemas:extension:audriga:provisioning:2.0:User"], err = json.Marshal(a.ProvisioningCodeAlias)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'urn:ietf:params:scim:schemas:extension:audriga:provisioning:2.0:User': %w", err)
+		}
+	}
+
+	object["userName"], err = json.Marshal(a.UserName)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'userName': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// ListDomains List domains (the ALL pseudo-domain is never listed)
@@ -219,6 +857,21 @@ type ServerInterface interface {
 	// ReplaceDomain Replace a domain; omitted limits return to the configured defaults, omitted active is kept
 	// (PUT /Domains/{id})
 	ReplaceDomain(ctx echo.Context, id DomainId) error
+	// ListUsers List users (PostfixAdmin mailboxes), sorted by userName
+	// (GET /Users)
+	ListUsers(ctx echo.Context, params ListUsersParams) error
+	// CreateUser Create a mailbox (and its self-alias) as PostfixAdmin's MailboxHandler does
+	// (POST /Users)
+	CreateUser(ctx echo.Context) error
+	// DeleteUser Delete a mailbox with its self-alias, vacation and quota rows (never a plain alias)
+	// (DELETE /Users/{id})
+	DeleteUser(ctx echo.Context, id UserId) error
+
+	// (GET /Users/{id})
+	GetUser(ctx echo.Context, id UserId) error
+	// ReplaceUser Replace a user; omitted active, password and sizeQuota keep their values
+	// (PUT /Users/{id})
+	ReplaceUser(ctx echo.Context, id UserId) error
 }
 
 // ServerInterfaceWrapper converts echo contexts to parameters.
@@ -308,6 +961,88 @@ func (w *ServerInterfaceWrapper) ReplaceDomain(ctx echo.Context) error {
 	return err
 }
 
+// ListUsers converts echo context to params.
+func (w *ServerInterfaceWrapper) ListUsers(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListUsersParams
+	// ------------- Optional query parameter "startIndex" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "startIndex", ctx.QueryParams(), &params.StartIndex, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter startIndex: %s", err))
+	}
+
+	// ------------- Optional query parameter "count" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "count", ctx.QueryParams(), &params.Count, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter count: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListUsers(ctx, params)
+	return err
+}
+
+// CreateUser converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateUser(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateUser(ctx)
+	return err
+}
+
+// DeleteUser converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteUser(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id UserId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteUser(ctx, id)
+	return err
+}
+
+// GetUser converts echo context to params.
+func (w *ServerInterfaceWrapper) GetUser(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id UserId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetUser(ctx, id)
+	return err
+}
+
+// ReplaceUser converts echo context to params.
+func (w *ServerInterfaceWrapper) ReplaceUser(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id UserId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ReplaceUser(ctx, id)
+	return err
+}
+
 // This is a simple interface which specifies echo.Route addition functions which
 // are present on both echo.Echo and echo.Group, since we want to allow using
 // either of them for path registration
@@ -360,6 +1095,11 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/Domains/:id", wrapper.DeleteDomain, options.OperationMiddlewares["deleteDomain"]...)
 	router.GET(options.BaseURL+"/Domains/:id", wrapper.GetDomain, options.OperationMiddlewares["getDomain"]...)
 	router.PUT(options.BaseURL+"/Domains/:id", wrapper.ReplaceDomain, options.OperationMiddlewares["replaceDomain"]...)
+	router.GET(options.BaseURL+"/Users", wrapper.ListUsers, options.OperationMiddlewares["listUsers"]...)
+	router.POST(options.BaseURL+"/Users", wrapper.CreateUser, options.OperationMiddlewares["createUser"]...)
+	router.DELETE(options.BaseURL+"/Users/:id", wrapper.DeleteUser, options.OperationMiddlewares["deleteUser"]...)
+	router.GET(options.BaseURL+"/Users/:id", wrapper.GetUser, options.OperationMiddlewares["getUser"]...)
+	router.PUT(options.BaseURL+"/Users/:id", wrapper.ReplaceUser, options.OperationMiddlewares["replaceUser"]...)
 
 }
 
@@ -565,6 +1305,206 @@ func (response ReplaceDomaindefaultApplicationScimPlusJSONResponse) VisitReplace
 	return err
 }
 
+type ListUsersRequestObject struct {
+	Params ListUsersParams
+}
+
+type ListUsersResponseObject interface {
+	VisitListUsersResponse(w http.ResponseWriter) error
+}
+
+type ListUsers200ApplicationScimPlusJSONResponse UserListResponse
+
+func (response ListUsers200ApplicationScimPlusJSONResponse) VisitListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUsersdefaultApplicationScimPlusJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListUsersdefaultApplicationScimPlusJSONResponse) VisitListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUserRequestObject struct {
+	JSONBody                    *CreateUserJSONRequestBody
+	ApplicationScimPlusJSONBody *CreateUserApplicationScimPlusJSONRequestBody
+}
+
+type CreateUserResponseObject interface {
+	VisitCreateUserResponse(w http.ResponseWriter) error
+}
+
+type CreateUser201ResponseHeaders struct {
+	Location string
+}
+
+type CreateUser201ApplicationScimPlusJSONResponse struct {
+	Body    User
+	Headers CreateUser201ResponseHeaders
+}
+
+func (response CreateUser201ApplicationScimPlusJSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUserdefaultApplicationScimPlusJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response CreateUserdefaultApplicationScimPlusJSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteUserRequestObject struct {
+	Id UserId `json:"id"`
+}
+
+type DeleteUserResponseObject interface {
+	VisitDeleteUserResponse(w http.ResponseWriter) error
+}
+
+type DeleteUser204Response struct {
+}
+
+func (response DeleteUser204Response) VisitDeleteUserResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteUserdefaultApplicationScimPlusJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response DeleteUserdefaultApplicationScimPlusJSONResponse) VisitDeleteUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserRequestObject struct {
+	Id UserId `json:"id"`
+}
+
+type GetUserResponseObject interface {
+	VisitGetUserResponse(w http.ResponseWriter) error
+}
+
+type GetUser200ApplicationScimPlusJSONResponse User
+
+func (response GetUser200ApplicationScimPlusJSONResponse) VisitGetUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserdefaultApplicationScimPlusJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetUserdefaultApplicationScimPlusJSONResponse) VisitGetUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceUserRequestObject struct {
+	Id                          UserId `json:"id"`
+	JSONBody                    *ReplaceUserJSONRequestBody
+	ApplicationScimPlusJSONBody *ReplaceUserApplicationScimPlusJSONRequestBody
+}
+
+type ReplaceUserResponseObject interface {
+	VisitReplaceUserResponse(w http.ResponseWriter) error
+}
+
+type ReplaceUser200ApplicationScimPlusJSONResponse User
+
+func (response ReplaceUser200ApplicationScimPlusJSONResponse) VisitReplaceUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceUserdefaultApplicationScimPlusJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ReplaceUserdefaultApplicationScimPlusJSONResponse) VisitReplaceUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// ListDomains List domains (the ALL pseudo-domain is never listed)
@@ -582,6 +1522,21 @@ type StrictServerInterface interface {
 	// ReplaceDomain Replace a domain; omitted limits return to the configured defaults, omitted active is kept
 	// (PUT /Domains/{id})
 	ReplaceDomain(ctx context.Context, request ReplaceDomainRequestObject) (ReplaceDomainResponseObject, error)
+	// ListUsers List users (PostfixAdmin mailboxes), sorted by userName
+	// (GET /Users)
+	ListUsers(ctx context.Context, request ListUsersRequestObject) (ListUsersResponseObject, error)
+	// CreateUser Create a mailbox (and its self-alias) as PostfixAdmin's MailboxHandler does
+	// (POST /Users)
+	CreateUser(ctx context.Context, request CreateUserRequestObject) (CreateUserResponseObject, error)
+	// DeleteUser Delete a mailbox with its self-alias, vacation and quota rows (never a plain alias)
+	// (DELETE /Users/{id})
+	DeleteUser(ctx context.Context, request DeleteUserRequestObject) (DeleteUserResponseObject, error)
+
+	// (GET /Users/{id})
+	GetUser(ctx context.Context, request GetUserRequestObject) (GetUserResponseObject, error)
+	// ReplaceUser Replace a user; omitted active, password and sizeQuota keep their values
+	// (PUT /Users/{id})
+	ReplaceUser(ctx context.Context, request ReplaceUserRequestObject) (ReplaceUserResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx echo.Context, request any) (any, error)
@@ -820,43 +1775,281 @@ func (sh *strictHandler) ReplaceDomain(ctx echo.Context, id DomainId) error {
 	return nil
 }
 
+// ListUsers operation middleware
+func (sh *strictHandler) ListUsers(ctx echo.Context, params ListUsersParams) error {
+	var request ListUsersRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListUsers(ctx.Request().Context(), request.(ListUsersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListUsers")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListUsersResponseObject); ok {
+		return validResponse.VisitListUsersResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateUser operation middleware
+func (sh *strictHandler) CreateUser(ctx echo.Context) error {
+	var request CreateUserRequestObject
+
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body CreateUserJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/scim+json") {
+		var body CreateUserApplicationScimPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationScimPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateUser(ctx.Request().Context(), request.(CreateUserRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateUser")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateUserResponseObject); ok {
+		return validResponse.VisitCreateUserResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteUser operation middleware
+func (sh *strictHandler) DeleteUser(ctx echo.Context, id UserId) error {
+	var request DeleteUserRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteUser(ctx.Request().Context(), request.(DeleteUserRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteUser")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteUserResponseObject); ok {
+		return validResponse.VisitDeleteUserResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetUser operation middleware
+func (sh *strictHandler) GetUser(ctx echo.Context, id UserId) error {
+	var request GetUserRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetUser(ctx.Request().Context(), request.(GetUserRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetUser")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetUserResponseObject); ok {
+		return validResponse.VisitGetUserResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ReplaceUser operation middleware
+func (sh *strictHandler) ReplaceUser(ctx echo.Context, id UserId) error {
+	var request ReplaceUserRequestObject
+
+	request.Id = id
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body ReplaceUserJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/scim+json") {
+		var body ReplaceUserApplicationScimPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationScimPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReplaceUser(ctx.Request().Context(), request.(ReplaceUserRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReplaceUser")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReplaceUserResponseObject); ok {
+		return validResponse.VisitReplaceUserResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"vFnbcuO4Ef2VLiRVY1VoWfZ4JhW69sE7l4y37MSxneyD7YcW0ZKwQwIcANSlXPqe/Ee+LNXgRaREzcWz",
-	"O2+mAPTldON0N/wkEpPlRpP2TsRPIkeLGXmy4Ssxhfb8hySXWJV7ZbSIxRUuVVZkoItsTBbMBCy5IvUO",
-	"crKQ45TOYASWfGG1A6PTFXjjMb0pdw1FJBTL+VSQXYlIaMxIxJW2SLhkRhmy2kxpViTiUST8KudNSnua",
-	"khXrdSSkyVDpC7lr4d2MoFwFFg4HCTo6VNqRdsqrOQ0aI3L0s40NSopIWPpUKEtSxN4W1DaoMsJ5q/Q0",
-	"2OA8Wn+hJS13rTg+HKMjCYqXGSY/I5go63wFGBzMMS3IwZhSs4BjQEvgLaEnCejgeLAPq5baHvs2IK1L",
-	"b8j5n41UFKL6NgBTxld7KiOMeZ6qBNnyo9+cCcsbuX+2NBGx+NPRJluOylV3VIljVW0hLlHZX54pab0d",
-	"g/IXlxvtSh/eWWvsZ1x4hvZSZFDeDeM53L65uALidTi4ef8G/vr69BT+99+Xw+OTwbBMg1JIF16UUrEM",
-	"TK+tycn6EIAJpo52dVwb5ydqeS4zpavcjaAUC4XVsSI/icP1dDF7F1cqYyykVVOMT4ajuNQNB0aD0nnh",
-	"OeMetLFqqjSmL9znJDWCEmOpLU05wCShvErKBaXpYPigL1WmvIthBD9BoVP+IhnB4TH8BFI5HKf8iQ6U",
-	"7jg3fNAiEnkLkSeBCV/KVgaPjUkJteCkShW6N/1MdM5r5Oq7VcOmjYfAJkpPIUOVjs2S3AswCw1YHuGL",
-	"NTE2Q1/el9en4eKj/KdOV/XF375OkRhj8rHIr5b9pnaMexIZLi9JT/1MxCevXkXb7FET2D/Cld527dIs",
-	"yB4mgUCMhoVVns5AZVnhGVrAiScLCZOFMprd2VaXKV1/H+9V/q/CeOwhUOZr+MSLDC6m6QZHDujVz3BQ",
-	"ChiGTYNePBv+PjzuA1N9mbkjSBkHYByG+yO08aqyssmXZ8Q4w2WVV19T+qp8auCovp8FSIbLqxrlr9G9",
-	"CUmtvfnlufr35EOtu8kIo6lWv5UPGS6fnxIZ+S8S9RXvWUciR+cWxsp3y1zZ1a7Nb3HlgEkgBWxsrQ8B",
-	"8SlyZ4G/NM3Jft7eUZ+5LdpXnjLX0yMEERfl4sZltBZXvOgtapcb20NuFWlCs6WBuPllEIGkCXIr8SDm",
-	"yvoC0wfRRwY7VhWO5J5g3+aYEPAGGK9axPrCbZNA4Pe3Zk6J4Z6GTXKgPByEDDgZPItlO9X/vsG4Q5eP",
-	"zTEz/o0Szx6V5epSOX9TtQpfLMLdKnRDzhQ2oW48v6Zj2Y1rOH5N9hqn1NeZ9ecOaU61e9FbpjFXcUbO",
-	"4ZRcqM8dVx97YrxtVLdZ3TWp3aX3tpP7ItM5GHW70w4SUQvkvhg2fV03MpI8qrT3dn0/jKXOr8IvUdld",
-	"+G2jQ+k5pkq+V6knG6AwV6i5VS+0+lSQJseQhLKtUuVXoaMPZ25X2uNy831djSLmDu2U/GbhPzwltD55",
-	"PItEM8z02u48+sL1F9gPd3fXUG6AxEgK1xihPMx3dnfO6Y97paQvklcVk3/D/UvKyadTtiV6OvQqI9Hj",
-	"Y4rOXxmpJuqbTplySOicKKzq22urbK2jvrNhTtZVsvpA6zJdG8SO5JZRG5G7qHJYKSms8qtbjkEJ2xid",
-	"Ss4Lpvqnz48VrsjJIv/Jo4AjG4Zj1LIpi8N6nAydLQveoDLzPg89MKElWyssv97XOP7y653YGW40fLg9",
-	"efUafvn1DhYz4whcEVwKPR6n3h4z4cARhQrkzUfSkJgsQy0HXTODBdt2MlhKT0xPeeNp7mQ4ama5l0c8",
-	"0A0gt2auGHoeG8ykbyRzcIBaRpCiJxu1yiGD2LR+D/rdnOwK6pG1nk8c2TlZCJcYPZ+askwe05QDaZIi",
-	"I+2HcO69VePCU42PpQcdnjCaOw8zsnTWmkwdTEyamgVsDajluOWVTxmbvHQpgHvIdNbKt1iMhsfDEYfY",
-	"5KQxVyIWL4ej4Uue19DPQrZVNS/8zSQVP/FuG5L3QvLgopyv90SdB6X7/mK62XLUKhzr6Iu7ywej9ePW",
-	"28DJaPT7vgz0NBa9zwQ5TkOoq1QZliNhaM/2qWgMb54fIuGKLENuaAOUm8TjDDq/vITcUSHNoWym89C9",
-	"QqqcJzkInbFxPYF5E+i1alna70Kr/da1no5azc4W3Md/BNx9EJceBJKaEcrqlfKyxee7tU7TYtO+/vvm",
-	"cvhND3zr7w1haTJgPdSi69DKC26feeEDapmSBWnIBRH1PTt6UnJdupaSp92wvg2/t8Laic1pz1wUDsjv",
-	"T89S0Ma3g9PR32AxUynxDDDD9rhgbE2PERQ6Jed4pk9QEmdwYvRETQtb5W8vr/yd/D4nRz8qATevE89D",
-	"b/2thNg8cTPL5UUPLDeUp5j8Edf6h6JqSzfkd8HbTs4KlyY7z8BkynuSEJ4qXfX/CfAmlOZNBtYTtYua",
-	"E+XzJCfqR8p96ULdiIUotlqw+0euXO0e6f6Rg1fW/jLohU1FLAKIR/MTsX5c/z8AAP//",
+	"7Frrbhu5FX6Vg2mBSOhYlh1vFpWxP7y5NFnYu67j7f6IjYKaOZK44ZATkmNLDfw8fY8+WXHIuUoc+Rq3",
+	"KPpPmiHP5TuH58b5GiUqy5VEaU00+RrlTLMMLWr3L1GFtPQjRZNonluuZDSJTtiSZ0UGssimqEHNQKMp",
+	"hDWQo4aczfEQxqDRFloaUFKswCrLxJlfNYriiBOdLwXqVRRHkmUYTUpucWSSBWaM2GZcEqNoMo4ju8pp",
+	"EZcW56ijm5s4SlXGuPyQbkp4vkDwb4GIwyBhBne4NCgNt/wKh7UQObOLRgaeRnGk8UvBNabRxOoC2wKV",
+	"QhiruZw7GYxl2n6QKS43pdjbmTKDKXB6TTDZBcKMa2NLwGBwxUSBBqYo1DXsAdMIViOzmAIzsDfsw6rF",
+	"NiBfG6TCoO6DKGNcTNUSWJpqNOabwXTjF6OxP6qUo/OtN8483sukRe9nLM8FTxiJuPu7Ue51Q/aPGmfR",
+	"JPrDbuOzu/6t2S3JEas2EZPw7E8PpHSzruJNHP1qUD+ZzI7YE0hc0tmU1z0xuZLGY/5Wa7VN/Afw9iQd",
+	"865/HcHH1x9OAOk9DM7evYbvXx0cwL/++XK0tz8c+cPjiXTdgaUpJxpMnGqVo7bOYWZMGNzkcaqMnfHl",
+	"UZpxWZ74GDxZKLSccLSziQtqZkLaTUqWE1akms/ZZH80nnjeMFASuMwLS+f0QirN51wy8cJso1QTSpTG",
+	"NjVugCUJ5uVRvkYhhqMLecwzbs0ExvADFFLQP0xj2NmDHyDlhk0F/WUGuOwoN7qQURzlLUS+RiyhM9o6",
+	"cFOlBDIZkUsJzszrcPw+ondoqohUwSaVBReDuZxXoQHNC1DXEpjfQuFgpnTGrI8yrw5cHGDpL1Ksqjiw",
+	"HoTiaMqSz0V+sgyL2hHua5Sx5THKuV1Ek/3vvovXg0kV9n92kWhdtWN1jXoncWFXSbjW3OIh8CwrLEEL",
+	"bGZRQ0IhlitJ6qyzy7is/u/1Mv9roSwLxFTKcvCFXhK4TIgGRzLoyY8w8ARGbtEwiGed9Xb2QmDy2/Nd",
+	"DIJwAMJh1G+hRqtSytpfHmDjjC1Lv7pLwVD6Uw1H+f9BgGRseVKhfBfejUkq7vWTh/Lv8YeKd+0RSjZJ",
+	"t+sPGVs+3CUytLcG6hNacxNHOTPmWun07TLnerUp8xu2MkBBQACrZa02AdIuNIcufkm8Qr1d3nFI3FbY",
+	"5xYzEygZHIkP/mWjMtOareil1UyaXOlAcCuDJtRLaojrJ8MYUpwxKsAuoiuubcHERRQKBhtSFQbTHmN/",
+	"zFmCQAtgumoF1hdmPQi4+P5GXWGiqBIkkQxwCwPnAfvDB0XZTvb/VGPcCZeX9TY1/R0TSxr5dHXMjT0r",
+	"S4Vbk3A3C52hUYVOsGvPu1RYm3Z1209Rn7I5hurZsO+gJFf7FAXTNMv5JENj2ByNy88dVS8DNl4Xqlvi",
+	"b4rU7m16ivCwZTob425N30EiboEcsmFd13Utk6JlXARP1+Nh9DzvhF/Cs3P3rOHB5RUTPH3HhUXtoFAn",
+	"TFKDU0j+pUCJhiBxaZsLbleuD3F7Pq6kZcvm/2nZmahzpudomxd/o96q9Zea2jiqe5ug7MYyW5hwgn1/",
+	"fn4KfgEkKkV3jBn4zXRmN7vDsN1LJiFLnpSR/B7nL/H9Yidtp8zijuUZRgEdBTP2RKV8xu+1S/kmobOj",
+	"0Dy0VpfeWll9Y8EValPSCoHWjXRtEDuUW0I1JIOoFsJy7w692HpeaweIm1ywVVCFXPOM6VW4pLW9ildC",
+	"bKq9IXVV4d5d3hnLuFhV+zaYe7OVvnJrqpvzK5S9tBaKGqQZT041zvhy+5qPxaxvTcbTVGAPmxAqp1pd",
+	"cbI0l/OqG7/HaaFUnHLdPw9JuYac2QVoFIziBFjlsjm9BGOVxhhwNB8BLlmWCxwpPd9lgie4e6da2/B/",
+	"YE8JUdYJvjmgWmG6slWx1dcsPqRe3FLF/EgciXVhMFin2AVmj65UNqy63ZKeztbev4RuAtSH32kCUDfs",
+	"xBuuuV34vj9vORjg0lK+UNLRqnr9ELl65aRNoGZw3/69DD3hLrfyE9/rkXMaliG44EI2o+ej+rTfqbBF",
+	"otmT+MpQB24NcOcD1czw0PU0yi5QN+/dKXFjj0pS9+rvbtmoqm5u7ViaqB2oKghvLZkIzTaPqsHLtLBu",
+	"rFEKNOi4zIKQUpAoUWQSZkoDt8ND39WU02sP3gZY/G7z1Pu34ffo42TpGdvWOu9p9XyBpsUDs2Bmgak/",
+	"BG2MXlClI2d8XtAqRxZDCG0bmsSRm8I0ipNACyXxZ9eR9/icH5O7dVXrzht38s8HzEKmjIWXY0gWTLPE",
+	"ovY9/BM42OO71EeGDBcihPhlFk0+bVdkIyfeXMbRcmeudsp5fXtBJdmto9FvIVTX0B/ctNXNfqphZI2J",
+	"Sz705PT9KbRmsWdvj96cvAWToxCYArejTQ/rV/4MWZqhG1TdikNjnv9uRKgXeSger1XaQsOgDiecQHA7",
+	"9MHtqWatL+/ePtViXvYUEs86zPCG/P8o40lGGSQiJoXmdvXRJRsnxZQZnhwV5CZft1eBpshRszJzkZ+4",
+	"218m03qCOaruS129RYSbBL+wNnfXFcg06oqh//euqnJ/+u082qhFJbz/uP/dK/jpt3O4XiiDYAqnkivF",
+	"DLA+MWFgEN2htuozSkhUljGZDrtiOgnW5SSwuJypQFJ//eEE9kfj+trt5e73rw4OhtApbdUsWEGjgQH5",
+	"tBk63Pz00Iwu5Nsr1Cuo7hOr6GRQUzHgJiyMWgc2p/UW7IIbSFVSZCjtCI6s1XxaWKwQ0Xgh3XVzPZCB",
+	"BWo8bF0bGpgpIdQ1rN0e+lracisIjdwr4eDcoXPSGgZMovFobzQmo6ocJct5NIlejsajl1SMM7tw/lUO",
+	"JN3vObqZMsUEF7aovIzonFVr4s43Ej0Rv1my2zoKN/Gtq/03EJQXOhe3++Px017bBqa+wTvcnM2dqSs3",
+	"8Pd1bnbex6IWvL4bjiNTZH5Y4qCsqMGAPOjo+Bhyg0WqdtL66tSXmIIbi+nQlbDKBAzz2s2+ynly+yOD",
+	"Vb90re8QWpPoNbj3vgXcIYi9Bi4sLZClZT183Bq2bWZiidfN3cKvZ8ej+32M8VgTepGBVTeOzKz3DF7d",
+	"90ymAjWkCo0jUZ2z3a88vfGqCbS4adY37nnLrB3bHAQurdyG9PHu6Qk1ug0Oxn+G6wUXCNy6jrEJk0pX",
+	"15gxFFKgMdTpJSxF8uCmb3L+G4wrf0Hbp+T4uRywuTp+GHo39w2I9VdbFOXyIgDLGeaCJd/iWD8rqtqr",
+	"kT4K3rZzlrjU3nkIKuPWYgpuNGjKlrwaWLY695KtiesdfvZEjvoZc195uVJ2exL0K/43UuBGp7A1AVIx",
+	"+VTpz9FaG0Y1nyDEYJS2/ha5bnVuyYCuCXnAQamal2+b/Zrv054m9xEq/9nMV/XCAyqR6eQZFLMdlw2G",
+	"gXxYfp6ymRDdebpjOqxt/PzJsFLXzQe76sZwxby9XLvgby60ujYw8DUcg1y4KsGBsy0VhhUcP48vkm+R",
+	"Xz1TEiy/yr0tBT7xuX5GLOvk93BQw6mP6B2upbG4+UCJnLC+YYPPiDnlQq795Yjx4lYzBmep1nTh0yXl",
+	"p3b7/+mSTOSbXG/YQotoEjm4dq/2o5vLm38HAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -248,8 +248,8 @@ type Mailbox struct {
 	Quota          int64
 	LocalPart      string
 	Domain         string
-	Created        time.Time
-	Modified       time.Time
+	Created        *time.Time
+	Modified       *time.Time
 	Active         bool
 	Phone          string
 	EmailOther     string

@@ -145,8 +145,8 @@ type Mailbox struct {
 	Name           string
 	Maildir        string
 	Quota          int64
-	Created        sql.NullTime
-	Modified       sql.NullTime
+	Created        *time.Time
+	Modified       *time.Time
 	Active         bool
 	Domain         string
 	LocalPart      string

@@ -50,6 +50,7 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 		secrets[i] = []byte(s)
 	}
 	pa := cfg.PostfixAdmin
+	policy, _ := pwhash.NewPolicy(pa.PasswordValidation) // validated by config.Load
 	h, err := httpapi.New(httpapi.Options{
 		Store: db,
 		Auth:  &auth.Authenticator{Admins: db, Passwords: passwords, Secrets: secrets, MaxLifetime: cfg.JWT.MaxLifetime},
@@ -62,6 +63,13 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 			DefaultAliases: pa.DefaultAliases,
 			VacationDomain: pa.VacationDomain,
 		},
+		MailboxRules: scim.MailboxRules{DomainPath: pa.DomainPath, DomainInMailbox: pa.DomainInMailbox},
+		MailboxPolicy: store.MailboxPolicy{
+			QuotaMultiplier: pa.QuotaMultiplier, EnforceQuota: pa.Quota, EnforceDomainQuota: pa.DomainQuota,
+			PasswordExpiration: pa.PasswordExpiration,
+		},
+		Passwords:           passwords,
+		PasswordPolicy:      policy,
 		BasePath:            cfg.BasePath,
 		TrustedProxies:      trusted,
 		CascadeDomainDelete: cfg.DomainDeleteCascade,

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"postfixadmin-scim/internal/pwhash"
 )
 
 // Config is everything the server can be told.
@@ -69,6 +71,15 @@ type PostfixAdmin struct {
 	// domain: local part → target; a target without '@' gets "@<domain>".
 	DefaultAliases map[string]string `yaml:"default_aliases"`
 	VacationDomain string            `yaml:"vacation_domain"`
+	// Quota ($CONF['quota']) and DomainQuota ($CONF['domain_quota']) enforce
+	// mailbox quotas against the domain's maxquota and total quota.
+	Quota       bool `yaml:"quota"`
+	DomainQuota bool `yaml:"domain_quota"`
+	// PasswordExpiration ($CONF['password_expiration']) takes a password's
+	// lifetime from its domain's password_expiry.
+	PasswordExpiration bool `yaml:"password_expiration"`
+	// PasswordValidation ($CONF['password_validation']): rules every new password must match.
+	PasswordValidation []pwhash.Rule `yaml:"password_validation"`
 }
 
 type Bootstrap struct {
@@ -89,6 +100,8 @@ func Default() Config {
 			DefaultAliasLimit: 10, DefaultMailboxLimit: 10, DefaultMaxQuota: 10, DefaultDomainQuota: 2048,
 			DefaultTransport: "virtual", DefaultPasswordExp: 365,
 			VacationDomain: "autoreply.change-this-to-your.domain.tld",
+			Quota:          true, DomainQuota: true, PasswordExpiration: true,
+			PasswordValidation: pwhash.DefaultRules,
 		},
 		Bootstrap: Bootstrap{Username: "admin@example.org"},
 	}
@@ -152,6 +165,9 @@ func envVars(c *Config) []envVar {
 		{"PFSCIM_QUOTA_MULTIPLIER", num(&pa.QuotaMultiplier)},
 		{"PFSCIM_DOMAIN_PATH", flag(&pa.DomainPath)},
 		{"PFSCIM_DOMAIN_IN_MAILBOX", flag(&pa.DomainInMailbox)},
+		{"PFSCIM_QUOTA", flag(&pa.Quota)},
+		{"PFSCIM_DOMAIN_QUOTA", flag(&pa.DomainQuota)},
+		{"PFSCIM_PASSWORD_EXPIRATION", flag(&pa.PasswordExpiration)},
 		{"PFSCIM_DOMAIN_DELETE_CASCADE", flag(&c.DomainDeleteCascade)},
 		{"PFSCIM_BOOTSTRAP_USERNAME", str(&c.Bootstrap.Username)},
 		{"PFSCIM_BOOTSTRAP_PASSWORD", str(&c.Bootstrap.Password)},
@@ -200,6 +216,12 @@ func (c Config) validate() error {
 	}
 	if c.PostfixAdmin.QuotaMultiplier <= 0 {
 		errs = append(errs, errors.New("postfixadmin.quota_multiplier must be positive"))
+	}
+	if _, err := pwhash.NewPolicy(c.PostfixAdmin.PasswordValidation); err != nil {
+		errs = append(errs, fmt.Errorf("postfixadmin.password_validation: %w", err))
+	}
+	if _, err := pwhash.Parse(c.PostfixAdmin.Encrypt); err != nil {
+		errs = append(errs, fmt.Errorf("postfixadmin.encrypt: %w", err))
 	}
 	if c.JWT.MaxLifetime <= 0 {
 		errs = append(errs, errors.New("jwt.max_lifetime must be positive"))

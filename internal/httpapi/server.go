@@ -15,6 +15,7 @@ import (
 
 	"postfixadmin-scim/gen/api"
 	"postfixadmin-scim/internal/auth"
+	"postfixadmin-scim/internal/pwhash"
 	"postfixadmin-scim/internal/scim"
 	"postfixadmin-scim/internal/store"
 )
@@ -24,6 +25,10 @@ type Options struct {
 	Store          store.Store
 	Auth           *auth.Authenticator
 	DomainRules    scim.DomainRules
+	MailboxRules   scim.MailboxRules
+	MailboxPolicy  store.MailboxPolicy
+	Passwords      pwhash.Setting // scheme of new mailbox passwords
+	PasswordPolicy pwhash.Policy  // PostfixAdmin's password_validation
 	BasePath       string         // e.g. /scim/v2
 	TrustedProxies []netip.Prefix // whose X-Forwarded-* headers are believed
 	// CascadeDomainDelete lets DELETE /Domains/{id} remove mailboxes and aliases.

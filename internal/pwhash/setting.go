@@ -8,6 +8,7 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"strconv"
@@ -17,6 +18,8 @@ import (
 	"github.com/GehirnInc/crypt/sha256_crypt"
 	"github.com/GehirnInc/crypt/sha512_crypt"
 	"golang.org/x/crypto/bcrypt"
+
+	"postfixadmin-scim/internal/fault"
 )
 
 type family int
@@ -43,7 +46,14 @@ func (s Setting) String() string { return s.name }
 
 // Hash returns a new hash of password in exactly the format PostfixAdmin
 // stores under this setting (salts are random).
-func (s Setting) Hash(password string) (string, error) { return s.hash(password) }
+func (s Setting) Hash(password string) (string, error) {
+	h, err := s.hash(password)
+	if errors.Is(err, bcrypt.ErrPasswordTooLong) {
+		// PHP would silently cut the password at 72 bytes; refuse instead.
+		return "", &fault.Error{Kind: fault.Invalid, Detail: "password is longer than the 72 bytes bcrypt can store", Err: err}
+	}
+	return h, err
+}
 
 // Parse reads a $CONF['encrypt'] value. Settings this package cannot write
 // (DES-based ones, external doveadm schemes it does not know) are an error.

@@ -90,7 +90,7 @@ func (r DomainRules) NewDomain(in DomainInput) (store.Domain, error) {
 	d.Description = ""
 	d.Active = true
 	d.BackupMX = false
-	apply(&d, in)
+	applyDomain(&d, in)
 	return d, nil
 }
 
@@ -108,11 +108,11 @@ func (r DomainRules) ReplaceDomain(cur store.Domain, in DomainInput) (store.Doma
 	d.Description = ""
 	d.Active = cur.Active
 	d.BackupMX = false
-	apply(&d, in)
+	applyDomain(&d, in)
 	return d, nil
 }
 
-func apply(d *store.Domain, in DomainInput) {
+func applyDomain(d *store.Domain, in DomainInput) {
 	set(&d.Description, in.Description)
 	set(&d.MaxAliases, in.MaxAliases)
 	set(&d.MaxMailboxes, in.MaxMailboxes)

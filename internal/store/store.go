@@ -76,5 +76,17 @@ type Store interface {
 	// still has mailboxes or aliases.
 	DeleteDomain(ctx context.Context, by Actor, name string, cascade bool) error
 
+	GetMailbox(ctx context.Context, username string) (Mailbox, error)
+	ListMailboxes(ctx context.Context, page Page) (items []Mailbox, total int, err error)
+	// CreateMailbox writes the self-alias, the mailbox and their log rows,
+	// after checking the domain's limits under a lock on the domain.
+	CreateMailbox(ctx context.Context, by Actor, w MailboxWrite, p MailboxPolicy) error
+	// UpdateMailbox changes name, quota, active, phone, email_other and, when
+	// a password hash is given, the password; the self-alias follows active.
+	UpdateMailbox(ctx context.Context, by Actor, w MailboxWrite, p MailboxPolicy) error
+	// DeleteMailbox removes a mailbox and its rows as MailboxHandler::delete()
+	// does; an address that is only an alias is not found.
+	DeleteMailbox(ctx context.Context, by Actor, username string) error
+
 	Close() error
 }

@@ -45,6 +45,7 @@ type domainQueries[D ~domainRowShape, I ~domainWriteShape, U ~domainUpdateShape,
 	ListDomains(ctx context.Context, arg L) ([]D, error)
 	InsertDomain(ctx context.Context, arg I) error
 	UpdateDomain(ctx context.Context, arg U) (int64, error)
+	LockDomain(ctx context.Context, domain string) (D, error)
 }
 
 // domainOps is the engine-independent face of domainAdapter.
@@ -53,6 +54,7 @@ type domainOps[Q any] interface {
 	list(ctx context.Context, q Q, page store.Page) ([]store.Domain, error)
 	insert(ctx context.Context, q Q, d store.Domain) error
 	update(ctx context.Context, q Q, d store.Domain) (int64, error)
+	lock(ctx context.Context, q Q, name string) (store.Domain, error)
 }
 
 // domainAdapter converts between store.Domain and one engine's structs.
@@ -62,6 +64,14 @@ type domainAdapter[Q domainQueries[D, I, U, L], D ~domainRowShape, I ~domainWrit
 
 func (a domainAdapter[Q, D, I, U, L]) get(ctx context.Context, q Q, name string) (store.Domain, error) {
 	r, err := q.GetDomain(ctx, name)
+	if err != nil {
+		return store.Domain{}, err
+	}
+	return domainFromRow(domainRowShape(r)), nil
+}
+
+func (a domainAdapter[Q, D, I, U, L]) lock(ctx context.Context, q Q, name string) (store.Domain, error) {
+	r, err := q.LockDomain(ctx, name)
 	if err != nil {
 		return store.Domain{}, err
 	}

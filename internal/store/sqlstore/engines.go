@@ -26,6 +26,11 @@ func newSQLite(db *sql.DB) *Store[*sqlitedb.Queries] {
 				return sqlitedb.ListDomainsParams{Lim: int64(p.Limit), Off: int64(p.Offset)}
 			},
 		},
+		mailboxes: mailboxAdapter[*sqlitedb.Queries, sqlitedb.GetMailboxRow, sqlitedb.ListMailboxesRow, sqlitedb.ListMailboxesParams, sqlitedb.InsertMailboxParams, sqlitedb.UpdateMailboxParams, sqlitedb.UpdateMailboxPasswordParams]{
+			page: func(p store.Page) sqlitedb.ListMailboxesParams {
+				return sqlitedb.ListMailboxesParams{Lim: int64(p.Limit), Off: int64(p.Offset)}
+			},
+		},
 		meta: metaAdapter[*sqlitedb.Queries, sqlitedb.GetLoginAdminRow, sqlitedb.InsertAdminParams, sqlitedb.InsertDomainAdminParams, sqlitedb.InsertConfigValueParams, sqlitedb.InsertLogParams, sqlitedb.InsertAliasParams]{},
 		isUnique: func(err error) bool {
 			var se *sqlite.Error
@@ -43,6 +48,11 @@ func newMySQL(db *sql.DB) *Store[*mysqldb.Queries] {
 				return mysqldb.ListDomainsParams{Limit: int32(p.Limit), Offset: int32(p.Offset)}
 			},
 		},
+		mailboxes: mailboxAdapter[*mysqldb.Queries, mysqldb.GetMailboxRow, mysqldb.ListMailboxesRow, mysqldb.ListMailboxesParams, mysqldb.InsertMailboxParams, mysqldb.UpdateMailboxParams, mysqldb.UpdateMailboxPasswordParams]{
+			page: func(p store.Page) mysqldb.ListMailboxesParams {
+				return mysqldb.ListMailboxesParams{Limit: int32(p.Limit), Offset: int32(p.Offset)}
+			},
+		},
 		meta: metaAdapter[*mysqldb.Queries, mysqldb.GetLoginAdminRow, mysqldb.InsertAdminParams, mysqldb.InsertDomainAdminParams, mysqldb.InsertConfigValueParams, mysqldb.InsertLogParams, mysqldb.InsertAliasParams]{},
 		isUnique: func(err error) bool {
 			var me *mysql.MySQLError
@@ -58,6 +68,11 @@ func newPostgres(db *sql.DB) *Store[*pgdb.Queries] {
 		domains: domainAdapter[*pgdb.Queries, pgdb.Domain, pgdb.InsertDomainParams, pgdb.UpdateDomainParams, pgdb.ListDomainsParams]{
 			page: func(p store.Page) pgdb.ListDomainsParams {
 				return pgdb.ListDomainsParams{Lim: int32(p.Limit), Off: int32(p.Offset)}
+			},
+		},
+		mailboxes: mailboxAdapter[*pgdb.Queries, pgdb.GetMailboxRow, pgdb.ListMailboxesRow, pgdb.ListMailboxesParams, pgdb.InsertMailboxParams, pgdb.UpdateMailboxParams, pgdb.UpdateMailboxPasswordParams]{
+			page: func(p store.Page) pgdb.ListMailboxesParams {
+				return pgdb.ListMailboxesParams{Lim: int32(p.Limit), Off: int32(p.Offset)}
 			},
 		},
 		meta: metaAdapter[*pgdb.Queries, pgdb.GetLoginAdminRow, pgdb.InsertAdminParams, pgdb.InsertDomainAdminParams, pgdb.InsertConfigValueParams, pgdb.InsertLogParams, pgdb.InsertAliasParams]{},

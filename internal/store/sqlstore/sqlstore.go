@@ -25,7 +25,7 @@ type DBTX interface {
 
 // scalarQueries are the generated methods whose signatures use only basic
 // types; they are called directly. Methods with row or parameter structs go
-// through the typed adapters (domainAdapter, metaAdapter).
+// through the typed adapters (domainAdapter, mailboxAdapter, metaAdapter).
 type scalarQueries interface {
 	CountDomains(ctx context.Context) (int64, error)
 	CountMailboxesOfDomain(ctx context.Context, domain string) (int64, error)
@@ -43,18 +43,30 @@ type scalarQueries interface {
 	DeleteFetchmailOfDomain(ctx context.Context, domain string) error
 	DeleteLogOfDomain(ctx context.Context, domain string) error
 	DeleteDomain(ctx context.Context, domain string) (int64, error)
+	CountMailboxes(ctx context.Context) (int64, error)
+	SumQuotaOfDomain(ctx context.Context, domain string) (int64, error)
+	AliasExists(ctx context.Context, address string) (int64, error)
+	SyncSelfAliasActive(ctx context.Context, username string) error
+	DeleteFetchmailOfMailbox(ctx context.Context, username string) error
+	DeleteVacationOfMailbox(ctx context.Context, username string) error
+	DeleteVacationNotificationsOfMailbox(ctx context.Context, username string) error
+	DeleteQuotaOfMailbox(ctx context.Context, username string) error
+	DeleteQuota2OfMailbox(ctx context.Context, username string) error
+	DeleteSelfAlias(ctx context.Context, username string) error
+	DeleteMailbox(ctx context.Context, username string) (int64, error)
 	GetConfigValue(ctx context.Context, name string) (string, error)
 	InsertPseudoDomainAll(ctx context.Context) error
 }
 
 // Store is store.Store over one engine's generated queries Q.
 type Store[Q scalarQueries] struct {
-	db       *sql.DB
-	engine   Engine
-	queries  func(DBTX) Q
-	domains  domainOps[Q]
-	meta     metaOps[Q]
-	isUnique func(error) bool // the engine's unique-violation test
+	db        *sql.DB
+	engine    Engine
+	queries   func(DBTX) Q
+	domains   domainOps[Q]
+	mailboxes mailboxOps[Q]
+	meta      metaOps[Q]
+	isUnique  func(error) bool // the engine's unique-violation test
 }
 
 var _ store.Store = (*Store[scalarQueries])(nil)

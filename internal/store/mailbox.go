@@ -1,0 +1,101 @@
+package store
+
+import (
+	"time"
+
+	"postfixadmin-scim/internal/fault"
+)
+
+// Mailbox is a row of PostfixAdmin's mailbox table (with its Dovecot usage).
+type Mailbox struct {
+	Username          string // the address, lower case
+	Name              string
+	Maildir           string // relative, with a trailing '/'
+	LocalPart, Domain string
+	QuotaBytes        int64 // 0 unlimited, -1 disabled
+	Active            bool
+	Phone, EmailOther string
+	Created, Modified time.Time
+	UsedBytes         int64 // from Dovecot's quota2 table; read only
+}
+
+// MailboxWrite is a mailbox to create or update.
+type MailboxWrite struct {
+	Mailbox
+	PasswordHash string // empty: keep the current password (update only)
+	QuotaUnset   bool   // create: take the domain's default (DefaultQuota)
+}
+
+// MailboxPolicy holds the PostfixAdmin settings that govern mailbox writes.
+type MailboxPolicy struct {
+	QuotaMultiplier int64 // bytes per MB ($CONF['quota_multiplier'])
+	// EnforceQuota ($CONF['quota']) checks quotas against the domain's
+	// maxquota, EnforceDomainQuota ($CONF['domain_quota']) against its total.
+	EnforceQuota, EnforceDomainQuota bool
+	// PasswordExpiration ($CONF['password_expiration']) takes a new password's
+	// lifetime from domain.password_expiry instead of 365 days.
+	PasswordExpiration bool
+}
+
+// CheckMailboxCount applies domain.mailboxes to a domain that has count
+// mailboxes, as MailboxHandler's create_allowed() does.
+func CheckMailboxCount(d Domain, count int64) error {
+	switch {
+	case d.MaxMailboxes == 0:
+		return nil
+	case d.MaxMailboxes < 0:
+		return fault.New(fault.Refused, "domain %s does not allow mailboxes (maxMailboxes -1)", d.Name)
+	case count >= d.MaxMailboxes:
+		return fault.New(fault.Refused, "domain %s already has %d of its %d mailboxes (maxMailboxes)", d.Name, count, d.MaxMailboxes)
+	}
+	return nil
+}
+
+// CheckQuota applies MailboxHandler::check_quota() to a mailbox quota (bytes)
+// in domain d whose other mailboxes have othersBytes together.
+func (p MailboxPolicy) CheckQuota(d Domain, quotaBytes, othersBytes int64) error {
+	if quotaBytes < -1 {
+		return fault.New(fault.Invalid, "sizeQuota must be 0 (unlimited), -1 (disabled) or a positive number of bytes")
+	}
+	if !p.EnforceQuota {
+		return nil
+	}
+	maxBytes := d.MaxQuotaMB * p.QuotaMultiplier
+	switch {
+	case d.MaxQuotaMB < 0 && quotaBytes < 0:
+		return nil
+	case d.MaxQuotaMB > 0 && quotaBytes == 0:
+		return fault.New(fault.Invalid, "sizeQuota 0 (unlimited) exceeds domain %s's per-mailbox maximum of %d MB (%d bytes, maxQuota)", d.Name, d.MaxQuotaMB, maxBytes)
+	case d.MaxQuotaMB < 0 && quotaBytes != -1:
+		return fault.New(fault.Invalid, "domain %s has quotas disabled (maxQuota -1): sizeQuota must be -1", d.Name)
+	case d.MaxQuotaMB > 0 && quotaBytes > maxBytes:
+		return fault.New(fault.Invalid, "sizeQuota %d bytes exceeds domain %s's per-mailbox maximum of %d MB (%d bytes, maxQuota)", quotaBytes, d.Name, d.MaxQuotaMB, maxBytes)
+	}
+	if p.EnforceDomainQuota && d.QuotaMB > 0 {
+		total := d.QuotaMB * p.QuotaMultiplier
+		if quotaBytes <= 0 {
+			return fault.New(fault.Invalid, "domain %s has a total quota of %d MB (domainQuota): a mailbox needs a positive sizeQuota", d.Name, d.QuotaMB)
+		}
+		if quotaBytes+max(othersBytes, 0) > total {
+			return fault.New(fault.Invalid, "sizeQuota %d bytes would exceed domain %s's total quota of %d MB (%d bytes, domainQuota; %d bytes given to other mailboxes)", quotaBytes, d.Name, d.QuotaMB, total, othersBytes)
+		}
+	}
+	return nil
+}
+
+// DefaultQuota is the quota (bytes) of a new mailbox that asks for none: the
+// domain's per-mailbox maximum, so that the domain's limits admit it.
+func (p MailboxPolicy) DefaultQuota(d Domain) int64 {
+	if d.MaxQuotaMB < 0 {
+		return -1
+	}
+	return d.MaxQuotaMB * p.QuotaMultiplier
+}
+
+// ExpiryDays is how long a new password of a mailbox in d lives.
+func (p MailboxPolicy) ExpiryDays(d Domain) int64 {
+	if p.PasswordExpiration {
+		return d.PasswordExpiryDays
+	}
+	return 365
+}
