@@ -37,7 +37,7 @@ const (
 )
 
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	db     testdb.DB
 	cfg    config.Config
 	base   string // http://127.0.0.1:port/scim/v2
@@ -47,7 +47,7 @@ type env struct {
 
 // start serves a database of the given layout; samples loads PostfixAdmin's
 // sample rows, otherwise the database gets only a superadmin.
-func start(t *testing.T, engine sqlstore.Engine, layout testdb.Layout, samples bool, configure ...func(*config.Config)) *env {
+func start(t testing.TB, engine sqlstore.Engine, layout testdb.Layout, samples bool, configure ...func(*config.Config)) *env {
 	t.Helper()
 	db := testdb.New(t, engine, layout, samples)
 	cfg := config.Default()
@@ -101,7 +101,7 @@ type response struct {
 }
 
 // json decodes the body into a generic map.
-func (r response) json(t *testing.T) map[string]any {
+func (r response) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.body, &m); err != nil {
@@ -198,7 +198,7 @@ func (e *env) validate(req *http.Request, r response) {
 }
 
 // expect fails the test unless r has the given status (and scimType, if not "").
-func expect(t *testing.T, r response, status int, scimType string) {
+func expect(t testing.TB, r response, status int, scimType string) {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("status %d, want %d; body %s", r.status, status, r.body)
@@ -214,7 +214,9 @@ func expect(t *testing.T, r response, status int, scimType string) {
 	}
 }
 
-func mint(t *testing.T, user string, lifetime time.Duration) string {
+func mintTB(t testing.TB, user string) string { return mint(t, user, 30*time.Minute) }
+
+func mint(t testing.TB, user string, lifetime time.Duration) string {
 	t.Helper()
 	tok, err := auth.Mint([]byte(jwtSecret), user, lifetime, time.Now())
 	if err != nil {

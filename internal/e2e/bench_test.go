@@ -1,0 +1,48 @@
+package e2e_test
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+
+	"postfixadmin-scim/internal/testdb"
+)
+
+// Benchmarks of the Users hot paths through the real HTTP server (Basic auth
+// with a bcrypt admin hash included, as a client pays it), per engine.
+// make bench runs them; a later issue sets target figures.
+
+func BenchmarkGetUser(b *testing.B) {
+	for _, engine := range testdb.Engines {
+		b.Run(string(engine), func(b *testing.B) {
+			e := start(b, engine, testdb.Master, true)
+			tok := bearer(mintTB(b, adminUser))
+			b.ResetTimer()
+			for b.Loop() {
+				if r := e.do(http.MethodGet, "/Users/alice@example.org", nil, tok); r.status != http.StatusOK {
+					b.Fatal(r.status)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkCreateUser(b *testing.B) {
+	for _, engine := range testdb.Engines {
+		b.Run(string(engine), func(b *testing.B) {
+			e := start(b, engine, testdb.Master, true)
+			tok := bearer(mintTB(b, adminUser))
+			if r := e.do(http.MethodPost, "/Domains", domainBody("bench.example", map[string]any{"maxMailboxes": 0, "maxQuota": 0, "domainQuota": 0}), tok); r.status != http.StatusCreated {
+				b.Fatal(r.status)
+			}
+			i := 0
+			b.ResetTimer()
+			for b.Loop() {
+				i++
+				if r := e.do(http.MethodPost, "/Users", userBody(fmt.Sprintf("u%d@bench.example", i), nil), tok); r.status != http.StatusCreated {
+					b.Fatalf("%d %s", r.status, r.body)
+				}
+			}
+		})
+	}
+}
