@@ -93,6 +93,186 @@ func (e ErrorScimType) Valid() bool {
 	}
 }
 
+// Defines values for ResourceTypeSchemas.
+const (
+	UrnIetfParamsScimSchemasCore20ResourceType ResourceTypeSchemas = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
+)
+
+// Valid indicates whether the value is a known member of the ResourceTypeSchemas enum.
+func (e ResourceTypeSchemas) Valid() bool {
+	switch e {
+	case UrnIetfParamsScimSchemasCore20ResourceType:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ResourceTypeListResponseSchemas.
+const (
+	ResourceTypeListResponseSchemasUrnIetfParamsScimApiMessages20ListResponse ResourceTypeListResponseSchemas = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+)
+
+// Valid indicates whether the value is a known member of the ResourceTypeListResponseSchemas enum.
+func (e ResourceTypeListResponseSchemas) Valid() bool {
+	switch e {
+	case ResourceTypeListResponseSchemasUrnIetfParamsScimApiMessages20ListResponse:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SchemaSchemas.
+const (
+	UrnIetfParamsScimSchemasCore20Schema SchemaSchemas = "urn:ietf:params:scim:schemas:core:2.0:Schema"
+)
+
+// Valid indicates whether the value is a known member of the SchemaSchemas enum.
+func (e SchemaSchemas) Valid() bool {
+	switch e {
+	case UrnIetfParamsScimSchemasCore20Schema:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SchemaAttributeMutability.
+const (
+	Immutable SchemaAttributeMutability = "immutable"
+	ReadOnly  SchemaAttributeMutability = "readOnly"
+	ReadWrite SchemaAttributeMutability = "readWrite"
+	WriteOnly SchemaAttributeMutability = "writeOnly"
+)
+
+// Valid indicates whether the value is a known member of the SchemaAttributeMutability enum.
+func (e SchemaAttributeMutability) Valid() bool {
+	switch e {
+	case Immutable:
+		return true
+	case ReadOnly:
+		return true
+	case ReadWrite:
+		return true
+	case WriteOnly:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SchemaAttributeReturned.
+const (
+	Always  SchemaAttributeReturned = "always"
+	Default SchemaAttributeReturned = "default"
+	Never   SchemaAttributeReturned = "never"
+	Request SchemaAttributeReturned = "request"
+)
+
+// Valid indicates whether the value is a known member of the SchemaAttributeReturned enum.
+func (e SchemaAttributeReturned) Valid() bool {
+	switch e {
+	case Always:
+		return true
+	case Default:
+		return true
+	case Never:
+		return true
+	case Request:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SchemaAttributeType.
+const (
+	Binary    SchemaAttributeType = "binary"
+	Boolean   SchemaAttributeType = "boolean"
+	Complex   SchemaAttributeType = "complex"
+	DateTime  SchemaAttributeType = "dateTime"
+	Decimal   SchemaAttributeType = "decimal"
+	Integer   SchemaAttributeType = "integer"
+	Reference SchemaAttributeType = "reference"
+	String    SchemaAttributeType = "string"
+)
+
+// Valid indicates whether the value is a known member of the SchemaAttributeType enum.
+func (e SchemaAttributeType) Valid() bool {
+	switch e {
+	case Binary:
+		return true
+	case Boolean:
+		return true
+	case Complex:
+		return true
+	case DateTime:
+		return true
+	case Decimal:
+		return true
+	case Integer:
+		return true
+	case Reference:
+		return true
+	case String:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SchemaAttributeUniqueness.
+const (
+	Global SchemaAttributeUniqueness = "global"
+	None   SchemaAttributeUniqueness = "none"
+	Server SchemaAttributeUniqueness = "server"
+)
+
+// Valid indicates whether the value is a known member of the SchemaAttributeUniqueness enum.
+func (e SchemaAttributeUniqueness) Valid() bool {
+	switch e {
+	case Global:
+		return true
+	case None:
+		return true
+	case Server:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SchemaListResponseSchemas.
+const (
+	SchemaListResponseSchemasUrnIetfParamsScimApiMessages20ListResponse SchemaListResponseSchemas = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+)
+
+// Valid indicates whether the value is a known member of the SchemaListResponseSchemas enum.
+func (e SchemaListResponseSchemas) Valid() bool {
+	switch e {
+	case SchemaListResponseSchemasUrnIetfParamsScimApiMessages20ListResponse:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ServiceProviderConfigSchemas.
+const (
+	UrnIetfParamsScimSchemasCore20ServiceProviderConfig ServiceProviderConfigSchemas = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
+)
+
+// Valid indicates whether the value is a known member of the ServiceProviderConfigSchemas enum.
+func (e ServiceProviderConfigSchemas) Valid() bool {
+	switch e {
+	case UrnIetfParamsScimSchemasCore20ServiceProviderConfig:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for UserListResponseSchemas.
 const (
 	UserListResponseSchemasUrnIetfParamsScimApiMessages20ListResponse UserListResponseSchemas = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
@@ -106,6 +286,20 @@ func (e UserListResponseSchemas) Valid() bool {
 	default:
 		return false
 	}
+}
+
+// AuthenticationScheme defines model for AuthenticationScheme.
+type AuthenticationScheme struct {
+	Description string `json:"description"`
+	Name        string `json:"name"`
+	Primary     *bool  `json:"primary,omitempty"`
+	Type        string `json:"type"`
+}
+
+// DiscoveryMeta defines model for DiscoveryMeta.
+type DiscoveryMeta struct {
+	Location     string `json:"location"`
+	ResourceType string `json:"resourceType"`
 }
 
 // Domain A PostfixAdmin domain, schema urn:ietf:params:scim:schemas:audriga:2.0:Domain (on input the
@@ -217,6 +411,119 @@ type ProvisioningUser struct {
 
 	// UsedQuota Bytes in use, as Dovecot reports them (quota2).
 	UsedQuota *int64 `json:"usedQuota,omitempty"`
+}
+
+// ResourceType defines model for ResourceType.
+type ResourceType struct {
+	Description      *string               `json:"description,omitempty"`
+	Endpoint         string                `json:"endpoint"`
+	Id               string                `json:"id"`
+	Meta             DiscoveryMeta         `json:"meta"`
+	Name             string                `json:"name"`
+	Schema           string                `json:"schema"`
+	SchemaExtensions *[]SchemaExtension    `json:"schemaExtensions,omitempty"`
+	Schemas          []ResourceTypeSchemas `json:"schemas"`
+}
+
+// ResourceTypeSchemas defines model for ResourceType.Schemas.
+type ResourceTypeSchemas string
+
+// ResourceTypeListResponse defines model for ResourceTypeListResponse.
+type ResourceTypeListResponse struct {
+	Resources    []ResourceType                    `json:"Resources"`
+	ItemsPerPage int                               `json:"itemsPerPage"`
+	Schemas      []ResourceTypeListResponseSchemas `json:"schemas"`
+	StartIndex   int                               `json:"startIndex"`
+	TotalResults int                               `json:"totalResults"`
+}
+
+// ResourceTypeListResponseSchemas defines model for ResourceTypeListResponse.Schemas.
+type ResourceTypeListResponseSchemas string
+
+// Schema defines model for Schema.
+type Schema struct {
+	Attributes  []SchemaAttribute `json:"attributes"`
+	Description *string           `json:"description,omitempty"`
+	Id          string            `json:"id"`
+	Meta        DiscoveryMeta     `json:"meta"`
+	Name        string            `json:"name"`
+	Schemas     []SchemaSchemas   `json:"schemas"`
+}
+
+// SchemaSchemas defines model for Schema.Schemas.
+type SchemaSchemas string
+
+// SchemaAttribute defines model for SchemaAttribute.
+type SchemaAttribute struct {
+	CaseExact     bool                      `json:"caseExact"`
+	Description   *string                   `json:"description,omitempty"`
+	MultiValued   bool                      `json:"multiValued"`
+	Mutability    SchemaAttributeMutability `json:"mutability"`
+	Name          string                    `json:"name"`
+	Required      bool                      `json:"required"`
+	Returned      SchemaAttributeReturned   `json:"returned"`
+	SubAttributes *[]SchemaAttribute        `json:"subAttributes,omitempty"`
+	Type          SchemaAttributeType       `json:"type"`
+	Uniqueness    SchemaAttributeUniqueness `json:"uniqueness"`
+}
+
+// SchemaAttributeMutability defines model for SchemaAttribute.Mutability.
+type SchemaAttributeMutability string
+
+// SchemaAttributeReturned defines model for SchemaAttribute.Returned.
+type SchemaAttributeReturned string
+
+// SchemaAttributeType defines model for SchemaAttribute.Type.
+type SchemaAttributeType string
+
+// SchemaAttributeUniqueness defines model for SchemaAttribute.Uniqueness.
+type SchemaAttributeUniqueness string
+
+// SchemaExtension defines model for SchemaExtension.
+type SchemaExtension struct {
+	Required bool   `json:"required"`
+	Schema   string `json:"schema"`
+}
+
+// SchemaListResponse defines model for SchemaListResponse.
+type SchemaListResponse struct {
+	Resources    []Schema                    `json:"Resources"`
+	ItemsPerPage int                         `json:"itemsPerPage"`
+	Schemas      []SchemaListResponseSchemas `json:"schemas"`
+	StartIndex   int                         `json:"startIndex"`
+	TotalResults int                         `json:"totalResults"`
+}
+
+// SchemaListResponseSchemas defines model for SchemaListResponse.Schemas.
+type SchemaListResponseSchemas string
+
+// ServiceProviderConfig defines model for ServiceProviderConfig.
+type ServiceProviderConfig struct {
+	AuthenticationSchemes []AuthenticationScheme `json:"authenticationSchemes"`
+	Bulk                  struct {
+		MaxOperations  int  `json:"maxOperations"`
+		MaxPayloadSize int  `json:"maxPayloadSize"`
+		Supported      bool `json:"supported"`
+	} `json:"bulk"`
+	ChangePassword   Supported `json:"changePassword"`
+	DocumentationUri *string   `json:"documentationUri,omitempty"`
+	Etag             Supported `json:"etag"`
+	Filter           struct {
+		MaxResults int  `json:"maxResults"`
+		Supported  bool `json:"supported"`
+	} `json:"filter"`
+	Meta    DiscoveryMeta                  `json:"meta"`
+	Patch   Supported                      `json:"patch"`
+	Schemas []ServiceProviderConfigSchemas `json:"schemas"`
+	Sort    Supported                      `json:"sort"`
+}
+
+// ServiceProviderConfigSchemas defines model for ServiceProviderConfig.Schemas.
+type ServiceProviderConfigSchemas string
+
+// Supported defines model for Supported.
+type Supported struct {
+	Supported bool `json:"supported"`
 }
 
 // User A PostfixAdmin mailbox: core schema urn:ietf:params:scim:schemas:core:2.0:User with the
@@ -857,6 +1164,21 @@ type ServerInterface interface {
 	// ReplaceDomain Replace a domain; omitted limits return to the configured defaults, omitted active is kept
 	// (PUT /Domains/{id})
 	ReplaceDomain(ctx echo.Context, id DomainId) error
+
+	// (GET /ResourceTypes)
+	ListResourceTypes(ctx echo.Context) error
+
+	// (GET /ResourceTypes/{id})
+	GetResourceType(ctx echo.Context, id string) error
+
+	// (GET /Schemas)
+	ListSchemas(ctx echo.Context) error
+
+	// (GET /Schemas/{id})
+	GetSchema(ctx echo.Context, id string) error
+	// GetServiceProviderConfig What this server supports (RFC 7644 §4)
+	// (GET /ServiceProviderConfig)
+	GetServiceProviderConfig(ctx echo.Context) error
 	// ListUsers List users (PostfixAdmin mailboxes), sorted by userName
 	// (GET /Users)
 	ListUsers(ctx echo.Context, params ListUsersParams) error
@@ -958,6 +1280,65 @@ func (w *ServerInterfaceWrapper) ReplaceDomain(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ReplaceDomain(ctx, id)
+	return err
+}
+
+// ListResourceTypes converts echo context to params.
+func (w *ServerInterfaceWrapper) ListResourceTypes(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListResourceTypes(ctx)
+	return err
+}
+
+// GetResourceType converts echo context to params.
+func (w *ServerInterfaceWrapper) GetResourceType(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetResourceType(ctx, id)
+	return err
+}
+
+// ListSchemas converts echo context to params.
+func (w *ServerInterfaceWrapper) ListSchemas(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListSchemas(ctx)
+	return err
+}
+
+// GetSchema converts echo context to params.
+func (w *ServerInterfaceWrapper) GetSchema(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetSchema(ctx, id)
+	return err
+}
+
+// GetServiceProviderConfig converts echo context to params.
+func (w *ServerInterfaceWrapper) GetServiceProviderConfig(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetServiceProviderConfig(ctx)
 	return err
 }
 
@@ -1100,6 +1481,11 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/Users/:id", wrapper.DeleteUser, options.OperationMiddlewares["deleteUser"]...)
 	router.GET(options.BaseURL+"/Users/:id", wrapper.GetUser, options.OperationMiddlewares["getUser"]...)
 	router.PUT(options.BaseURL+"/Users/:id", wrapper.ReplaceUser, options.OperationMiddlewares["replaceUser"]...)
+	router.GET(options.BaseURL+"/ServiceProviderConfig", wrapper.GetServiceProviderConfig, options.OperationMiddlewares["getServiceProviderConfig"]...)
+	router.GET(options.BaseURL+"/ResourceTypes", wrapper.ListResourceTypes, options.OperationMiddlewares["listResourceTypes"]...)
+	router.GET(options.BaseURL+"/ResourceTypes/:id", wrapper.GetResourceType, options.OperationMiddlewares["getResourceType"]...)
+	router.GET(options.BaseURL+"/Schemas", wrapper.ListSchemas, options.OperationMiddlewares["listSchemas"]...)
+	router.GET(options.BaseURL+"/Schemas/:id", wrapper.GetSchema, options.OperationMiddlewares["getSchema"]...)
 
 }
 
@@ -1294,6 +1680,198 @@ type ReplaceDomaindefaultApplicationScimPlusJSONResponse struct {
 }
 
 func (response ReplaceDomaindefaultApplicationScimPlusJSONResponse) VisitReplaceDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListResourceTypesRequestObject struct {
+}
+
+type ListResourceTypesResponseObject interface {
+	VisitListResourceTypesResponse(w http.ResponseWriter) error
+}
+
+type ListResourceTypes200ApplicationScimPlusJSONResponse ResourceTypeListResponse
+
+func (response ListResourceTypes200ApplicationScimPlusJSONResponse) VisitListResourceTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListResourceTypesdefaultApplicationScimPlusJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListResourceTypesdefaultApplicationScimPlusJSONResponse) VisitListResourceTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetResourceTypeRequestObject struct {
+	Id string `json:"id"`
+}
+
+type GetResourceTypeResponseObject interface {
+	VisitGetResourceTypeResponse(w http.ResponseWriter) error
+}
+
+type GetResourceType200ApplicationScimPlusJSONResponse ResourceType
+
+func (response GetResourceType200ApplicationScimPlusJSONResponse) VisitGetResourceTypeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetResourceTypedefaultApplicationScimPlusJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetResourceTypedefaultApplicationScimPlusJSONResponse) VisitGetResourceTypeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSchemasRequestObject struct {
+}
+
+type ListSchemasResponseObject interface {
+	VisitListSchemasResponse(w http.ResponseWriter) error
+}
+
+type ListSchemas200ApplicationScimPlusJSONResponse SchemaListResponse
+
+func (response ListSchemas200ApplicationScimPlusJSONResponse) VisitListSchemasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSchemasdefaultApplicationScimPlusJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListSchemasdefaultApplicationScimPlusJSONResponse) VisitListSchemasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSchemaRequestObject struct {
+	Id string `json:"id"`
+}
+
+type GetSchemaResponseObject interface {
+	VisitGetSchemaResponse(w http.ResponseWriter) error
+}
+
+type GetSchema200ApplicationScimPlusJSONResponse Schema
+
+func (response GetSchema200ApplicationScimPlusJSONResponse) VisitGetSchemaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSchemadefaultApplicationScimPlusJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetSchemadefaultApplicationScimPlusJSONResponse) VisitGetSchemaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetServiceProviderConfigRequestObject struct {
+}
+
+type GetServiceProviderConfigResponseObject interface {
+	VisitGetServiceProviderConfigResponse(w http.ResponseWriter) error
+}
+
+type GetServiceProviderConfig200ApplicationScimPlusJSONResponse ServiceProviderConfig
+
+func (response GetServiceProviderConfig200ApplicationScimPlusJSONResponse) VisitGetServiceProviderConfigResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetServiceProviderConfigdefaultApplicationScimPlusJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetServiceProviderConfigdefaultApplicationScimPlusJSONResponse) VisitGetServiceProviderConfigResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -1522,6 +2100,21 @@ type StrictServerInterface interface {
 	// ReplaceDomain Replace a domain; omitted limits return to the configured defaults, omitted active is kept
 	// (PUT /Domains/{id})
 	ReplaceDomain(ctx context.Context, request ReplaceDomainRequestObject) (ReplaceDomainResponseObject, error)
+
+	// (GET /ResourceTypes)
+	ListResourceTypes(ctx context.Context, request ListResourceTypesRequestObject) (ListResourceTypesResponseObject, error)
+
+	// (GET /ResourceTypes/{id})
+	GetResourceType(ctx context.Context, request GetResourceTypeRequestObject) (GetResourceTypeResponseObject, error)
+
+	// (GET /Schemas)
+	ListSchemas(ctx context.Context, request ListSchemasRequestObject) (ListSchemasResponseObject, error)
+
+	// (GET /Schemas/{id})
+	GetSchema(ctx context.Context, request GetSchemaRequestObject) (GetSchemaResponseObject, error)
+	// GetServiceProviderConfig What this server supports (RFC 7644 §4)
+	// (GET /ServiceProviderConfig)
+	GetServiceProviderConfig(ctx context.Context, request GetServiceProviderConfigRequestObject) (GetServiceProviderConfigResponseObject, error)
 	// ListUsers List users (PostfixAdmin mailboxes), sorted by userName
 	// (GET /Users)
 	ListUsers(ctx context.Context, request ListUsersRequestObject) (ListUsersResponseObject, error)
@@ -1775,6 +2368,125 @@ func (sh *strictHandler) ReplaceDomain(ctx echo.Context, id DomainId) error {
 	return nil
 }
 
+// ListResourceTypes operation middleware
+func (sh *strictHandler) ListResourceTypes(ctx echo.Context) error {
+	var request ListResourceTypesRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListResourceTypes(ctx.Request().Context(), request.(ListResourceTypesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListResourceTypes")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListResourceTypesResponseObject); ok {
+		return validResponse.VisitListResourceTypesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetResourceType operation middleware
+func (sh *strictHandler) GetResourceType(ctx echo.Context, id string) error {
+	var request GetResourceTypeRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetResourceType(ctx.Request().Context(), request.(GetResourceTypeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetResourceType")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetResourceTypeResponseObject); ok {
+		return validResponse.VisitGetResourceTypeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListSchemas operation middleware
+func (sh *strictHandler) ListSchemas(ctx echo.Context) error {
+	var request ListSchemasRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListSchemas(ctx.Request().Context(), request.(ListSchemasRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListSchemas")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListSchemasResponseObject); ok {
+		return validResponse.VisitListSchemasResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetSchema operation middleware
+func (sh *strictHandler) GetSchema(ctx echo.Context, id string) error {
+	var request GetSchemaRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetSchema(ctx.Request().Context(), request.(GetSchemaRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetSchema")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetSchemaResponseObject); ok {
+		return validResponse.VisitGetSchemaResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetServiceProviderConfig operation middleware
+func (sh *strictHandler) GetServiceProviderConfig(ctx echo.Context) error {
+	var request GetServiceProviderConfigRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetServiceProviderConfig(ctx.Request().Context(), request.(GetServiceProviderConfigRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetServiceProviderConfig")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetServiceProviderConfigResponseObject); ok {
+		return validResponse.VisitGetServiceProviderConfigResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListUsers operation middleware
 func (sh *strictHandler) ListUsers(ctx echo.Context, params ListUsersParams) error {
 	var request ListUsersRequestObject
@@ -2004,52 +2716,64 @@ func (sh *strictHandler) ReplaceUser(ctx echo.Context, id UserId) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Frrbhu5FX6Vg2mBSOhYlh1vFpWxP7y5NFnYu67j7f6IjYKaOZK44ZATkmNLDfw8fY8+WXHIuUoc+Rq3",
-	"KPpPmiHP5TuH58b5GiUqy5VEaU00+RrlTLMMLWr3L1GFtPQjRZNonluuZDSJTtiSZ0UGssimqEHNQKMp",
-	"hDWQo4aczfEQxqDRFloaUFKswCrLxJlfNYriiBOdLwXqVRRHkmUYTUpucWSSBWaM2GZcEqNoMo4ju8pp",
-	"EZcW56ijm5s4SlXGuPyQbkp4vkDwb4GIwyBhBne4NCgNt/wKh7UQObOLRgaeRnGk8UvBNabRxOoC2wKV",
-	"QhiruZw7GYxl2n6QKS43pdjbmTKDKXB6TTDZBcKMa2NLwGBwxUSBBqYo1DXsAdMIViOzmAIzsDfsw6rF",
-	"NiBfG6TCoO6DKGNcTNUSWJpqNOabwXTjF6OxP6qUo/OtN8483sukRe9nLM8FTxiJuPu7Ue51Q/aPGmfR",
-	"JPrDbuOzu/6t2S3JEas2EZPw7E8PpHSzruJNHP1qUD+ZzI7YE0hc0tmU1z0xuZLGY/5Wa7VN/Afw9iQd",
-	"865/HcHH1x9OAOk9DM7evYbvXx0cwL/++XK0tz8c+cPjiXTdgaUpJxpMnGqVo7bOYWZMGNzkcaqMnfHl",
-	"UZpxWZ74GDxZKLSccLSziQtqZkLaTUqWE1akms/ZZH80nnjeMFASuMwLS+f0QirN51wy8cJso1QTSpTG",
-	"NjVugCUJ5uVRvkYhhqMLecwzbs0ExvADFFLQP0xj2NmDHyDlhk0F/WUGuOwoN7qQURzlLUS+RiyhM9o6",
-	"cFOlBDIZkUsJzszrcPw+ondoqohUwSaVBReDuZxXoQHNC1DXEpjfQuFgpnTGrI8yrw5cHGDpL1Ksqjiw",
-	"HoTiaMqSz0V+sgyL2hHua5Sx5THKuV1Ek/3vvovXg0kV9n92kWhdtWN1jXoncWFXSbjW3OIh8CwrLEEL",
-	"bGZRQ0IhlitJ6qyzy7is/u/1Mv9roSwLxFTKcvCFXhK4TIgGRzLoyY8w8ARGbtEwiGed9Xb2QmDy2/Nd",
-	"DIJwAMJh1G+hRqtSytpfHmDjjC1Lv7pLwVD6Uw1H+f9BgGRseVKhfBfejUkq7vWTh/Lv8YeKd+0RSjZJ",
-	"t+sPGVs+3CUytLcG6hNacxNHOTPmWun07TLnerUp8xu2MkBBQACrZa02AdIuNIcufkm8Qr1d3nFI3FbY",
-	"5xYzEygZHIkP/mWjMtOareil1UyaXOlAcCuDJtRLaojrJ8MYUpwxKsAuoiuubcHERRQKBhtSFQbTHmN/",
-	"zFmCQAtgumoF1hdmPQi4+P5GXWGiqBIkkQxwCwPnAfvDB0XZTvb/VGPcCZeX9TY1/R0TSxr5dHXMjT0r",
-	"S4Vbk3A3C52hUYVOsGvPu1RYm3Z1209Rn7I5hurZsO+gJFf7FAXTNMv5JENj2ByNy88dVS8DNl4Xqlvi",
-	"b4rU7m16ivCwZTob425N30EiboEcsmFd13Utk6JlXARP1+Nh9DzvhF/Cs3P3rOHB5RUTPH3HhUXtoFAn",
-	"TFKDU0j+pUCJhiBxaZsLbleuD3F7Pq6kZcvm/2nZmahzpudomxd/o96q9Zea2jiqe5ug7MYyW5hwgn1/",
-	"fn4KfgEkKkV3jBn4zXRmN7vDsN1LJiFLnpSR/B7nL/H9Yidtp8zijuUZRgEdBTP2RKV8xu+1S/kmobOj",
-	"0Dy0VpfeWll9Y8EValPSCoHWjXRtEDuUW0I1JIOoFsJy7w692HpeaweIm1ywVVCFXPOM6VW4pLW9ildC",
-	"bKq9IXVV4d5d3hnLuFhV+zaYe7OVvnJrqpvzK5S9tBaKGqQZT041zvhy+5qPxaxvTcbTVGAPmxAqp1pd",
-	"cbI0l/OqG7/HaaFUnHLdPw9JuYac2QVoFIziBFjlsjm9BGOVxhhwNB8BLlmWCxwpPd9lgie4e6da2/B/",
-	"YE8JUdYJvjmgWmG6slWx1dcsPqRe3FLF/EgciXVhMFin2AVmj65UNqy63ZKeztbev4RuAtSH32kCUDfs",
-	"xBuuuV34vj9vORjg0lK+UNLRqnr9ELl65aRNoGZw3/69DD3hLrfyE9/rkXMaliG44EI2o+ej+rTfqbBF",
-	"otmT+MpQB24NcOcD1czw0PU0yi5QN+/dKXFjj0pS9+rvbtmoqm5u7ViaqB2oKghvLZkIzTaPqsHLtLBu",
-	"rFEKNOi4zIKQUpAoUWQSZkoDt8ND39WU02sP3gZY/G7z1Pu34ffo42TpGdvWOu9p9XyBpsUDs2Bmgak/",
-	"BG2MXlClI2d8XtAqRxZDCG0bmsSRm8I0ipNACyXxZ9eR9/icH5O7dVXrzht38s8HzEKmjIWXY0gWTLPE",
-	"ovY9/BM42OO71EeGDBcihPhlFk0+bVdkIyfeXMbRcmeudsp5fXtBJdmto9FvIVTX0B/ctNXNfqphZI2J",
-	"Sz705PT9KbRmsWdvj96cvAWToxCYArejTQ/rV/4MWZqhG1TdikNjnv9uRKgXeSger1XaQsOgDiecQHA7",
-	"9MHtqWatL+/ePtViXvYUEs86zPCG/P8o40lGGSQiJoXmdvXRJRsnxZQZnhwV5CZft1eBpshRszJzkZ+4",
-	"218m03qCOaruS129RYSbBL+wNnfXFcg06oqh//euqnJ/+u082qhFJbz/uP/dK/jpt3O4XiiDYAqnkivF",
-	"DLA+MWFgEN2htuozSkhUljGZDrtiOgnW5SSwuJypQFJ//eEE9kfj+trt5e73rw4OhtApbdUsWEGjgQH5",
-	"tBk63Pz00Iwu5Nsr1Cuo7hOr6GRQUzHgJiyMWgc2p/UW7IIbSFVSZCjtCI6s1XxaWKwQ0Xgh3XVzPZCB",
-	"BWo8bF0bGpgpIdQ1rN0e+lracisIjdwr4eDcoXPSGgZMovFobzQmo6ocJct5NIlejsajl1SMM7tw/lUO",
-	"JN3vObqZMsUEF7aovIzonFVr4s43Ej0Rv1my2zoKN/Gtq/03EJQXOhe3++Px017bBqa+wTvcnM2dqSs3",
-	"8Pd1bnbex6IWvL4bjiNTZH5Y4qCsqMGAPOjo+Bhyg0WqdtL66tSXmIIbi+nQlbDKBAzz2s2+ynly+yOD",
-	"Vb90re8QWpPoNbj3vgXcIYi9Bi4sLZClZT183Bq2bWZiidfN3cKvZ8ej+32M8VgTepGBVTeOzKz3DF7d",
-	"90ymAjWkCo0jUZ2z3a88vfGqCbS4adY37nnLrB3bHAQurdyG9PHu6Qk1ug0Oxn+G6wUXCNy6jrEJk0pX",
-	"15gxFFKgMdTpJSxF8uCmb3L+G4wrf0Hbp+T4uRywuTp+GHo39w2I9VdbFOXyIgDLGeaCJd/iWD8rqtqr",
-	"kT4K3rZzlrjU3nkIKuPWYgpuNGjKlrwaWLY695KtiesdfvZEjvoZc195uVJ2exL0K/43UuBGp7A1AVIx",
-	"+VTpz9FaG0Y1nyDEYJS2/ha5bnVuyYCuCXnAQamal2+b/Zrv054m9xEq/9nMV/XCAyqR6eQZFLMdlw2G",
-	"gXxYfp6ymRDdebpjOqxt/PzJsFLXzQe76sZwxby9XLvgby60ujYw8DUcg1y4KsGBsy0VhhUcP48vkm+R",
-	"Xz1TEiy/yr0tBT7xuX5GLOvk93BQw6mP6B2upbG4+UCJnLC+YYPPiDnlQq795Yjx4lYzBmep1nTh0yXl",
-	"p3b7/+mSTOSbXG/YQotoEjm4dq/2o5vLm38HAAD//w==",
+	"7Fzvctu4EX+VHbYzsae0LDu+3FSe++BLck1u7JxrO82HxNOByJWECwgwAChLd+Pn6Xv0yToACP6RQFmS",
+	"ZbfTuW8WAQKL3y72P/17lIgsFxy5VtHg9ygnkmSoUdpfiSi4Nn+kqBJJc00FjwbRBZnRrMiAF9kQJYgR",
+	"SFQF0wpylJCTMZ5CHyTqQnIFgrM5aKEJu3KzelEcUbPOtwLlPIojTjKMBuVucaSSCWbEbJtRbjaKBv04",
+	"0vPcTKJc4xhldH8fR6nICOXv02UKbyYIbhTM4rCXEIUHlCvkimo6xf2KiJzoSU0DTaM4kvitoBLTaKBl",
+	"gU2CSiKUlpSPLQ1KE6nf8xRny1QcHQyJwhSoGTYw6QnCiEqlS8Bgb0pYgQqGyMQdHAGRCFoi0ZgCUXC0",
+	"34VVY9sAfU2QCoWyC6KMUDYUMyBpKlGpJ4Pp3k1GpX8UKUUrW28se5yUcY1OzkieM5oQQ+Lhr0rY4XrZ",
+	"P0scRYPoT4e1zB66UXVYLme2ai6iEpr9ZcuV7hePeB9HHxXKndFsF9sBxeU6y/TaJyoXXDnM30opVpG/",
+	"xd5uSbt5W77O4Pr1+wtAMw57Vz+9hu9fnZzAv//1snd0vN9zl8ctYvY4K/QEuS4puTYDaMlLU2qeEHYp",
+	"RY5SW/EZEaYwjvLGowX5XhJCL7uBgVzSjMh5Y2woBEPCzaB7Err6Ndif3Wi5RRuJ20p1ieGvmGiz5huq",
+	"EjFFOb9ATTY8JRMOIvP3SMiM6GgQFZJG8fLBJCpRyARv1jpDa3ZcbxQ8QXV7V5K+KBKXQukRnZ2lGeWl",
+	"go7BSQEUkg8o6tHA2iA1MMI4KCVkQIpU0jEZHPf6A7c37AkOlOeFNmr1CxeSjikn7IVatVK1UCIkNlej",
+	"CkiSYF5q3jtkbL/3hZ/TjGo1gD78AAVn5hemMRwcwQ+QUkWGzPwkCihvHa73hUeLnCOJUalhKSOMEvU6",
+	"bG7PzBgqb0A8bFxosCaT8rHX5KhegLjjQNwrRntXMkK5fnVi1TZJf+Fs7tX2os2IoyFJvhb5xSxM6sI1",
+	"y8jsHPlYT6LB8XffBYTQ0fuhvHzto52LO5QHibWSgsOdpBpPgWZZoQ20QEYaJSTGIlLBzXEWt8so97+P",
+	"Ojf/eyHcPVswgcYpgW9m0IBLGKtxNAy9+BH23AI9O2k/iGflpBwchcCkD7snMTCDAxgcet0cqk9VUlnJ",
+	"yxY8zsislKt1/LtSnio4yt9bAZKR2YVHeZ29a5b43asn2+7fIQ9+70oiBK99pLY8ZGS2vUhkpdZfZVet",
+	"ZTC2iSh1J2T6dpZTZ6LaNL8hcwVGCTAgFa3+JUDzFqpTq784TlGuprcfIrdhpanGTAVtaEb5ezdYH5lI",
+	"SebWhkrCVS5kQLmVShOqKRXE1ZP9GFIcEeMvf4mmVOqCsC9RSBksUVUoTDuYfZ2TBMFMgOG8oVhfqEUl",
+	"YPX7GzHFRBjH3ZCkgGrYsxJwvL+Vll2wvR7jlrrsNrznVOmr0rPb0H+4Kq18m5/rOMTLfLWvX6K8JGMM",
+	"hR9h2UFuRO1zFDTTJKeDDJUiY1TWPreOehvg8SJR7YhsmaRmKNoRM4U503oxbodgLSTiBsghHlZu+KL/",
+	"qgllwdv1eBjdnmvhl9DMO4x+D8qnhNH0J8o0SguFuCDcxKMFp98K5KgMJNZsU0b13IaN9p3rOddkVv++",
+	"LANJcUPkGHU98A8TCjd+orQo+1A0SLvSRBcqbGDf3dxcgpsAiUjRXmMC7uXesrvcyfdykxAnt/DfExfe",
+	"t8x2SjQeaGpjh6UzMqL0hUjpiG701u7ChDiaolThqOp+WdOtE1LUSwZRLZimThw6sXV7LVwgqnJG5juL",
+	"8eJo6olYPvYS1d7DXZ/eEckom3/oCksd20pZedDUjekUeedaE2ECpBFNLiWO6Gz1nOti1DUno2nKsGOb",
+	"ECqXUkyp4TTlY5882eC2GFOcUtmdvkqphJzoCUhkxOgJ0MJaczMISguJMWBv3AOckSxn2BNyfEgYTfBw",
+	"LV9b0d+ww4Uo/QQXHBhfYTjX3tnqCha38RdXeDE/mh3N1oXCoJ+iJ5g92lNZ4urVgsbYYZYGeZoL6uKa",
+	"pUEXTC1L5RoOdTvnsiod1JnH9ENvZ9pYJcHX96Gu2y+G7e6GNt7nRqpURosrD5v6ToNns7tlKqtiR4VL",
+	"CfftA2LxrC5q6+R/OKq7clSvq5uwAfeI1pIOC42b3o4z/2IIrIfUxjNqhsdc0RLRHV3OBtQrbuUiuhv6",
+	"q0Th2xlJ9FrZwGUGVL5cGl6gETM00KyMkrNPnyTVNjbwmcEojmyy0M4JodnJwxrVEDWuaOlGPS2E3ZG5",
+	"QdgmUGx632YjoqqqFY5NiuHZk1wFvRCclVvG1TkMhQnNCLPRlNMWsQ0Xbly0IHGEEnli/h5STmxl0RDD",
+	"cBY8SyPKa2zMBUcbokmHy5iJIWGBBRaEuZTesmbSlJDGvLgheQuRZcWkFmHdol+b3c1Ef7WorKoKL1/d",
+	"5tG6KX1Wo1nqoj/M5c7MJcopTdCGPCnK14KP6HhT6xmog67P0mAVNYDlsGBfN47EZr/kKO3CKsyBjMwu",
+	"yZwJkl7T37oEp8hNYBK+VIssqubGC9sv7RViRzIhfIyXZS78wdtQbWbLRkmRIdd2u4+ShiMVTcYbrTpy",
+	"6bONcV8h1I8C1K8bAm8rxyknOplsBMkOPKrgpVtLoZQFiTWJ7dQf7tTlpaq4vCR/5Yal3MQdN32VH9fk",
+	"9AYStJ2EhChYncBx6YOVJf8yYzIAw761Cv8Vn83ecEf1xJX780ZeCdAbeLuWL/GHlqtmDpoLVBtsWrYv",
+	"M47h4rZPD7kSr54gKJIh2JwiEGVLv70qybdWPQvNmh357jLDCXYOUJv68Z1dp7aUKfQEZT1uk2O228FT",
+	"aof+aaf1vPF7sFBZJ2sDd8zgLTlhoQ60M99vMSy07WYoCdpriczEICUgEazIOIyEBKr3T10xE7wn2Aul",
+	"tel6XW+bV983KN/6MGTVXCs9jVJvoFbpgJkQNcHUXYImRi8UJFbtFWaWXRZDCK3qlWjGU77ZLZ8Ijh9s",
+	"Ib5D5lwzo53nK/a0Fif3fI9oyITS8LIPyYRIkmiUrnS/AwF7fHH6kSrDqgjGfhlFg8+rD7KUCr+/jaPZ",
+	"wVgclF2VzQmesgc7op6CqDaj39smK9vy4XuQKkxsztk8uXx3CY0WrKu3Z28u3oLKkTFMgeresoR1H/4K",
+	"SZqh7U95EIeaPf/biCQixW3xeC3SBhoKZdjgBJTbqVNuu2qxerl+1bQis8uReNZY1zHyj0h3J5GuIRGT",
+	"QlI9bwSoQ6JoYgLQgKVve4GqMJFcabmMnNgefcLTqnGp58sN1t8yC9cGfqJ1bmNYJBKl39D9+skXt37+",
+	"dBMt+aIc3l0ff/cKfv50A3cToRBUYY9kXTEFpItM2FOI9lJr8RU5JCLLCE/322RaChbpNGBRPhIBo/76",
+	"/QUc9/pVc/TLw+9fnZzsQ8u1FaOgB40K9oxMq32Lm2saUr0v/K2Jx8B3fXvt5FJ0YBsriDZHHZv5GvSE",
+	"KvDRbg+qvKNHROIXbj8KqPowYIISTxvN3QpGgjFxBws93s6X1lQzg0buDmHhPDD3pNEDMIj6vaNe3zBV",
+	"5MhJTqNB9LLX77100dXEylfZh2T/HqON3ITPCBj3MjL3zM+JW1+ydGj8esph4yrcxw/Odl+qGLvQaq8/",
+	"7vd321wfaPYKdtrnZGxZ7cXAJeZdkrpji4rwqoM/jlSRuR4JC6VfDfaMBJ2dn0OusEjFQVp1TDsXk1Gl",
+	"Md23LqxQAca8ti0vZRtZ81OQeTd1ja9FGg1oC3AfPQXcIYjdCaxamiBJS3/4vNFjs2yJOd7VLYUfr857",
+	"m30y81gWOpKB+EZjohZjBnfcd4SnDCWkApVdwt+zw99peu+OxtCVjdpsfWOfN9ja4s1JoFfVvpA+Xjzd",
+	"QvXZ9k76f4W7CWUIVNuIsVaTQvru5RgKzlApE+klJEUjwXXcZOU3qFf+hrrrkP3nEsC6Y3w79O43VYjV",
+	"t3VGy+VFAJYrzBlJnuJaPyuq0h0jfRS8TeEscamk8xRERrXGFGxHkCpDct+n1Ijcy21VXL3hck9GUL9i",
+	"7jyvVq/DamPYnvnUMHc2f4RMFmPgewPBqL4tbdYyIJXW6rrKV+2WxOfDpFsAGzjs6nYvegitTaxzNwCb",
+	"URWytAO7+dLz1jDkug6ZOmXzugpKnpYDgbpqhzyWbzxCEMszPSiC13VF+OmP3iV2btZTyVuZ2v949WGX",
+	"ctVVX+0EOvjCk+Me3LWLDW6yC/pSlJU9KNMxj7VGnyakjPLKGLCs8KjWN7kn+8622JBy5b11M/4/wqul",
+	"LNTK4KowJ99RaGXXWih01F+1xaBsDQ6Gc6jSaA9EVzbBtYUT5hNjTxtZ1V+o7yauMqj8d6Mqn2fdIzwF",
+	"49UpZKMDG2nsB2Kt8ovH5WDL3qc1Q62Kx88faPnj2tpT+7gxTInjl01FuWZ4Ke4U7Ln8AIGc2QjUgrMq",
+	"zAofsP88smhky8jVMwVY5f/leCi82vG9fkYsq8Bqe1DDYZVZ73QhRIrrb16NEFYfbcBXxNzEWVS6wrty",
+	"5Pr8teVUI3P9+dbYp2Zq+fOtYZEzno6xhWTRILJwHU6Po/vb+/8EAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
