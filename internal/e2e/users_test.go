@@ -381,3 +381,25 @@ func TestUsersOnOlderLayouts(t *testing.T) {
 		})
 	}
 }
+
+// Mailbox passwords are written in the configured scheme's exact format and
+// verify under the same rules as the admin login.
+func TestUserPasswordSchemes(t *testing.T) {
+	for setting, prefix := range map[string]string{
+		"php_crypt": "$2y$10$", "md5crypt": "$2y$10$", "SHA512-CRYPT": "{SHA512-CRYPT}$6$", "sha512.b64": "{SHA512-CRYPT.B64}",
+		"dovecot:SHA512-CRYPT": "{SHA512-CRYPT}$6$", "ARGON2ID": "{ARGON2ID}$argon2id$", "php_crypt:MD5": "$1$", "cleartext": "{CLEARTEXT}",
+	} {
+		t.Run(setting, func(t *testing.T) {
+			e := start(t, sqlstore.SQLite, testdb.Master, true, func(c *config.Config) { c.PostfixAdmin.Encrypt = setting })
+			// The {SHA512-CRYPT} superadmin logs in under every setting; the bcrypt
+			// one, as in PostfixAdmin, only under the crypt settings.
+			su := basic("superadmin2@example.org", "Super-Admin-2")
+			expect(t, e.do(http.MethodPost, "/Users", userBody("pw@example.org", nil), su), http.StatusCreated, "")
+			hash := query(t, e, "SELECT password FROM mailbox WHERE username = 'pw@example.org'")[0][0]
+			s := pwhash.MustParse(setting)
+			if !strings.HasPrefix(hash, prefix) || !s.Verify(hash, "Str0ng-Pass-12") || s.Verify(hash, "Str0ng-Pass-13") {
+				t.Errorf("stored %q: want prefix %q, verifying only the right password", hash, prefix)
+			}
+		})
+	}
+}

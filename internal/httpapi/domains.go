@@ -23,7 +23,7 @@ func (s *Server) ListDomains(ctx context.Context, req api.ListDomainsRequestObje
 		Resources: make([]api.Domain, len(items)),
 	}
 	for i, d := range items {
-		res.Resources[i] = domainResource(ctx, d)
+		res.Resources[i] = s.domainResource(ctx, d)
 	}
 	return res, nil
 }
@@ -33,7 +33,7 @@ func (s *Server) GetDomain(ctx context.Context, req api.GetDomainRequestObject) 
 	if err != nil {
 		return nil, err
 	}
-	return api.GetDomain200ApplicationScimPlusJSONResponse(domainResource(ctx, d)), nil
+	return api.GetDomain200ApplicationScimPlusJSONResponse(s.domainResource(ctx, d)), nil
 }
 
 func (s *Server) CreateDomain(ctx context.Context, req api.CreateDomainRequestObject) (api.CreateDomainResponseObject, error) {
@@ -55,7 +55,7 @@ func (s *Server) CreateDomain(ctx context.Context, req api.CreateDomainRequestOb
 	if err != nil {
 		return nil, err
 	}
-	res := domainResource(ctx, created)
+	res := s.domainResource(ctx, created)
 	return api.CreateDomain201ApplicationScimPlusJSONResponse{
 		Body:    res,
 		Headers: api.CreateDomain201ResponseHeaders{Location: res.Meta.Location},
@@ -82,7 +82,7 @@ func (s *Server) ReplaceDomain(ctx context.Context, req api.ReplaceDomainRequest
 	if err != nil {
 		return nil, err
 	}
-	return api.ReplaceDomain200ApplicationScimPlusJSONResponse(domainResource(ctx, updated)), nil
+	return api.ReplaceDomain200ApplicationScimPlusJSONResponse(s.domainResource(ctx, updated)), nil
 }
 
 func (s *Server) DeleteDomain(ctx context.Context, req api.DeleteDomainRequestObject) (api.DeleteDomainResponseObject, error) {
@@ -109,12 +109,9 @@ func domainInput(b api.Domain) scim.DomainInput {
 	}
 }
 
-// bytesPerMB is how Dovecot's used bytes are shown in MB; PostfixAdmin's
-// quota_multiplier applies to mailbox quotas, and its UI divides by it too.
-var bytesPerMB int64 = 1024000
-
-func domainResource(ctx context.Context, d store.DomainWithUsage) api.Domain {
-	used := d.Usage.UsedBytes / bytesPerMB
+func (s *Server) domainResource(ctx context.Context, d store.DomainWithUsage) api.Domain {
+	// Used bytes in MB as PostfixAdmin's UI shows them: divided by quota_multiplier.
+	used := d.Usage.UsedBytes / s.opts.MailboxPolicy.QuotaMultiplier
 	return api.Domain{
 		Schemas:        []string{scim.DomainSchema},
 		Id:             &d.Name,
