@@ -93,6 +93,21 @@ func (e ErrorScimType) Valid() bool {
 	}
 }
 
+// Defines values for MixedListResponseSchemas.
+const (
+	MixedListResponseSchemasUrnIetfParamsScimApiMessages20ListResponse MixedListResponseSchemas = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+)
+
+// Valid indicates whether the value is a known member of the MixedListResponseSchemas enum.
+func (e MixedListResponseSchemas) Valid() bool {
+	switch e {
+	case MixedListResponseSchemasUrnIetfParamsScimApiMessages20ListResponse:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ResourceTypeSchemas.
 const (
 	UrnIetfParamsScimSchemasCore20ResourceType ResourceTypeSchemas = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
@@ -258,6 +273,24 @@ func (e SchemaListResponseSchemas) Valid() bool {
 	}
 }
 
+// Defines values for SearchRequestSortOrder.
+const (
+	SearchRequestSortOrderAscending  SearchRequestSortOrder = "ascending"
+	SearchRequestSortOrderDescending SearchRequestSortOrder = "descending"
+)
+
+// Valid indicates whether the value is a known member of the SearchRequestSortOrder enum.
+func (e SearchRequestSortOrder) Valid() bool {
+	switch e {
+	case SearchRequestSortOrderAscending:
+		return true
+	case SearchRequestSortOrderDescending:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ServiceProviderConfigSchemas.
 const (
 	UrnIetfParamsScimSchemasCore20ServiceProviderConfig ServiceProviderConfigSchemas = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
@@ -282,6 +315,60 @@ const (
 func (e UserListResponseSchemas) Valid() bool {
 	switch e {
 	case UserListResponseSchemasUrnIetfParamsScimApiMessages20ListResponse:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SortOrder.
+const (
+	SortOrderAscending  SortOrder = "ascending"
+	SortOrderDescending SortOrder = "descending"
+)
+
+// Valid indicates whether the value is a known member of the SortOrder enum.
+func (e SortOrder) Valid() bool {
+	switch e {
+	case SortOrderAscending:
+		return true
+	case SortOrderDescending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListDomainsParamsSortOrder.
+const (
+	ListDomainsParamsSortOrderAscending  ListDomainsParamsSortOrder = "ascending"
+	ListDomainsParamsSortOrderDescending ListDomainsParamsSortOrder = "descending"
+)
+
+// Valid indicates whether the value is a known member of the ListDomainsParamsSortOrder enum.
+func (e ListDomainsParamsSortOrder) Valid() bool {
+	switch e {
+	case ListDomainsParamsSortOrderAscending:
+		return true
+	case ListDomainsParamsSortOrderDescending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListUsersParamsSortOrder.
+const (
+	ListUsersParamsSortOrderAscending  ListUsersParamsSortOrder = "ascending"
+	ListUsersParamsSortOrderDescending ListUsersParamsSortOrder = "descending"
+)
+
+// Valid indicates whether the value is a known member of the ListUsersParamsSortOrder enum.
+func (e ListUsersParamsSortOrder) Valid() bool {
+	switch e {
+	case ListUsersParamsSortOrderAscending:
+		return true
+	case ListUsersParamsSortOrderDescending:
 		return true
 	default:
 		return false
@@ -314,7 +401,7 @@ type Domain struct {
 	Description *string `json:"description,omitempty"`
 
 	// DomainName Lower-cased on write; immutable after creation.
-	DomainName string `json:"domainName"`
+	DomainName *string `json:"domainName,omitempty"`
 
 	// DomainQuota Total quota of all mailboxes in MB (domain.quota).
 	DomainQuota *int64 `json:"domainQuota,omitempty"`
@@ -376,10 +463,27 @@ type ErrorScimType string
 type Meta struct {
 	Created      *time.Time `json:"created,omitempty"`
 	LastModified *time.Time `json:"lastModified,omitempty"`
-	Location     string     `json:"location"`
-	ResourceType string     `json:"resourceType"`
-	Version      string     `json:"version"`
+	Location     *string    `json:"location,omitempty"`
+	ResourceType *string    `json:"resourceType,omitempty"`
+	Version      *string    `json:"version,omitempty"`
 }
+
+// MixedListResponse defines model for MixedListResponse.
+type MixedListResponse struct {
+	Resources    []MixedListResponse_Resources_Item `json:"Resources"`
+	ItemsPerPage int                                `json:"itemsPerPage"`
+	Schemas      []MixedListResponseSchemas         `json:"schemas"`
+	StartIndex   int                                `json:"startIndex"`
+	TotalResults int                                `json:"totalResults"`
+}
+
+// MixedListResponse_Resources_Item defines model for MixedListResponse.Resources.Item.
+type MixedListResponse_Resources_Item struct {
+	union json.RawMessage
+}
+
+// MixedListResponseSchemas defines model for MixedListResponse.Schemas.
+type MixedListResponseSchemas string
 
 // MultiValue defines model for MultiValue.
 type MultiValue struct {
@@ -497,6 +601,21 @@ type SchemaListResponse struct {
 // SchemaListResponseSchemas defines model for SchemaListResponse.Schemas.
 type SchemaListResponseSchemas string
 
+// SearchRequest defines model for SearchRequest.
+type SearchRequest struct {
+	Attributes         *[]string               `json:"attributes,omitempty"`
+	Count              *int                    `json:"count,omitempty"`
+	ExcludedAttributes *[]string               `json:"excludedAttributes,omitempty"`
+	Filter             *string                 `json:"filter,omitempty"`
+	Schemas            []string                `json:"schemas"`
+	SortBy             *string                 `json:"sortBy,omitempty"`
+	SortOrder          *SearchRequestSortOrder `json:"sortOrder,omitempty"`
+	StartIndex         *int                    `json:"startIndex,omitempty"`
+}
+
+// SearchRequestSortOrder defines model for SearchRequest.SortOrder.
+type SearchRequestSortOrder string
+
 // ServiceProviderConfig defines model for ServiceProviderConfig.
 type ServiceProviderConfig struct {
 	AuthenticationSchemes []AuthenticationScheme `json:"authenticationSchemes"`
@@ -560,7 +679,7 @@ type User struct {
 	ProvisioningCodeAlias *ProvisioningUser `json:"urn:ietf:params:scim:schemas:extension:audriga:provisioning:2.0:User,omitempty"`
 
 	// UserName The mailbox address; lower-cased on write; immutable after creation.
-	UserName             string                 `json:"userName"`
+	UserName             *string                `json:"userName,omitempty"`
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -576,11 +695,26 @@ type UserListResponse struct {
 // UserListResponseSchemas defines model for UserListResponse.Schemas.
 type UserListResponseSchemas string
 
+// Attributes defines model for attributes.
+type Attributes = string
+
 // Count defines model for count.
 type Count = int
 
 // DomainId defines model for domainId.
 type DomainId = string
+
+// ExcludedAttributes defines model for excludedAttributes.
+type ExcludedAttributes = string
+
+// Filter defines model for filter.
+type Filter = string
+
+// SortBy defines model for sortBy.
+type SortBy = string
+
+// SortOrder defines model for sortOrder.
+type SortOrder string
 
 // StartIndex defines model for startIndex.
 type StartIndex = int
@@ -590,27 +724,125 @@ type UserId = string
 
 // ListDomainsParams defines parameters for ListDomains.
 type ListDomainsParams struct {
+	// Filter A SCIM filter (RFC 7644 §3.4.2.2), e.g. userName eq "alice@example.org".
+	Filter *Filter `form:"filter,omitempty" json:"filter,omitempty"`
+
+	// SortBy The attribute to sort by (any filterable attribute); ties are broken by id.
+	SortBy    *SortBy                     `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+	SortOrder *ListDomainsParamsSortOrder `form:"sortOrder,omitempty" json:"sortOrder,omitempty"`
+
 	// StartIndex 1-based index of the first result (values below 1 are treated as 1).
 	StartIndex *StartIndex `form:"startIndex,omitempty" json:"startIndex,omitempty"`
 
 	// Count Maximum number of results per page; 0 returns only totalResults.
 	Count *Count `form:"count,omitempty" json:"count,omitempty"`
+
+	// Attributes Comma-separated attributes to return (id and schemas are always returned).
+	Attributes *Attributes `form:"attributes,omitempty" json:"attributes,omitempty"`
+
+	// ExcludedAttributes Comma-separated attributes not to return.
+	ExcludedAttributes *ExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
+}
+
+// ListDomainsParamsSortOrder defines parameters for ListDomains.
+type ListDomainsParamsSortOrder string
+
+// CreateDomainParams defines parameters for CreateDomain.
+type CreateDomainParams struct {
+	// Attributes Comma-separated attributes to return (id and schemas are always returned).
+	Attributes *Attributes `form:"attributes,omitempty" json:"attributes,omitempty"`
+
+	// ExcludedAttributes Comma-separated attributes not to return.
+	ExcludedAttributes *ExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
+}
+
+// GetDomainParams defines parameters for GetDomain.
+type GetDomainParams struct {
+	// Attributes Comma-separated attributes to return (id and schemas are always returned).
+	Attributes *Attributes `form:"attributes,omitempty" json:"attributes,omitempty"`
+
+	// ExcludedAttributes Comma-separated attributes not to return.
+	ExcludedAttributes *ExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
+}
+
+// ReplaceDomainParams defines parameters for ReplaceDomain.
+type ReplaceDomainParams struct {
+	// Attributes Comma-separated attributes to return (id and schemas are always returned).
+	Attributes *Attributes `form:"attributes,omitempty" json:"attributes,omitempty"`
+
+	// ExcludedAttributes Comma-separated attributes not to return.
+	ExcludedAttributes *ExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
 }
 
 // ListUsersParams defines parameters for ListUsers.
 type ListUsersParams struct {
+	// Filter A SCIM filter (RFC 7644 §3.4.2.2), e.g. userName eq "alice@example.org".
+	Filter *Filter `form:"filter,omitempty" json:"filter,omitempty"`
+
+	// SortBy The attribute to sort by (any filterable attribute); ties are broken by id.
+	SortBy    *SortBy                   `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+	SortOrder *ListUsersParamsSortOrder `form:"sortOrder,omitempty" json:"sortOrder,omitempty"`
+
 	// StartIndex 1-based index of the first result (values below 1 are treated as 1).
 	StartIndex *StartIndex `form:"startIndex,omitempty" json:"startIndex,omitempty"`
 
 	// Count Maximum number of results per page; 0 returns only totalResults.
 	Count *Count `form:"count,omitempty" json:"count,omitempty"`
+
+	// Attributes Comma-separated attributes to return (id and schemas are always returned).
+	Attributes *Attributes `form:"attributes,omitempty" json:"attributes,omitempty"`
+
+	// ExcludedAttributes Comma-separated attributes not to return.
+	ExcludedAttributes *ExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
 }
+
+// ListUsersParamsSortOrder defines parameters for ListUsers.
+type ListUsersParamsSortOrder string
+
+// CreateUserParams defines parameters for CreateUser.
+type CreateUserParams struct {
+	// Attributes Comma-separated attributes to return (id and schemas are always returned).
+	Attributes *Attributes `form:"attributes,omitempty" json:"attributes,omitempty"`
+
+	// ExcludedAttributes Comma-separated attributes not to return.
+	ExcludedAttributes *ExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
+}
+
+// GetUserParams defines parameters for GetUser.
+type GetUserParams struct {
+	// Attributes Comma-separated attributes to return (id and schemas are always returned).
+	Attributes *Attributes `form:"attributes,omitempty" json:"attributes,omitempty"`
+
+	// ExcludedAttributes Comma-separated attributes not to return.
+	ExcludedAttributes *ExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
+}
+
+// ReplaceUserParams defines parameters for ReplaceUser.
+type ReplaceUserParams struct {
+	// Attributes Comma-separated attributes to return (id and schemas are always returned).
+	Attributes *Attributes `form:"attributes,omitempty" json:"attributes,omitempty"`
+
+	// ExcludedAttributes Comma-separated attributes not to return.
+	ExcludedAttributes *ExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
+}
+
+// SearchAllJSONRequestBody defines body for SearchAll for application/json ContentType.
+type SearchAllJSONRequestBody = SearchRequest
+
+// SearchAllApplicationScimPlusJSONRequestBody defines body for SearchAll for application/scim+json ContentType.
+type SearchAllApplicationScimPlusJSONRequestBody = SearchRequest
 
 // CreateDomainJSONRequestBody defines body for CreateDomain for application/json ContentType.
 type CreateDomainJSONRequestBody = Domain
 
 // CreateDomainApplicationScimPlusJSONRequestBody defines body for CreateDomain for application/scim+json ContentType.
 type CreateDomainApplicationScimPlusJSONRequestBody = Domain
+
+// SearchDomainsJSONRequestBody defines body for SearchDomains for application/json ContentType.
+type SearchDomainsJSONRequestBody = SearchRequest
+
+// SearchDomainsApplicationScimPlusJSONRequestBody defines body for SearchDomains for application/scim+json ContentType.
+type SearchDomainsApplicationScimPlusJSONRequestBody = SearchRequest
 
 // ReplaceDomainJSONRequestBody defines body for ReplaceDomain for application/json ContentType.
 type ReplaceDomainJSONRequestBody = Domain
@@ -623,6 +855,12 @@ type CreateUserJSONRequestBody = User
 
 // CreateUserApplicationScimPlusJSONRequestBody defines body for CreateUser for application/scim+json ContentType.
 type CreateUserApplicationScimPlusJSONRequestBody = User
+
+// SearchUsersJSONRequestBody defines body for SearchUsers for application/json ContentType.
+type SearchUsersJSONRequestBody = SearchRequest
+
+// SearchUsersApplicationScimPlusJSONRequestBody defines body for SearchUsers for application/scim+json ContentType.
+type SearchUsersApplicationScimPlusJSONRequestBody = SearchRequest
 
 // ReplaceUserJSONRequestBody defines body for ReplaceUser for application/json ContentType.
 type ReplaceUserJSONRequestBody = User
@@ -1133,9 +1371,11 @@ func (a User) MarshalJSON() ([]byte, error) {
 		}
 	}
 
-	object["userName"], err = json.Marshal(a.UserName)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'userName': %w", err)
+	if a.UserName != nil {
+		object["userName"], err = json.Marshal(a.UserName)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'userName': %w", err)
+		}
 	}
 
 	for fieldName, field := range a.AdditionalProperties {
@@ -1147,23 +1387,91 @@ func (a User) MarshalJSON() ([]byte, error) {
 	return json.Marshal(object)
 }
 
+// AsUser returns the union data inside the MixedListResponse_Resources_Item as a User
+func (t MixedListResponse_Resources_Item) AsUser() (User, error) {
+	var body User
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromUser overwrites any union data inside the MixedListResponse_Resources_Item as the provided User
+func (t *MixedListResponse_Resources_Item) FromUser(v User) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeUser performs a merge with any union data inside the MixedListResponse_Resources_Item, using the provided User
+func (t *MixedListResponse_Resources_Item) MergeUser(v User) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsDomain returns the union data inside the MixedListResponse_Resources_Item as a Domain
+func (t MixedListResponse_Resources_Item) AsDomain() (Domain, error) {
+	var body Domain
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromDomain overwrites any union data inside the MixedListResponse_Resources_Item as the provided Domain
+func (t *MixedListResponse_Resources_Item) FromDomain(v Domain) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeDomain performs a merge with any union data inside the MixedListResponse_Resources_Item, using the provided Domain
+func (t *MixedListResponse_Resources_Item) MergeDomain(v Domain) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t MixedListResponse_Resources_Item) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *MixedListResponse_Resources_Item) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// SearchAll Query users and domains together; a filter applies to the resource types whose attributes it names
+	// (POST /.search)
+	SearchAll(ctx echo.Context) error
 	// ListDomains List domains (the ALL pseudo-domain is never listed)
 	// (GET /Domains)
 	ListDomains(ctx echo.Context, params ListDomainsParams) error
 	// CreateDomain Create a domain as PostfixAdmin's DomainHandler does
 	// (POST /Domains)
-	CreateDomain(ctx echo.Context) error
+	CreateDomain(ctx echo.Context, params CreateDomainParams) error
+	// SearchDomains Query domains with a SearchRequest body
+	// (POST /Domains/.search)
+	SearchDomains(ctx echo.Context) error
 	// DeleteDomain Delete a domain (409 while it has mailboxes or aliases, unless cascade is configured)
 	// (DELETE /Domains/{id})
 	DeleteDomain(ctx echo.Context, id DomainId) error
 
 	// (GET /Domains/{id})
-	GetDomain(ctx echo.Context, id DomainId) error
+	GetDomain(ctx echo.Context, id DomainId, params GetDomainParams) error
 	// ReplaceDomain Replace a domain; omitted limits return to the configured defaults, omitted active is kept
 	// (PUT /Domains/{id})
-	ReplaceDomain(ctx echo.Context, id DomainId) error
+	ReplaceDomain(ctx echo.Context, id DomainId, params ReplaceDomainParams) error
 
 	// (GET /ResourceTypes)
 	ListResourceTypes(ctx echo.Context) error
@@ -1184,21 +1492,33 @@ type ServerInterface interface {
 	ListUsers(ctx echo.Context, params ListUsersParams) error
 	// CreateUser Create a mailbox (and its self-alias) as PostfixAdmin's MailboxHandler does
 	// (POST /Users)
-	CreateUser(ctx echo.Context) error
+	CreateUser(ctx echo.Context, params CreateUserParams) error
+	// SearchUsers Query users with a SearchRequest body (RFC 7644 §3.4.3)
+	// (POST /Users/.search)
+	SearchUsers(ctx echo.Context) error
 	// DeleteUser Delete a mailbox with its self-alias, vacation and quota rows (never a plain alias)
 	// (DELETE /Users/{id})
 	DeleteUser(ctx echo.Context, id UserId) error
 
 	// (GET /Users/{id})
-	GetUser(ctx echo.Context, id UserId) error
+	GetUser(ctx echo.Context, id UserId, params GetUserParams) error
 	// ReplaceUser Replace a user; omitted active, password and sizeQuota keep their values
 	// (PUT /Users/{id})
-	ReplaceUser(ctx echo.Context, id UserId) error
+	ReplaceUser(ctx echo.Context, id UserId, params ReplaceUserParams) error
 }
 
 // ServerInterfaceWrapper converts echo contexts to parameters.
 type ServerInterfaceWrapper struct {
 	Handler ServerInterface
+}
+
+// SearchAll converts echo context to params.
+func (w *ServerInterfaceWrapper) SearchAll(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SearchAll(ctx)
+	return err
 }
 
 // ListDomains converts echo context to params.
@@ -1207,6 +1527,27 @@ func (w *ServerInterfaceWrapper) ListDomains(ctx echo.Context) error {
 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListDomainsParams
+	// ------------- Optional query parameter "filter" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "filter", ctx.QueryParams(), &params.Filter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter filter: %s", err))
+	}
+
+	// ------------- Optional query parameter "sortBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sortBy", ctx.QueryParams(), &params.SortBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sortBy: %s", err))
+	}
+
+	// ------------- Optional query parameter "sortOrder" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sortOrder", ctx.QueryParams(), &params.SortOrder, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sortOrder: %s", err))
+	}
+
 	// ------------- Optional query parameter "startIndex" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "startIndex", ctx.QueryParams(), &params.StartIndex, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
@@ -1221,6 +1562,20 @@ func (w *ServerInterfaceWrapper) ListDomains(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter count: %s", err))
 	}
 
+	// ------------- Optional query parameter "attributes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "attributes", ctx.QueryParams(), &params.Attributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter attributes: %s", err))
+	}
+
+	// ------------- Optional query parameter "excludedAttributes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "excludedAttributes", ctx.QueryParams(), &params.ExcludedAttributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter excludedAttributes: %s", err))
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ListDomains(ctx, params)
 	return err
@@ -1230,8 +1585,33 @@ func (w *ServerInterfaceWrapper) ListDomains(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) CreateDomain(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateDomainParams
+	// ------------- Optional query parameter "attributes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "attributes", ctx.QueryParams(), &params.Attributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter attributes: %s", err))
+	}
+
+	// ------------- Optional query parameter "excludedAttributes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "excludedAttributes", ctx.QueryParams(), &params.ExcludedAttributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter excludedAttributes: %s", err))
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.CreateDomain(ctx)
+	err = w.Handler.CreateDomain(ctx, params)
+	return err
+}
+
+// SearchDomains converts echo context to params.
+func (w *ServerInterfaceWrapper) SearchDomains(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SearchDomains(ctx)
 	return err
 }
 
@@ -1262,8 +1642,24 @@ func (w *ServerInterfaceWrapper) GetDomain(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetDomainParams
+	// ------------- Optional query parameter "attributes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "attributes", ctx.QueryParams(), &params.Attributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter attributes: %s", err))
+	}
+
+	// ------------- Optional query parameter "excludedAttributes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "excludedAttributes", ctx.QueryParams(), &params.ExcludedAttributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter excludedAttributes: %s", err))
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.GetDomain(ctx, id)
+	err = w.Handler.GetDomain(ctx, id, params)
 	return err
 }
 
@@ -1278,8 +1674,24 @@ func (w *ServerInterfaceWrapper) ReplaceDomain(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReplaceDomainParams
+	// ------------- Optional query parameter "attributes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "attributes", ctx.QueryParams(), &params.Attributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter attributes: %s", err))
+	}
+
+	// ------------- Optional query parameter "excludedAttributes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "excludedAttributes", ctx.QueryParams(), &params.ExcludedAttributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter excludedAttributes: %s", err))
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.ReplaceDomain(ctx, id)
+	err = w.Handler.ReplaceDomain(ctx, id, params)
 	return err
 }
 
@@ -1348,6 +1760,27 @@ func (w *ServerInterfaceWrapper) ListUsers(ctx echo.Context) error {
 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListUsersParams
+	// ------------- Optional query parameter "filter" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "filter", ctx.QueryParams(), &params.Filter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter filter: %s", err))
+	}
+
+	// ------------- Optional query parameter "sortBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sortBy", ctx.QueryParams(), &params.SortBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sortBy: %s", err))
+	}
+
+	// ------------- Optional query parameter "sortOrder" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sortOrder", ctx.QueryParams(), &params.SortOrder, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sortOrder: %s", err))
+	}
+
 	// ------------- Optional query parameter "startIndex" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "startIndex", ctx.QueryParams(), &params.StartIndex, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
@@ -1362,6 +1795,20 @@ func (w *ServerInterfaceWrapper) ListUsers(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter count: %s", err))
 	}
 
+	// ------------- Optional query parameter "attributes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "attributes", ctx.QueryParams(), &params.Attributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter attributes: %s", err))
+	}
+
+	// ------------- Optional query parameter "excludedAttributes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "excludedAttributes", ctx.QueryParams(), &params.ExcludedAttributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter excludedAttributes: %s", err))
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ListUsers(ctx, params)
 	return err
@@ -1371,8 +1818,33 @@ func (w *ServerInterfaceWrapper) ListUsers(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) CreateUser(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateUserParams
+	// ------------- Optional query parameter "attributes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "attributes", ctx.QueryParams(), &params.Attributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter attributes: %s", err))
+	}
+
+	// ------------- Optional query parameter "excludedAttributes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "excludedAttributes", ctx.QueryParams(), &params.ExcludedAttributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter excludedAttributes: %s", err))
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.CreateUser(ctx)
+	err = w.Handler.CreateUser(ctx, params)
+	return err
+}
+
+// SearchUsers converts echo context to params.
+func (w *ServerInterfaceWrapper) SearchUsers(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SearchUsers(ctx)
 	return err
 }
 
@@ -1403,8 +1875,24 @@ func (w *ServerInterfaceWrapper) GetUser(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetUserParams
+	// ------------- Optional query parameter "attributes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "attributes", ctx.QueryParams(), &params.Attributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter attributes: %s", err))
+	}
+
+	// ------------- Optional query parameter "excludedAttributes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "excludedAttributes", ctx.QueryParams(), &params.ExcludedAttributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter excludedAttributes: %s", err))
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.GetUser(ctx, id)
+	err = w.Handler.GetUser(ctx, id, params)
 	return err
 }
 
@@ -1419,8 +1907,24 @@ func (w *ServerInterfaceWrapper) ReplaceUser(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReplaceUserParams
+	// ------------- Optional query parameter "attributes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "attributes", ctx.QueryParams(), &params.Attributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter attributes: %s", err))
+	}
+
+	// ------------- Optional query parameter "excludedAttributes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "excludedAttributes", ctx.QueryParams(), &params.ExcludedAttributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter excludedAttributes: %s", err))
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.ReplaceUser(ctx, id)
+	err = w.Handler.ReplaceUser(ctx, id, params)
 	return err
 }
 
@@ -1486,10 +1990,53 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/ResourceTypes/:id", wrapper.GetResourceType, options.OperationMiddlewares["getResourceType"]...)
 	router.GET(options.BaseURL+"/Schemas", wrapper.ListSchemas, options.OperationMiddlewares["listSchemas"]...)
 	router.GET(options.BaseURL+"/Schemas/:id", wrapper.GetSchema, options.OperationMiddlewares["getSchema"]...)
+	router.POST(options.BaseURL+"/Users/.search", wrapper.SearchUsers, options.OperationMiddlewares["searchUsers"]...)
+	router.POST(options.BaseURL+"/Domains/.search", wrapper.SearchDomains, options.OperationMiddlewares["searchDomains"]...)
+	router.POST(options.BaseURL+"/.search", wrapper.SearchAll, options.OperationMiddlewares["searchAll"]...)
 
 }
 
 type ErrorApplicationScimPlusJSONResponse Error
+
+type SearchAllRequestObject struct {
+	JSONBody                    *SearchAllJSONRequestBody
+	ApplicationScimPlusJSONBody *SearchAllApplicationScimPlusJSONRequestBody
+}
+
+type SearchAllResponseObject interface {
+	VisitSearchAllResponse(w http.ResponseWriter) error
+}
+
+type SearchAll200ApplicationScimPlusJSONResponse MixedListResponse
+
+func (response SearchAll200ApplicationScimPlusJSONResponse) VisitSearchAllResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchAlldefaultApplicationScimPlusJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response SearchAlldefaultApplicationScimPlusJSONResponse) VisitSearchAllResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
 
 type ListDomainsRequestObject struct {
 	Params ListDomainsParams
@@ -1531,6 +2078,7 @@ func (response ListDomainsdefaultApplicationScimPlusJSONResponse) VisitListDomai
 }
 
 type CreateDomainRequestObject struct {
+	Params                      CreateDomainParams
 	JSONBody                    *CreateDomainJSONRequestBody
 	ApplicationScimPlusJSONBody *CreateDomainApplicationScimPlusJSONRequestBody
 }
@@ -1578,6 +2126,46 @@ func (response CreateDomaindefaultApplicationScimPlusJSONResponse) VisitCreateDo
 	return err
 }
 
+type SearchDomainsRequestObject struct {
+	JSONBody                    *SearchDomainsJSONRequestBody
+	ApplicationScimPlusJSONBody *SearchDomainsApplicationScimPlusJSONRequestBody
+}
+
+type SearchDomainsResponseObject interface {
+	VisitSearchDomainsResponse(w http.ResponseWriter) error
+}
+
+type SearchDomains200ApplicationScimPlusJSONResponse DomainListResponse
+
+func (response SearchDomains200ApplicationScimPlusJSONResponse) VisitSearchDomainsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchDomainsdefaultApplicationScimPlusJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response SearchDomainsdefaultApplicationScimPlusJSONResponse) VisitSearchDomainsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteDomainRequestObject struct {
 	Id DomainId `json:"id"`
 }
@@ -1612,7 +2200,8 @@ func (response DeleteDomaindefaultApplicationScimPlusJSONResponse) VisitDeleteDo
 }
 
 type GetDomainRequestObject struct {
-	Id DomainId `json:"id"`
+	Id     DomainId `json:"id"`
+	Params GetDomainParams
 }
 
 type GetDomainResponseObject interface {
@@ -1652,6 +2241,7 @@ func (response GetDomaindefaultApplicationScimPlusJSONResponse) VisitGetDomainRe
 
 type ReplaceDomainRequestObject struct {
 	Id                          DomainId `json:"id"`
+	Params                      ReplaceDomainParams
 	JSONBody                    *ReplaceDomainJSONRequestBody
 	ApplicationScimPlusJSONBody *ReplaceDomainApplicationScimPlusJSONRequestBody
 }
@@ -1923,6 +2513,7 @@ func (response ListUsersdefaultApplicationScimPlusJSONResponse) VisitListUsersRe
 }
 
 type CreateUserRequestObject struct {
+	Params                      CreateUserParams
 	JSONBody                    *CreateUserJSONRequestBody
 	ApplicationScimPlusJSONBody *CreateUserApplicationScimPlusJSONRequestBody
 }
@@ -1970,6 +2561,46 @@ func (response CreateUserdefaultApplicationScimPlusJSONResponse) VisitCreateUser
 	return err
 }
 
+type SearchUsersRequestObject struct {
+	JSONBody                    *SearchUsersJSONRequestBody
+	ApplicationScimPlusJSONBody *SearchUsersApplicationScimPlusJSONRequestBody
+}
+
+type SearchUsersResponseObject interface {
+	VisitSearchUsersResponse(w http.ResponseWriter) error
+}
+
+type SearchUsers200ApplicationScimPlusJSONResponse UserListResponse
+
+func (response SearchUsers200ApplicationScimPlusJSONResponse) VisitSearchUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchUsersdefaultApplicationScimPlusJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response SearchUsersdefaultApplicationScimPlusJSONResponse) VisitSearchUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteUserRequestObject struct {
 	Id UserId `json:"id"`
 }
@@ -2004,7 +2635,8 @@ func (response DeleteUserdefaultApplicationScimPlusJSONResponse) VisitDeleteUser
 }
 
 type GetUserRequestObject struct {
-	Id UserId `json:"id"`
+	Id     UserId `json:"id"`
+	Params GetUserParams
 }
 
 type GetUserResponseObject interface {
@@ -2044,6 +2676,7 @@ func (response GetUserdefaultApplicationScimPlusJSONResponse) VisitGetUserRespon
 
 type ReplaceUserRequestObject struct {
 	Id                          UserId `json:"id"`
+	Params                      ReplaceUserParams
 	JSONBody                    *ReplaceUserJSONRequestBody
 	ApplicationScimPlusJSONBody *ReplaceUserApplicationScimPlusJSONRequestBody
 }
@@ -2085,12 +2718,18 @@ func (response ReplaceUserdefaultApplicationScimPlusJSONResponse) VisitReplaceUs
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// SearchAll Query users and domains together; a filter applies to the resource types whose attributes it names
+	// (POST /.search)
+	SearchAll(ctx context.Context, request SearchAllRequestObject) (SearchAllResponseObject, error)
 	// ListDomains List domains (the ALL pseudo-domain is never listed)
 	// (GET /Domains)
 	ListDomains(ctx context.Context, request ListDomainsRequestObject) (ListDomainsResponseObject, error)
 	// CreateDomain Create a domain as PostfixAdmin's DomainHandler does
 	// (POST /Domains)
 	CreateDomain(ctx context.Context, request CreateDomainRequestObject) (CreateDomainResponseObject, error)
+	// SearchDomains Query domains with a SearchRequest body
+	// (POST /Domains/.search)
+	SearchDomains(ctx context.Context, request SearchDomainsRequestObject) (SearchDomainsResponseObject, error)
 	// DeleteDomain Delete a domain (409 while it has mailboxes or aliases, unless cascade is configured)
 	// (DELETE /Domains/{id})
 	DeleteDomain(ctx context.Context, request DeleteDomainRequestObject) (DeleteDomainResponseObject, error)
@@ -2121,6 +2760,9 @@ type StrictServerInterface interface {
 	// CreateUser Create a mailbox (and its self-alias) as PostfixAdmin's MailboxHandler does
 	// (POST /Users)
 	CreateUser(ctx context.Context, request CreateUserRequestObject) (CreateUserResponseObject, error)
+	// SearchUsers Query users with a SearchRequest body (RFC 7644 §3.4.3)
+	// (POST /Users/.search)
+	SearchUsers(ctx context.Context, request SearchUsersRequestObject) (SearchUsersResponseObject, error)
 	// DeleteUser Delete a mailbox with its self-alias, vacation and quota rows (never a plain alias)
 	// (DELETE /Users/{id})
 	DeleteUser(ctx context.Context, request DeleteUserRequestObject) (DeleteUserResponseObject, error)
@@ -2142,6 +2784,80 @@ func NewStrictHandler(ssi StrictServerInterface, middlewares []StrictMiddlewareF
 type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
+}
+
+// SearchAll operation middleware
+func (sh *strictHandler) SearchAll(ctx echo.Context) error {
+	var request SearchAllRequestObject
+
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body SearchAllJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/scim+json") {
+		var body SearchAllApplicationScimPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationScimPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SearchAll(ctx.Request().Context(), request.(SearchAllRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SearchAll")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SearchAllResponseObject); ok {
+		return validResponse.VisitSearchAllResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
 }
 
 // ListDomains operation middleware
@@ -2170,9 +2886,10 @@ func (sh *strictHandler) ListDomains(ctx echo.Context, params ListDomainsParams)
 }
 
 // CreateDomain operation middleware
-func (sh *strictHandler) CreateDomain(ctx echo.Context) error {
+func (sh *strictHandler) CreateDomain(ctx echo.Context, params CreateDomainParams) error {
 	var request CreateDomainRequestObject
 
+	request.Params = params
 	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
 		var body CreateDomainJSONRequestBody
 		var err error
@@ -2243,6 +2960,80 @@ func (sh *strictHandler) CreateDomain(ctx echo.Context) error {
 	return nil
 }
 
+// SearchDomains operation middleware
+func (sh *strictHandler) SearchDomains(ctx echo.Context) error {
+	var request SearchDomainsRequestObject
+
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body SearchDomainsJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/scim+json") {
+		var body SearchDomainsApplicationScimPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationScimPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SearchDomains(ctx.Request().Context(), request.(SearchDomainsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SearchDomains")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SearchDomainsResponseObject); ok {
+		return validResponse.VisitSearchDomainsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // DeleteDomain operation middleware
 func (sh *strictHandler) DeleteDomain(ctx echo.Context, id DomainId) error {
 	var request DeleteDomainRequestObject
@@ -2269,10 +3060,11 @@ func (sh *strictHandler) DeleteDomain(ctx echo.Context, id DomainId) error {
 }
 
 // GetDomain operation middleware
-func (sh *strictHandler) GetDomain(ctx echo.Context, id DomainId) error {
+func (sh *strictHandler) GetDomain(ctx echo.Context, id DomainId, params GetDomainParams) error {
 	var request GetDomainRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.GetDomain(ctx.Request().Context(), request.(GetDomainRequestObject))
@@ -2294,10 +3086,11 @@ func (sh *strictHandler) GetDomain(ctx echo.Context, id DomainId) error {
 }
 
 // ReplaceDomain operation middleware
-func (sh *strictHandler) ReplaceDomain(ctx echo.Context, id DomainId) error {
+func (sh *strictHandler) ReplaceDomain(ctx echo.Context, id DomainId, params ReplaceDomainParams) error {
 	var request ReplaceDomainRequestObject
 
 	request.Id = id
+	request.Params = params
 	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
 		var body ReplaceDomainJSONRequestBody
 		var err error
@@ -2513,9 +3306,10 @@ func (sh *strictHandler) ListUsers(ctx echo.Context, params ListUsersParams) err
 }
 
 // CreateUser operation middleware
-func (sh *strictHandler) CreateUser(ctx echo.Context) error {
+func (sh *strictHandler) CreateUser(ctx echo.Context, params CreateUserParams) error {
 	var request CreateUserRequestObject
 
+	request.Params = params
 	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
 		var body CreateUserJSONRequestBody
 		var err error
@@ -2586,6 +3380,80 @@ func (sh *strictHandler) CreateUser(ctx echo.Context) error {
 	return nil
 }
 
+// SearchUsers operation middleware
+func (sh *strictHandler) SearchUsers(ctx echo.Context) error {
+	var request SearchUsersRequestObject
+
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body SearchUsersJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/scim+json") {
+		var body SearchUsersApplicationScimPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationScimPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SearchUsers(ctx.Request().Context(), request.(SearchUsersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SearchUsers")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SearchUsersResponseObject); ok {
+		return validResponse.VisitSearchUsersResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // DeleteUser operation middleware
 func (sh *strictHandler) DeleteUser(ctx echo.Context, id UserId) error {
 	var request DeleteUserRequestObject
@@ -2612,10 +3480,11 @@ func (sh *strictHandler) DeleteUser(ctx echo.Context, id UserId) error {
 }
 
 // GetUser operation middleware
-func (sh *strictHandler) GetUser(ctx echo.Context, id UserId) error {
+func (sh *strictHandler) GetUser(ctx echo.Context, id UserId, params GetUserParams) error {
 	var request GetUserRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.GetUser(ctx.Request().Context(), request.(GetUserRequestObject))
@@ -2637,10 +3506,11 @@ func (sh *strictHandler) GetUser(ctx echo.Context, id UserId) error {
 }
 
 // ReplaceUser operation middleware
-func (sh *strictHandler) ReplaceUser(ctx echo.Context, id UserId) error {
+func (sh *strictHandler) ReplaceUser(ctx echo.Context, id UserId, params ReplaceUserParams) error {
 	var request ReplaceUserRequestObject
 
 	request.Id = id
+	request.Params = params
 	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
 		var body ReplaceUserJSONRequestBody
 		var err error
@@ -2716,64 +3586,71 @@ func (sh *strictHandler) ReplaceUser(ctx echo.Context, id UserId) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Fzvctu4EX+VHbYzsae0LDu+3FSe++BLck1u7JxrO82HxNOByJWECwgwAChLd+Pn6Xv0yToACP6RQFmS",
-	"ZbfTuW8WAQKL3y72P/17lIgsFxy5VtHg9ygnkmSoUdpfiSi4Nn+kqBJJc00FjwbRBZnRrMiAF9kQJYgR",
-	"SFQF0wpylJCTMZ5CHyTqQnIFgrM5aKEJu3KzelEcUbPOtwLlPIojTjKMBuVucaSSCWbEbJtRbjaKBv04",
-	"0vPcTKJc4xhldH8fR6nICOXv02UKbyYIbhTM4rCXEIUHlCvkimo6xf2KiJzoSU0DTaM4kvitoBLTaKBl",
-	"gU2CSiKUlpSPLQ1KE6nf8xRny1QcHQyJwhSoGTYw6QnCiEqlS8Bgb0pYgQqGyMQdHAGRCFoi0ZgCUXC0",
-	"34VVY9sAfU2QCoWyC6KMUDYUMyBpKlGpJ4Pp3k1GpX8UKUUrW28se5yUcY1OzkieM5oQQ+Lhr0rY4XrZ",
-	"P0scRYPoT4e1zB66UXVYLme2ai6iEpr9ZcuV7hePeB9HHxXKndFsF9sBxeU6y/TaJyoXXDnM30opVpG/",
-	"xd5uSbt5W77O4Pr1+wtAMw57Vz+9hu9fnZzAv//1snd0vN9zl8ctYvY4K/QEuS4puTYDaMlLU2qeEHYp",
-	"RY5SW/EZEaYwjvLGowX5XhJCL7uBgVzSjMh5Y2woBEPCzaB7Err6Ndif3Wi5RRuJ20p1ieGvmGiz5huq",
-	"EjFFOb9ATTY8JRMOIvP3SMiM6GgQFZJG8fLBJCpRyARv1jpDa3ZcbxQ8QXV7V5K+KBKXQukRnZ2lGeWl",
-	"go7BSQEUkg8o6tHA2iA1MMI4KCVkQIpU0jEZHPf6A7c37AkOlOeFNmr1CxeSjikn7IVatVK1UCIkNlej",
-	"CkiSYF5q3jtkbL/3hZ/TjGo1gD78AAVn5hemMRwcwQ+QUkWGzPwkCihvHa73hUeLnCOJUalhKSOMEvU6",
-	"bG7PzBgqb0A8bFxosCaT8rHX5KhegLjjQNwrRntXMkK5fnVi1TZJf+Fs7tX2os2IoyFJvhb5xSxM6sI1",
-	"y8jsHPlYT6LB8XffBYTQ0fuhvHzto52LO5QHibWSgsOdpBpPgWZZoQ20QEYaJSTGIlLBzXEWt8so97+P",
-	"Ojf/eyHcPVswgcYpgW9m0IBLGKtxNAy9+BH23AI9O2k/iGflpBwchcCkD7snMTCDAxgcet0cqk9VUlnJ",
-	"yxY8zsislKt1/LtSnio4yt9bAZKR2YVHeZ29a5b43asn2+7fIQ9+70oiBK99pLY8ZGS2vUhkpdZfZVet",
-	"ZTC2iSh1J2T6dpZTZ6LaNL8hcwVGCTAgFa3+JUDzFqpTq784TlGuprcfIrdhpanGTAVtaEb5ezdYH5lI",
-	"SebWhkrCVS5kQLmVShOqKRXE1ZP9GFIcEeMvf4mmVOqCsC9RSBksUVUoTDuYfZ2TBMFMgOG8oVhfqEUl",
-	"YPX7GzHFRBjH3ZCkgGrYsxJwvL+Vll2wvR7jlrrsNrznVOmr0rPb0H+4Kq18m5/rOMTLfLWvX6K8JGMM",
-	"hR9h2UFuRO1zFDTTJKeDDJUiY1TWPreOehvg8SJR7YhsmaRmKNoRM4U503oxbodgLSTiBsghHlZu+KL/",
-	"qgllwdv1eBjdnmvhl9DMO4x+D8qnhNH0J8o0SguFuCDcxKMFp98K5KgMJNZsU0b13IaN9p3rOddkVv++",
-	"LANJcUPkGHU98A8TCjd+orQo+1A0SLvSRBcqbGDf3dxcgpsAiUjRXmMC7uXesrvcyfdykxAnt/DfExfe",
-	"t8x2SjQeaGpjh6UzMqL0hUjpiG701u7ChDiaolThqOp+WdOtE1LUSwZRLZimThw6sXV7LVwgqnJG5juL",
-	"8eJo6olYPvYS1d7DXZ/eEckom3/oCksd20pZedDUjekUeedaE2ECpBFNLiWO6Gz1nOti1DUno2nKsGOb",
-	"ECqXUkyp4TTlY5882eC2GFOcUtmdvkqphJzoCUhkxOgJ0MJaczMISguJMWBv3AOckSxn2BNyfEgYTfBw",
-	"LV9b0d+ww4Uo/QQXHBhfYTjX3tnqCha38RdXeDE/mh3N1oXCoJ+iJ5g92lNZ4urVgsbYYZYGeZoL6uKa",
-	"pUEXTC1L5RoOdTvnsiod1JnH9ENvZ9pYJcHX96Gu2y+G7e6GNt7nRqpURosrD5v6ToNns7tlKqtiR4VL",
-	"CfftA2LxrC5q6+R/OKq7clSvq5uwAfeI1pIOC42b3o4z/2IIrIfUxjNqhsdc0RLRHV3OBtQrbuUiuhv6",
-	"q0Th2xlJ9FrZwGUGVL5cGl6gETM00KyMkrNPnyTVNjbwmcEojmyy0M4JodnJwxrVEDWuaOlGPS2E3ZG5",
-	"QdgmUGx632YjoqqqFY5NiuHZk1wFvRCclVvG1TkMhQnNCLPRlNMWsQ0Xbly0IHGEEnli/h5STmxl0RDD",
-	"cBY8SyPKa2zMBUcbokmHy5iJIWGBBRaEuZTesmbSlJDGvLgheQuRZcWkFmHdol+b3c1Ef7WorKoKL1/d",
-	"5tG6KX1Wo1nqoj/M5c7MJcopTdCGPCnK14KP6HhT6xmog67P0mAVNYDlsGBfN47EZr/kKO3CKsyBjMwu",
-	"yZwJkl7T37oEp8hNYBK+VIssqubGC9sv7RViRzIhfIyXZS78wdtQbWbLRkmRIdd2u4+ShiMVTcYbrTpy",
-	"6bONcV8h1I8C1K8bAm8rxyknOplsBMkOPKrgpVtLoZQFiTWJ7dQf7tTlpaq4vCR/5Yal3MQdN32VH9fk",
-	"9AYStJ2EhChYncBx6YOVJf8yYzIAw761Cv8Vn83ecEf1xJX780ZeCdAbeLuWL/GHlqtmDpoLVBtsWrYv",
-	"M47h4rZPD7kSr54gKJIh2JwiEGVLv70qybdWPQvNmh357jLDCXYOUJv68Z1dp7aUKfQEZT1uk2O228FT",
-	"aof+aaf1vPF7sFBZJ2sDd8zgLTlhoQ60M99vMSy07WYoCdpriczEICUgEazIOIyEBKr3T10xE7wn2Aul",
-	"tel6XW+bV983KN/6MGTVXCs9jVJvoFbpgJkQNcHUXYImRi8UJFbtFWaWXRZDCK3qlWjGU77ZLZ8Ijh9s",
-	"Ib5D5lwzo53nK/a0Fif3fI9oyITS8LIPyYRIkmiUrnS/AwF7fHH6kSrDqgjGfhlFg8+rD7KUCr+/jaPZ",
-	"wVgclF2VzQmesgc7op6CqDaj39smK9vy4XuQKkxsztk8uXx3CY0WrKu3Z28u3oLKkTFMgeresoR1H/4K",
-	"SZqh7U95EIeaPf/biCQixW3xeC3SBhoKZdjgBJTbqVNuu2qxerl+1bQis8uReNZY1zHyj0h3J5GuIRGT",
-	"QlI9bwSoQ6JoYgLQgKVve4GqMJFcabmMnNgefcLTqnGp58sN1t8yC9cGfqJ1bmNYJBKl39D9+skXt37+",
-	"dBMt+aIc3l0ff/cKfv50A3cToRBUYY9kXTEFpItM2FOI9lJr8RU5JCLLCE/322RaChbpNGBRPhIBo/76",
-	"/QUc9/pVc/TLw+9fnZzsQ8u1FaOgB40K9oxMq32Lm2saUr0v/K2Jx8B3fXvt5FJ0YBsriDZHHZv5GvSE",
-	"KvDRbg+qvKNHROIXbj8KqPowYIISTxvN3QpGgjFxBws93s6X1lQzg0buDmHhPDD3pNEDMIj6vaNe3zBV",
-	"5MhJTqNB9LLX77100dXEylfZh2T/HqON3ITPCBj3MjL3zM+JW1+ydGj8esph4yrcxw/Odl+qGLvQaq8/",
-	"7vd321wfaPYKdtrnZGxZ7cXAJeZdkrpji4rwqoM/jlSRuR4JC6VfDfaMBJ2dn0OusEjFQVp1TDsXk1Gl",
-	"Md23LqxQAca8ti0vZRtZ81OQeTd1ja9FGg1oC3AfPQXcIYjdCaxamiBJS3/4vNFjs2yJOd7VLYUfr857",
-	"m30y81gWOpKB+EZjohZjBnfcd4SnDCWkApVdwt+zw99peu+OxtCVjdpsfWOfN9ja4s1JoFfVvpA+Xjzd",
-	"QvXZ9k76f4W7CWUIVNuIsVaTQvru5RgKzlApE+klJEUjwXXcZOU3qFf+hrrrkP3nEsC6Y3w79O43VYjV",
-	"t3VGy+VFAJYrzBlJnuJaPyuq0h0jfRS8TeEscamk8xRERrXGFGxHkCpDct+n1Ijcy21VXL3hck9GUL9i",
-	"7jyvVq/DamPYnvnUMHc2f4RMFmPgewPBqL4tbdYyIJXW6rrKV+2WxOfDpFsAGzjs6nYvegitTaxzNwCb",
-	"URWytAO7+dLz1jDkug6ZOmXzugpKnpYDgbpqhzyWbzxCEMszPSiC13VF+OmP3iV2btZTyVuZ2v949WGX",
-	"ctVVX+0EOvjCk+Me3LWLDW6yC/pSlJU9KNMxj7VGnyakjPLKGLCs8KjWN7kn+8622JBy5b11M/4/wqul",
-	"LNTK4KowJ99RaGXXWih01F+1xaBsDQ6Gc6jSaA9EVzbBtYUT5hNjTxtZ1V+o7yauMqj8d6Mqn2fdIzwF",
-	"49UpZKMDG2nsB2Kt8ovH5WDL3qc1Q62Kx88faPnj2tpT+7gxTInjl01FuWZ4Ke4U7Ln8AIGc2QjUgrMq",
-	"zAofsP88smhky8jVMwVY5f/leCi82vG9fkYsq8Bqe1DDYZVZ73QhRIrrb16NEFYfbcBXxNzEWVS6wrty",
-	"5Pr8teVUI3P9+dbYp2Zq+fOtYZEzno6xhWTRILJwHU6Po/vb+/8EAAD//w==",
+	"7Fzrbhs5dH4VYlogMjqWL/FmURkL1HGyTRZ24rWd5kdsFNTwSOKGQ05Iji3tws/T9+iTFbzMVRzdLDu7",
+	"Rf5JGg55eO7n46H+ihKRZoID1yoa/BVlWOIUNEj7DWst6TDXYL8RUImkmaaCR4PoVKQp3lVg3tBAUDUW",
+	"aYEk6Fxy1KMEYU6QSiaQYoWwBITZPZ4pPwLITj+KI2pm/JaDnEVxxHEK0aC+eBy5CQwVepaZp0pLysfR",
+	"w0McJSLnep7AczylaZ4inqdDkEiMkASVM61QBhJleAzHaN+ToZDgbIa00JhdulFdZLnV6hSllJuFosF+",
+	"XFBHuYYxSEseESmm/D2Zp/B6Asg9RWZy1Euwgl3KFXBFNb2DijcZ1pOKBkqiOJLwLacSSDTQMofFLIJp",
+	"wnIC5GQzgXKhK6F2MSawxmKiRpRpkPOEnKCr0/fnyD1GvctfT9HPr46O0P/+z8v+Uf+wf7gTI+iP+yhX",
+	"ID8YxsE3dBNhRhP4D5jiNGPQF3J8E3WR6ldeTJ4SUr+ehaVW8sawxQxEwxnqYT7zVOMhqw3aOUaagtP+",
+	"oRRfgZvhlHSR51deTt5HSRwDu2ZxA+oTATea+iXCKgFOzGSx3Z//chuHltJY6vecwHSeGwe7Q6yAIGoe",
+	"GyPTE0AjKpX25oZ6d5jloNAQmLhHB5YLWoLTMYUOOh1AbdkAK+omZhShy8BSTNlQTBEmRIJST2ZkD24w",
+	"KP1aEOoM7I01bvMpEVyD81I4yxhNsCFx7w8l7ONq2n+VMIoG0b/sVX55z3vPPT+dWao+iUpo+m8bzvTQ",
+	"3uJDHF0Blsnk0m1ma8Q3Z93CHtoThrbySTn72MoO7GRbINzPM0+v/UVlgiunPm+lFIvI32BtN6VdPOh0",
+	"wTxv+dyDw52+8wNuErPGSa4nwLWn5Mo8AEseIdT8gtmFFBlIbS1hhJmCOMpqP7VMdc6eCjMMPMgkTbGc",
+	"1Z4NhWCAuXnofgk5zIrZX9xTv0STE5UDFMM/INFmzjdUJeIO5OwcNF5zl0w4FpnPIyFTrKNBlEsaxfMb",
+	"k6BELhO4XmkPjdFxtVBwB6UjWkh6WyUuhNIjOj0hKeU+U4l9LodyyQcU9GhgU0Y1MMo48BoywDmRdIwH",
+	"h/39gVsb9QRHlGe5NhHihgtJx5Rj9kItmqmcKBES6rNRhXCSQOaDyD0wttO/4Wc0pVoN0D76BeWcmW9A",
+	"YrR7gH5BhCoTlklsXqC8sbn+DY/aksOJiQ5hLcOMYnUazjtPzDNQRSws2GZyKJs7Uj4ughKoF0jcc4Td",
+	"KyYQlTpCuX51ZCMQJh85mxURqB3+4miIk695dj4Nk9oysxRPz4CP9SQaHP70U0AJHb0fvPE1t3Ym7kHu",
+	"JjbgC47uJdVwjGia5tplPCOTsSUmuFNhE8X2cinlxfeDzsV/z4Wzs1Y0N9k5+mYeGuZixio+GoGev0Y9",
+	"N0HfDtoJ8rPM1ncPQsyky/P0GDHDB2T40O+WULUrT2WpLxvIOMVTr1erFDpen0p2+O8bMSTF0/OCy6us",
+	"XYmkWL38ZdP1O/ShWLvUCMGrdK+pDymebq4Sqff6i+KqjQwmNmGl7oUkb6cZlYHi4Y0pfY0TYAiXtBYv",
+	"ITBvgTq2/ovDHcjF9O6HyK1FaaohVcEYmlL+3j2stoylxDMbQyXmKhMy4Ny800TlkJLF5S87MSIwwib1",
+	"v4nuqNQ5Zq4UW+p7cgWkQ9hXGU7AVHzE1E6VY32h2k7A+vc34g4SYWoQQ5JCVKOe1YDDnY28bCv2Fjzu",
+	"jrVnVOlLn8ytmTJc+sDeFOEq6fy8KO3rFyAv8BhCxVNYXYoiMRiZcUYHKSiFx6BsSG5s9TYg1jZRzXpy",
+	"nqQ6DNNR8YWE0XoxbhaQDU7ENSaHZFhm3u2UVWPKggb1eDa6NVfiX0LTIkcs1qD8DjNKfi2QDS3EOeam",
+	"ms45/ZYDB2VYYiM1ZVTPbNFr37macY2n1fcLXwaLayzHoKsH/2UK+dpXkJbLRSEdpF1prHMVjqnvrq8v",
+	"kBuAEkHAWi5G7uV+FC9JgCu5+0VCktwgZU8cONGI1ARr2NXUlgtze2RY6XNB6Iiu9db2KoM4ugOpwoXU",
+	"Q6dzqzGJToFs3WNhPvs4igZfVqmG49Uc3O0PF7ctF3eeM02dRXcK26lLywdSlTE821plHkd3BRHzmjtH",
+	"dVGXrE7vCKeUzT50gQnO8ry5L01QxvQOeOdcE2HK2hFNLiSM6HTxmKt81DUmpYQw6FgmxJULKe6osX/K",
+	"xwXktYb5mgSKUNmNnxIqUYb1BElg2Lh6pIXNwcxDpLSQ4CH5Gvy+ZwH5vZUqJEX/hI7Ez2d3rqQzGd5w",
+	"posUuavE3yTLX5B7vjYrmqVzBcHsUk8gfXR+OSfVy5bT3yK2BpxkgrpqdO6hK4HntXKFMqiJlC0C8TqB",
+	"9OLR26k2iYXgq6fBV80Xw6nTmqGgQLRKAKohleWhoNOR2+MFD0CW4ij54tl9u0QtnrXKaOz8RyDeViC+",
+	"Ki1hDek1T+bXsI7ydDbErGVu4xk9w2NM1HN0S8bZ6EPotMo2d9csObCCt1Oc6JUw3HkBlLkcCU9QK/tq",
+	"3CyDkotPnyXVtrwr8NwojizEa8eEuNkpw4qrIWqK1o/GebTtCjFchztbwHoMKSqPVcPlZT48eRJT0K36",
+	"2i8Zl/swFCY0xcwWxM5bxLbiu3YFn4QRSOCJ+TykHNujbUMMg2lwL7VCvbYwFxxslS0dX8ZMDDELH9TX",
+	"ldlrrz/pqmtIbVxc07wWOFAKqUFYt+pXYXc91V+sKos6IOZNt761bkqfNWh6X/QjXG4tXLa7Ex4fNZdy",
+	"pewwW4y8h7usVl+maohaKSiuB+pX7Uzzk9dbidZuEFqmNGtA51cg72gCtpwlIE8FH9HxujIOdCasbq7B",
+	"voaAqIY5+7p2lT39mIG0E6uwdaV4eoFnTGByRf/scgp5ZorOsMNs87ocG7eWn1srJI5kgvkYLvzp1FJP",
+	"Vy5mD3KTPAWu7XKfJA1XoRqP15q1MpD1+L7AYT2KocW8IeZtlBRnWCeTtViyhWw5aHQrBQt/RLgisZ2x",
+	"we3aG1VcdWe29M8v6PUm7rD0RTl6XdJraNBmGhKiYDE456ChhU04Hg0bICO+lVpxSjmbtdE91RPXgJPV",
+	"MEMERfJm5yqabkLTlSMH9QnKBdZtpPFocrjdpID+XNOFngBSOAVk8WKElW3G6JcA7konzGDm7DiO8ug1",
+	"smMQtbBe0TZ6bJsLhJ6ArJ5b4NP2HxWU2kf/bYf1i8RmaetABcQHbMzwW3LMQu2tJ0UH1DDXtr/IE9Rr",
+	"qMzEcEqgRLA85WgkJKJ659i1F5Rd+P3QqRNdraV2/X6YNRoqihJz0VirPbXmi0D3gGPMBKsJEGcEdR69",
+	"UCixbi83o+y0EOLQou6leq1ctJ9mE8Hhg22N6dA51yltxxU9NLRSJ/d7D2uUCqXRy32UTLDEiQbpmmm2",
+	"oGCPzywf6TKsi2BshaPCuWOOh9s4mu6Oxa5v2a4PKChb2qP4FEQ1Bf3etj3aJqyiK7DkiT1PML9cvLtA",
+	"tabIy7cnb87fIpUBY0AQ1f15Deve/CVgkoLtGFvKh0o8f2+OJILApvw4FaTGDX9tZCXnduyc27aaHl+u",
+	"2tTQlT08K3jhz+Z/QBfbgC4MiZDkkupZrSodYkUTU3WG7kE14rjKTfnmw5XRYXtnDHNS9g/2i/Mjm2SZ",
+	"iauoPtE6s4UrYAmyWNB9+7U4rfzt83U0l4By9O7q8KdX6LfP1+h+IhQgldst2fxLIdxFJuopAGvJ2t55",
+	"SkSaYu4u/FVkWgradBpmUT4SgUh++v4cHfb3yzsKL/d+fnV0tIMa+awYBdNmUKhndFrtWL65DkLVv+Fv",
+	"TRGGissXhUtymCuyzU5Ym62OzXiN9IQqVJS4fVTiPQVHJNxwe82o7I1CE5BwXLtjodBIMCbuUeuqhUug",
+	"NdXMcCNzm7Ds3DV2EtVafaL9/kF/3whVZMBxRqNB9LK/33/pSqqJ1a+9vrKAmW1mEw4xEwUOYJJKD6id",
+	"MBbVbzDNunxD45JT+xJO6wLL4f7+dq+vzDcqBa+yZHhshWisRNnKgZfCducp7myhc4t+D+V1mThSeepa",
+	"W6Lfc6Mrduq6FiEtxmAS/2OEi7uLdrfuQqzRp6KLCxldV96YatcsqTcpu6DvebJ8HENAboYNxZi4cXG3",
+	"Iz5XQ/Z8id3VdlUb6WHDFUc6FHGVwZUTXWG0w19XGFgDeFcYHcBrTarytCocaA9eqMNb01uzZKmsPaOP",
+	"J2dnKFOQE7FLyms1ruphVGkgO7aqCnqNU9sk6fvy1lW/LYlpTV9VdUm3JHzwFBIOSdUxzcbpCWDiq8Kz",
+	"WiPofD7K4b5qdf90edZf71bqY7XGkYxwcQEGq3bl7Lb7DnPCQCIiWv5r1QBUubK/exD6bhbsIk9hwhbF",
+	"wKixeTQ0TGuw/y9KHpxmMXB9CU3uv7G/l4bcYt1R4AqLfYE8fjtuokq1ekf7/47uJ5SBiYQTXL/ZIWRx",
+	"qSlGOWegFEqwSjAB47Mq8MZ6rGC4/E/Q39dbPb1KhtSwuru2mcAe1uVW+XcXZtdZHpDEJWQMJ/9PYsez",
+	"ClI6zpFHSbRugl4UpQ0eI5FSrYEg21hb/EtLkcDWQFK/rIrLNxzMb8zxK2Su3m20DC7OZJsjn5rNnT2U",
+	"IUfOWCtz39CS5hhS+uYuh3XZvOL9fDzpVsAaH7blUNpxs7GIrYgGyB5eCemTje38Y8etEchVBVR16uZV",
+	"CQU9rQQC7Ukd+ujfeIQi+j0tVcGrqrHq6bfepXZu1FPpmz9F/XT5YZt61dXK0sno4AtPzvfgql1icIMd",
+	"1EZAlvHAI9+PjUafJ9hjax5584fpqvGHJEc7LrZYIG+h3boRP7CRf0waO3fAsRzd2xIu4uC8Xhg03ont",
+	"f3y5q+fl6dESaMSenfwzktvimOdpYZHqb4+2A4oYQXxfSKQ4KuxhTpDJlhWw0a6tU3cCQIn/G415pMT6",
+	"qVVxksKp/d1Rku9iy3VsvhMfmftLwZf1iLIiYOLN+3vAJYXa2Q021S5Gd9iJzB5NuDuTUtwr1HO4LkYZ",
+	"szCeVdJFYMn39F9PrZddCY5RnGeCSfxfFi4DSf75UeQZxVfCI5vLMQyOmPmOW0BHXP1tj/2H2+IGM/oK",
+	"kCE9ASpdp6Jy5BZn/1aAtVP/L7dGRvVj+S+3hv8uBXbyziWLBpFl197dYfRw+/B/AQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -33,7 +33,7 @@ func (q *Queries) CountAliasRowsOfDomain(ctx context.Context, domain string) (in
 
 const countDomains = `-- name: CountDomains :one
 
-SELECT COUNT(*) FROM domain WHERE domain <> 'ALL'
+SELECT COUNT(*) FROM domain d WHERE d.domain <> 'ALL' AND (/* TEMPLATE_BEGIN: where */ 1 = 1 /* TEMPLATE_END */)
 `
 
 // ENGINE
@@ -233,11 +233,11 @@ func (q *Queries) InsertDomain(ctx context.Context, arg InsertDomainParams) erro
 }
 
 const listDomains = `-- name: ListDomains :many
-SELECT domain, description, aliases, mailboxes, maxquota, quota, transport, backupmx,
-       created, modified, active, password_expiry
-FROM domain
-WHERE domain <> 'ALL'
-ORDER BY domain
+SELECT d.domain, d.description, d.aliases, d.mailboxes, d.maxquota, d.quota, d.transport, d.backupmx,
+       d.created, d.modified, d.active, d.password_expiry
+FROM domain d
+WHERE d.domain <> 'ALL' AND (/* TEMPLATE_BEGIN: where */ 1 = 1 /* TEMPLATE_END */)
+ORDER BY /* TEMPLATE_BEGIN: order */ d.domain /* TEMPLATE_END */
 LIMIT ? OFFSET ?
 `
 
@@ -246,6 +246,8 @@ type ListDomainsParams struct {
 	Offset int32
 }
 
+// The where and order templates take a filter and sortBy translated by
+// internal/scimfilter (see internal/sqltemplate).
 func (q *Queries) ListDomains(ctx context.Context, arg ListDomainsParams) ([]Domain, error) {
 	rows, err := q.db.QueryContext(ctx, listDomains, arg.Limit, arg.Offset)
 	if err != nil {

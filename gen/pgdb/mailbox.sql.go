@@ -23,7 +23,8 @@ func (q *Queries) AliasExists(ctx context.Context, address string) (int64, error
 
 const countMailboxes = `-- name: CountMailboxes :one
 
-SELECT COUNT(*) FROM mailbox
+SELECT COUNT(*) FROM mailbox m LEFT JOIN quota2 q ON q.username = m.username
+WHERE (/* TEMPLATE_BEGIN: where */ 1 = 1 /* TEMPLATE_END */)
 `
 
 // ENGINE
@@ -199,7 +200,8 @@ SELECT m.username, m.name, m.maildir, m.quota, m.local_part, m.domain, m.created
        m.active, m.phone, m.email_other,
        CAST(COALESCE(q.bytes, 0) AS bigint) AS used_bytes -- ENGINE
 FROM mailbox m LEFT JOIN quota2 q ON q.username = m.username
-ORDER BY m.username
+WHERE (/* TEMPLATE_BEGIN: where */ 1 = 1 /* TEMPLATE_END */)
+ORDER BY /* TEMPLATE_BEGIN: order */ m.username /* TEMPLATE_END */
 LIMIT $2 OFFSET $1
 `
 
@@ -223,6 +225,8 @@ type ListMailboxesRow struct {
 	UsedBytes  int64
 }
 
+// The where and order templates take a filter and sortBy translated by
+// internal/scimfilter (see internal/sqltemplate).
 func (q *Queries) ListMailboxes(ctx context.Context, arg ListMailboxesParams) ([]ListMailboxesRow, error) {
 	rows, err := q.db.QueryContext(ctx, listMailboxes, arg.Off, arg.Lim)
 	if err != nil {

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"time"
 
@@ -12,12 +13,23 @@ import (
 )
 
 func (s *Server) ListDomains(ctx context.Context, req api.ListDomainsRequestObject) (api.ListDomainsResponseObject, error) {
-	page, start := pageOf(req.Params.StartIndex, req.Params.Count)
-	items, total, err := s.opts.Store.ListDomains(ctx, page)
+	p := req.Params
+	return s.listDomains(ctx, listRequest{
+		filter: deref(p.Filter), sortBy: deref(p.SortBy), sortOrder: string(deref(p.SortOrder)),
+		startIndex: p.StartIndex, count: p.Count, attributes: list(p.Attributes), excluded: list(p.ExcludedAttributes),
+	})
+}
+
+func (s *Server) listDomains(ctx context.Context, lr listRequest) (resourceResponse, error) {
+	q, start, proj, err := query(scim.DomainFilter, "d.domain", lr)
 	if err != nil {
-		return nil, err
+		return resourceResponse{}, err
 	}
-	res := api.ListDomains200ApplicationScimPlusJSONResponse{
+	items, total, err := s.opts.Store.ListDomains(ctx, q)
+	if err != nil {
+		return resourceResponse{}, err
+	}
+	res := api.DomainListResponse{
 		Schemas:      []api.DomainListResponseSchemas{scim.ListResponseSchema},
 		TotalResults: total, StartIndex: start, ItemsPerPage: len(items),
 		Resources: make([]api.Domain, len(items)),
@@ -25,23 +37,35 @@ func (s *Server) ListDomains(ctx context.Context, req api.ListDomainsRequestObje
 	for i, d := range items {
 		res.Resources[i] = s.domainResource(ctx, d)
 	}
-	return res, nil
+	return resourceResponse{status: http.StatusOK, body: res, list: true, proj: proj}, nil
 }
 
 func (s *Server) GetDomain(ctx context.Context, req api.GetDomainRequestObject) (api.GetDomainResponseObject, error) {
+	proj, err := scim.NewProjection(list(req.Params.Attributes), list(req.Params.ExcludedAttributes))
+	if err != nil {
+		return nil, err
+	}
 	d, err := s.opts.Store.GetDomain(ctx, domainID(req.Id))
 	if err != nil {
 		return nil, err
 	}
-	return api.GetDomain200ApplicationScimPlusJSONResponse(s.domainResource(ctx, d)), nil
+	return resourceResponse{status: http.StatusOK, body: s.domainResource(ctx, d), proj: proj}, nil
 }
 
 func (s *Server) CreateDomain(ctx context.Context, req api.CreateDomainRequestObject) (api.CreateDomainResponseObject, error) {
+	proj, err := scim.NewProjection(list(req.Params.Attributes), list(req.Params.ExcludedAttributes))
+	if err != nil {
+		return nil, err
+	}
 	body, err := oneBody(req.ApplicationScimPlusJSONBody, req.JSONBody)
 	if err != nil {
 		return nil, err
 	}
-	d, err := s.opts.DomainRules.NewDomain(domainInput(body))
+	in, err := domainInput(body)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.opts.DomainRules.NewDomain(in)
 	if err != nil {
 		return nil, err
 	}
@@ -56,14 +80,19 @@ func (s *Server) CreateDomain(ctx context.Context, req api.CreateDomainRequestOb
 		return nil, err
 	}
 	res := s.domainResource(ctx, created)
-	return api.CreateDomain201ApplicationScimPlusJSONResponse{
-		Body:    res,
-		Headers: api.CreateDomain201ResponseHeaders{Location: res.Meta.Location},
-	}, nil
+	return resourceResponse{status: http.StatusCreated, location: *res.Meta.Location, body: res, proj: proj}, nil
 }
 
 func (s *Server) ReplaceDomain(ctx context.Context, req api.ReplaceDomainRequestObject) (api.ReplaceDomainResponseObject, error) {
+	proj, err := scim.NewProjection(list(req.Params.Attributes), list(req.Params.ExcludedAttributes))
+	if err != nil {
+		return nil, err
+	}
 	body, err := oneBody(req.ApplicationScimPlusJSONBody, req.JSONBody)
+	if err != nil {
+		return nil, err
+	}
+	in, err := domainInput(body)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +100,7 @@ func (s *Server) ReplaceDomain(ctx context.Context, req api.ReplaceDomainRequest
 	if err != nil {
 		return nil, err
 	}
-	d, err := s.opts.DomainRules.ReplaceDomain(cur.Domain, domainInput(body))
+	d, err := s.opts.DomainRules.ReplaceDomain(cur.Domain, in)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +111,7 @@ func (s *Server) ReplaceDomain(ctx context.Context, req api.ReplaceDomainRequest
 	if err != nil {
 		return nil, err
 	}
-	return api.ReplaceDomain200ApplicationScimPlusJSONResponse(s.domainResource(ctx, updated)), nil
+	return resourceResponse{status: http.StatusOK, body: s.domainResource(ctx, updated), proj: proj}, nil
 }
 
 func (s *Server) DeleteDomain(ctx context.Context, req api.DeleteDomainRequestObject) (api.DeleteDomainResponseObject, error) {
@@ -101,12 +130,15 @@ func domainID(id string) string {
 	return n
 }
 
-func domainInput(b api.Domain) scim.DomainInput {
+func domainInput(b api.Domain) (scim.DomainInput, error) {
+	if b.DomainName == nil {
+		return scim.DomainInput{}, fault.New(fault.Invalid, "domainName is required")
+	}
 	return scim.DomainInput{
-		Schemas: b.Schemas, Name: b.DomainName, Description: b.Description,
+		Schemas: b.Schemas, Name: *b.DomainName, Description: b.Description,
 		MaxAliases: b.MaxAliases, MaxMailboxes: b.MaxMailboxes, MaxQuotaMB: b.MaxQuota, QuotaMB: b.DomainQuota,
 		Transport: b.Transport, BackupMX: b.BackupMx, Active: b.Active, PasswordExpiry: b.PasswordExpiry,
-	}
+	}, nil
 }
 
 func (s *Server) domainResource(ctx context.Context, d store.DomainWithUsage) api.Domain {
@@ -115,7 +147,7 @@ func (s *Server) domainResource(ctx context.Context, d store.DomainWithUsage) ap
 	return api.Domain{
 		Schemas:        []string{scim.DomainSchema},
 		Id:             &d.Name,
-		DomainName:     d.Name,
+		DomainName:     &d.Name,
 		Description:    &d.Description,
 		MaxAliases:     &d.MaxAliases,
 		MaxMailboxes:   &d.MaxMailboxes,
@@ -129,15 +161,17 @@ func (s *Server) domainResource(ctx context.Context, d store.DomainWithUsage) ap
 		MailboxCount:   &d.Usage.Mailboxes,
 		AliasCount:     &d.Usage.Aliases,
 		Meta: &api.Meta{
-			ResourceType: "Domain",
+			ResourceType: ptr("Domain"),
 			Created:      timePtr(d.Created),
 			LastModified: timePtr(d.Modified),
-			Location:     scopeFrom(ctx).baseURL + "/Domains/" + url.PathEscape(d.Name),
-			Version: scim.Version(d.Name, d.Description, d.MaxAliases, d.MaxMailboxes, d.MaxQuotaMB, d.QuotaMB,
-				d.Transport, d.BackupMX, d.Active, d.PasswordExpiryDays, d.Modified.UnixNano()),
+			Location:     ptr(scopeFrom(ctx).baseURL + "/Domains/" + url.PathEscape(d.Name)),
+			Version: ptr(scim.Version(d.Name, d.Description, d.MaxAliases, d.MaxMailboxes, d.MaxQuotaMB, d.QuotaMB,
+				d.Transport, d.BackupMX, d.Active, d.PasswordExpiryDays, d.Modified.UnixNano())),
 		},
 	}
 }
+
+func ptr[T any](v T) *T { return &v }
 
 func timePtr(t time.Time) *time.Time {
 	if t.IsZero() {

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 
 	"postfixadmin-scim/gen/api"
@@ -11,12 +12,23 @@ import (
 )
 
 func (s *Server) ListUsers(ctx context.Context, req api.ListUsersRequestObject) (api.ListUsersResponseObject, error) {
-	page, start := pageOf(req.Params.StartIndex, req.Params.Count)
-	items, total, err := s.opts.Store.ListMailboxes(ctx, page)
+	p := req.Params
+	return s.listUsers(ctx, listRequest{
+		filter: deref(p.Filter), sortBy: deref(p.SortBy), sortOrder: string(deref(p.SortOrder)),
+		startIndex: p.StartIndex, count: p.Count, attributes: list(p.Attributes), excluded: list(p.ExcludedAttributes),
+	})
+}
+
+func (s *Server) listUsers(ctx context.Context, lr listRequest) (resourceResponse, error) {
+	q, start, proj, err := query(scim.UserFilter, "m.username", lr)
 	if err != nil {
-		return nil, err
+		return resourceResponse{}, err
 	}
-	res := api.ListUsers200ApplicationScimPlusJSONResponse{
+	items, total, err := s.opts.Store.ListMailboxes(ctx, q)
+	if err != nil {
+		return resourceResponse{}, err
+	}
+	res := api.UserListResponse{
 		Schemas:      []api.UserListResponseSchemas{scim.ListResponseSchema},
 		TotalResults: total, StartIndex: start, ItemsPerPage: len(items),
 		Resources: make([]api.User, len(items)),
@@ -24,18 +36,26 @@ func (s *Server) ListUsers(ctx context.Context, req api.ListUsersRequestObject) 
 	for i, m := range items {
 		res.Resources[i] = userResource(ctx, m)
 	}
-	return res, nil
+	return resourceResponse{status: http.StatusOK, body: res, list: true, proj: proj}, nil
 }
 
 func (s *Server) GetUser(ctx context.Context, req api.GetUserRequestObject) (api.GetUserResponseObject, error) {
+	proj, err := scim.NewProjection(list(req.Params.Attributes), list(req.Params.ExcludedAttributes))
+	if err != nil {
+		return nil, err
+	}
 	m, err := s.opts.Store.GetMailbox(ctx, userID(req.Id))
 	if err != nil {
 		return nil, err
 	}
-	return api.GetUser200ApplicationScimPlusJSONResponse(userResource(ctx, m)), nil
+	return resourceResponse{status: http.StatusOK, body: userResource(ctx, m), proj: proj}, nil
 }
 
 func (s *Server) CreateUser(ctx context.Context, req api.CreateUserRequestObject) (api.CreateUserResponseObject, error) {
+	proj, err := scim.NewProjection(list(req.Params.Attributes), list(req.Params.ExcludedAttributes))
+	if err != nil {
+		return nil, err
+	}
 	body, err := oneBody(req.ApplicationScimPlusJSONBody, req.JSONBody)
 	if err != nil {
 		return nil, err
@@ -62,12 +82,14 @@ func (s *Server) CreateUser(ctx context.Context, req api.CreateUserRequestObject
 		return nil, err
 	}
 	res := userResource(ctx, m)
-	return api.CreateUser201ApplicationScimPlusJSONResponse{
-		Body: res, Headers: api.CreateUser201ResponseHeaders{Location: res.Meta.Location},
-	}, nil
+	return resourceResponse{status: http.StatusCreated, location: *res.Meta.Location, body: res, proj: proj}, nil
 }
 
 func (s *Server) ReplaceUser(ctx context.Context, req api.ReplaceUserRequestObject) (api.ReplaceUserResponseObject, error) {
+	proj, err := scim.NewProjection(list(req.Params.Attributes), list(req.Params.ExcludedAttributes))
+	if err != nil {
+		return nil, err
+	}
 	body, err := oneBody(req.ApplicationScimPlusJSONBody, req.JSONBody)
 	if err != nil {
 		return nil, err
@@ -96,7 +118,7 @@ func (s *Server) ReplaceUser(ctx context.Context, req api.ReplaceUserRequestObje
 	if err != nil {
 		return nil, err
 	}
-	return api.ReplaceUser200ApplicationScimPlusJSONResponse(userResource(ctx, m)), nil
+	return resourceResponse{status: http.StatusOK, body: userResource(ctx, m), proj: proj}, nil
 }
 
 func (s *Server) DeleteUser(ctx context.Context, req api.DeleteUserRequestObject) (api.DeleteUserResponseObject, error) {
@@ -123,7 +145,10 @@ func userID(id string) string {
 }
 
 func userInput(b api.User) (scim.UserInput, error) {
-	in := scim.UserInput{Schemas: b.Schemas, UserName: b.UserName, DisplayName: b.DisplayName, Active: b.Active, Password: b.Password}
+	if b.UserName == nil {
+		return scim.UserInput{}, fault.New(fault.Invalid, "userName is required")
+	}
+	in := scim.UserInput{Schemas: b.Schemas, UserName: *b.UserName, DisplayName: b.DisplayName, Active: b.Active, Password: b.Password}
 	if b.Name != nil {
 		in.Name = scim.NameInput{Formatted: b.Name.Formatted, GivenName: b.Name.GivenName, MiddleName: b.Name.MiddleName,
 			FamilyName: b.Name.FamilyName, HonorificPrefix: b.Name.HonorificPrefix, HonorificSuffix: b.Name.HonorificSuffix}
@@ -173,19 +198,19 @@ func userResource(ctx context.Context, m store.Mailbox) api.User {
 	u := api.User{
 		Schemas:  []string{scim.UserSchema, scim.ProvisioningSchema},
 		Id:       &m.Username,
-		UserName: m.Username,
+		UserName: &m.Username,
 		Active:   &m.Active,
 		Emails:   &emails,
 		Provisioning: &api.ProvisioningUser{
 			SizeQuota: &m.QuotaBytes, UsedQuota: &m.UsedBytes, Maildir: &m.Maildir,
 		},
 		Meta: &api.Meta{
-			ResourceType: "User",
+			ResourceType: ptr("User"),
 			Created:      timePtr(m.Created),
 			LastModified: timePtr(m.Modified),
-			Location:     scopeFrom(ctx).baseURL + "/Users/" + url.PathEscape(m.Username),
-			Version: scim.Version(m.Username, m.Name, m.QuotaBytes, m.Active, m.Phone, m.EmailOther,
-				m.Maildir, m.Modified.UnixNano()),
+			Location:     ptr(scopeFrom(ctx).baseURL + "/Users/" + url.PathEscape(m.Username)),
+			Version: ptr(scim.Version(m.Username, m.Name, m.QuotaBytes, m.Active, m.Phone, m.EmailOther,
+				m.Maildir, m.Modified.UnixNano())),
 		},
 	}
 	if m.Name != "" {

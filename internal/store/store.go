@@ -58,6 +58,21 @@ type Page struct {
 	Offset, Limit int
 }
 
+// Fragment is a SQL condition with '?' placeholders and its arguments.
+type Fragment struct {
+	SQL  string
+	Args []any
+}
+
+// Query selects, sorts and pages a list. Where and OrderBy are SQL built by
+// internal/scimfilter from a whitelist of columns; empty means all rows in
+// id order.
+type Query struct {
+	Where   Fragment
+	OrderBy string
+	Page
+}
+
 // Actor names who made a change, as PostfixAdmin's log.username: "<admin> (<ip>)".
 type Actor string
 
@@ -68,7 +83,7 @@ type Store interface {
 	ActiveAdmin(ctx context.Context, username string) (Admin, error)
 
 	GetDomain(ctx context.Context, name string) (DomainWithUsage, error)
-	ListDomains(ctx context.Context, page Page) (items []DomainWithUsage, total int, err error)
+	ListDomains(ctx context.Context, q Query) (items []DomainWithUsage, total int, err error)
 	// CreateDomain inserts d and its default aliases (which PostfixAdmin does not log).
 	CreateDomain(ctx context.Context, by Actor, d Domain, defaultAliases []Alias) error
 	UpdateDomain(ctx context.Context, by Actor, d Domain) error
@@ -77,7 +92,7 @@ type Store interface {
 	DeleteDomain(ctx context.Context, by Actor, name string, cascade bool) error
 
 	GetMailbox(ctx context.Context, username string) (Mailbox, error)
-	ListMailboxes(ctx context.Context, page Page) (items []Mailbox, total int, err error)
+	ListMailboxes(ctx context.Context, q Query) (items []Mailbox, total int, err error)
 	// CreateMailbox writes the self-alias, the mailbox and their log rows,
 	// after checking the domain's limits under a lock on the domain.
 	CreateMailbox(ctx context.Context, by Actor, w MailboxWrite, p MailboxPolicy) error

@@ -155,16 +155,17 @@ func (s *Store[Q]) usage(ctx context.Context, q Q, name string) (store.DomainUsa
 	return u, err
 }
 
-func (s *Store[Q]) ListDomains(ctx context.Context, page store.Page) ([]store.DomainWithUsage, int, error) {
+func (s *Store[Q]) ListDomains(ctx context.Context, query store.Query) ([]store.DomainWithUsage, int, error) {
 	var out []store.DomainWithUsage
 	var total int64
+	ctx = withQuery(ctx, query)
 	// One read transaction, so the total and the page agree.
 	err := s.inTx(ctx, func(q Q) error {
 		var err error
 		if total, err = q.CountDomains(ctx); err != nil {
 			return err
 		}
-		ds, err := s.domains.list(ctx, q, page)
+		ds, err := s.domains.list(ctx, q, query.Page)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"database/sql"
 	"errors"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -12,15 +13,22 @@ import (
 	"postfixadmin-scim/gen/mysqldb"
 	"postfixadmin-scim/gen/pgdb"
 	"postfixadmin-scim/gen/sqlitedb"
+	"postfixadmin-scim/internal/sqltemplate"
 	"postfixadmin-scim/internal/store"
 )
+
+// sqliteTime is how PostfixAdmin's SQLite rows store times: UTC text
+// (datetime('now')), which compares correctly as text.
+func sqliteTime(t time.Time) any { return t.UTC().Format(time.DateTime) }
 
 // Each constructor names its engine's generated types once; everything else is shared.
 
 func newSQLite(db *sql.DB) *Store[*sqlitedb.Queries] {
 	return &Store[*sqlitedb.Queries]{
 		db: db, engine: SQLite,
-		queries: func(d DBTX) *sqlitedb.Queries { return sqlitedb.New(d) },
+		queries: func(d DBTX) *sqlitedb.Queries {
+			return sqlitedb.New(sqltemplate.DB{DBTX: d, Style: sqltemplate.QuestionN, TimeArg: sqliteTime})
+		},
 		domains: domainAdapter[*sqlitedb.Queries, sqlitedb.Domain, sqlitedb.InsertDomainParams, sqlitedb.UpdateDomainParams, sqlitedb.ListDomainsParams]{
 			page: func(p store.Page) sqlitedb.ListDomainsParams {
 				return sqlitedb.ListDomainsParams{Lim: int64(p.Limit), Off: int64(p.Offset)}
@@ -42,7 +50,9 @@ func newSQLite(db *sql.DB) *Store[*sqlitedb.Queries] {
 func newMySQL(db *sql.DB) *Store[*mysqldb.Queries] {
 	return &Store[*mysqldb.Queries]{
 		db: db, engine: MySQL,
-		queries: func(d DBTX) *mysqldb.Queries { return mysqldb.New(d) },
+		queries: func(d DBTX) *mysqldb.Queries {
+			return mysqldb.New(sqltemplate.DB{DBTX: d, Style: sqltemplate.Question})
+		},
 		domains: domainAdapter[*mysqldb.Queries, mysqldb.Domain, mysqldb.InsertDomainParams, mysqldb.UpdateDomainParams, mysqldb.ListDomainsParams]{
 			page: func(p store.Page) mysqldb.ListDomainsParams {
 				return mysqldb.ListDomainsParams{Limit: int32(p.Limit), Offset: int32(p.Offset)}
@@ -64,7 +74,7 @@ func newMySQL(db *sql.DB) *Store[*mysqldb.Queries] {
 func newPostgres(db *sql.DB) *Store[*pgdb.Queries] {
 	return &Store[*pgdb.Queries]{
 		db: db, engine: PostgreSQL,
-		queries: func(d DBTX) *pgdb.Queries { return pgdb.New(d) },
+		queries: func(d DBTX) *pgdb.Queries { return pgdb.New(sqltemplate.DB{DBTX: d, Style: sqltemplate.Dollar}) },
 		domains: domainAdapter[*pgdb.Queries, pgdb.Domain, pgdb.InsertDomainParams, pgdb.UpdateDomainParams, pgdb.ListDomainsParams]{
 			page: func(p store.Page) pgdb.ListDomainsParams {
 				return pgdb.ListDomainsParams{Lim: int32(p.Limit), Off: int32(p.Offset)}

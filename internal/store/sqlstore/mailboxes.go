@@ -111,15 +111,20 @@ func (s *Store[Q]) GetMailbox(ctx context.Context, username string) (store.Mailb
 	return m, s.mapErr(err)
 }
 
-func (s *Store[Q]) ListMailboxes(ctx context.Context, page store.Page) ([]store.Mailbox, int, error) {
+func (s *Store[Q]) ListMailboxes(ctx context.Context, query store.Query) ([]store.Mailbox, int, error) {
 	var out []store.Mailbox
 	var total int64
+	ctx = withQuery(ctx, query)
 	err := s.inTx(ctx, func(q Q) error {
 		var err error
 		if total, err = q.CountMailboxes(ctx); err != nil {
 			return err
 		}
-		out, err = s.mailboxes.list(ctx, q, page)
+		if query.Limit == 0 {
+			out = []store.Mailbox{} // count=0: totalResults only
+			return nil
+		}
+		out, err = s.mailboxes.list(ctx, q, query.Page)
 		return err
 	})
 	return out, int(total), err

@@ -12,6 +12,7 @@ import (
 	"fmt"
 
 	"postfixadmin-scim/internal/fault"
+	"postfixadmin-scim/internal/sqltemplate"
 	"postfixadmin-scim/internal/store"
 )
 
@@ -88,6 +89,19 @@ func (s *Store[Q]) inRawTx(ctx context.Context, fn func(tx *sql.Tx) error) error
 		return s.mapErr(err)
 	}
 	return s.mapErr(tx.Commit())
+}
+
+// withQuery puts a list query's filter and order into ctx for the queries'
+// templates (see internal/sqltemplate).
+func withQuery(ctx context.Context, q store.Query) context.Context {
+	frags := map[string]sqltemplate.Fragment{}
+	if q.Where.SQL != "" {
+		frags["where"] = sqltemplate.Fragment{SQL: q.Where.SQL, Args: q.Where.Args}
+	}
+	if q.OrderBy != "" {
+		frags["order"] = sqltemplate.Fragment{SQL: q.OrderBy}
+	}
+	return sqltemplate.With(ctx, frags)
 }
 
 // mapErr turns driver errors into the fault vocabulary; fault errors pass.

@@ -54,11 +54,11 @@ func TestReadsPostfixAdminSamples(t *testing.T) {
 				if _, err := s.GetDomain(ctx, store.PseudoDomainAll); fault.KindOf(err) != fault.NotFound {
 					t.Errorf("GetDomain(ALL) = %v, want not found", err)
 				}
-				list, total, err := s.ListDomains(ctx, store.Page{Limit: 10})
+				list, total, err := s.ListDomains(ctx, store.Query{Page: store.Page{Limit: 10}})
 				if err != nil || total != 2 || len(list) != 2 || list[0].Name != "example.net" || list[1].Name != "example.org" {
 					t.Errorf("ListDomains = %v (total %d), %v; want example.net, example.org", list, total, err)
 				}
-				if page, _, _ := s.ListDomains(ctx, store.Page{Offset: 1, Limit: 1}); len(page) != 1 || page[0].Name != "example.org" {
+				if page, _, _ := s.ListDomains(ctx, store.Query{Page: store.Page{Offset: 1, Limit: 1}}); len(page) != 1 || page[0].Name != "example.org" {
 					t.Errorf("second page = %v", page)
 				}
 

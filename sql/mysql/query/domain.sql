@@ -8,15 +8,17 @@ FROM domain
 WHERE domain = sqlc.arg(domain) AND domain <> 'ALL';
 
 -- name: ListDomains :many
-SELECT domain, description, aliases, mailboxes, maxquota, quota, transport, backupmx,
-       created, modified, active, password_expiry
-FROM domain
-WHERE domain <> 'ALL'
-ORDER BY domain
+-- The where and order templates take a filter and sortBy translated by
+-- internal/scimfilter (see internal/sqltemplate).
+SELECT d.domain, d.description, d.aliases, d.mailboxes, d.maxquota, d.quota, d.transport, d.backupmx,
+       d.created, d.modified, d.active, d.password_expiry
+FROM domain d
+WHERE d.domain <> 'ALL' AND (/* TEMPLATE_BEGIN: where */ 1 = 1 /* TEMPLATE_END */)
+ORDER BY /* TEMPLATE_BEGIN: order */ d.domain /* TEMPLATE_END */
 LIMIT ? OFFSET ?; -- ENGINE
 
 -- name: CountDomains :one
-SELECT COUNT(*) FROM domain WHERE domain <> 'ALL';
+SELECT COUNT(*) FROM domain d WHERE d.domain <> 'ALL' AND (/* TEMPLATE_BEGIN: where */ 1 = 1 /* TEMPLATE_END */);
 
 -- Usage counters of one domain. Aliases are counted as PostfixAdmin counts them:
 -- all alias rows of the domain minus its mailboxes (each mailbox owns a self-alias).

@@ -11,15 +11,19 @@ FROM mailbox m LEFT JOIN quota2 q ON q.username = m.username
 WHERE m.username = sqlc.arg(username);
 
 -- name: ListMailboxes :many
+-- The where and order templates take a filter and sortBy translated by
+-- internal/scimfilter (see internal/sqltemplate).
 SELECT m.username, m.name, m.maildir, m.quota, m.local_part, m.domain, m.created, m.modified,
        m.active, m.phone, m.email_other,
        CAST(COALESCE(q.bytes, 0) AS bigint) AS used_bytes -- ENGINE
 FROM mailbox m LEFT JOIN quota2 q ON q.username = m.username
-ORDER BY m.username
+WHERE (/* TEMPLATE_BEGIN: where */ 1 = 1 /* TEMPLATE_END */)
+ORDER BY /* TEMPLATE_BEGIN: order */ m.username /* TEMPLATE_END */
 LIMIT sqlc.arg(lim) OFFSET sqlc.arg(off); -- ENGINE
 
 -- name: CountMailboxes :one
-SELECT COUNT(*) FROM mailbox;
+SELECT COUNT(*) FROM mailbox m LEFT JOIN quota2 q ON q.username = m.username
+WHERE (/* TEMPLATE_BEGIN: where */ 1 = 1 /* TEMPLATE_END */);
 
 -- name: LockDomain :one
 -- Taken at the start of a mailbox write, so that limit checks and the write

@@ -1,0 +1,71 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+
+	"postfixadmin-scim/internal/scim"
+)
+
+// resourceResponse writes a resource or a ListResponse, applying the
+// request's attributes/excludedAttributes projection. It is the response
+// object of every resource operation, so projection happens in one place.
+type resourceResponse struct {
+	status   int
+	location string // Location header, for 201
+	body     any    // an api resource or list response
+	list     bool   // body is a ListResponse: project each of its Resources
+	proj     scim.Projection
+}
+
+func (r resourceResponse) write(w http.ResponseWriter) error {
+	b, err := json.Marshal(r.body)
+	if err != nil {
+		return err
+	}
+	if !r.proj.Empty() {
+		if b, err = r.project(b); err != nil {
+			return err
+		}
+	}
+	w.Header().Set("Content-Type", scimContentType)
+	if r.location != "" {
+		w.Header().Set("Location", r.location)
+	}
+	w.WriteHeader(r.status)
+	_, err = w.Write(b)
+	return err
+}
+
+func (r resourceResponse) project(b []byte) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber() // keep large integers (byte quotas) exact
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, err
+	}
+	if r.list {
+		resources, _ := m["Resources"].([]any)
+		for _, res := range resources {
+			if res, ok := res.(map[string]any); ok {
+				r.proj.Apply(res)
+			}
+		}
+	} else {
+		r.proj.Apply(m)
+	}
+	return json.Marshal(m)
+}
+
+func (r resourceResponse) VisitListUsersResponse(w http.ResponseWriter) error     { return r.write(w) }
+func (r resourceResponse) VisitSearchUsersResponse(w http.ResponseWriter) error   { return r.write(w) }
+func (r resourceResponse) VisitGetUserResponse(w http.ResponseWriter) error       { return r.write(w) }
+func (r resourceResponse) VisitCreateUserResponse(w http.ResponseWriter) error    { return r.write(w) }
+func (r resourceResponse) VisitReplaceUserResponse(w http.ResponseWriter) error   { return r.write(w) }
+func (r resourceResponse) VisitListDomainsResponse(w http.ResponseWriter) error   { return r.write(w) }
+func (r resourceResponse) VisitSearchDomainsResponse(w http.ResponseWriter) error { return r.write(w) }
+func (r resourceResponse) VisitGetDomainResponse(w http.ResponseWriter) error     { return r.write(w) }
+func (r resourceResponse) VisitCreateDomainResponse(w http.ResponseWriter) error  { return r.write(w) }
+func (r resourceResponse) VisitReplaceDomainResponse(w http.ResponseWriter) error { return r.write(w) }
+func (r resourceResponse) VisitSearchAllResponse(w http.ResponseWriter) error     { return r.write(w) }

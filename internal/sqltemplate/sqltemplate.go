@@ -1,0 +1,169 @@
+// Package sqltemplate lets sqlc's static queries carry dynamic parts: a query
+// marks a replaceable piece as
+//
+//	/* TEMPLATE_BEGIN: where */ 1 = 1 /* TEMPLATE_END */
+//
+// and DB, wrapped around the connection sqlc's Queries use, swaps in the
+// fragment stored in the context under that name, renumbering its '?'
+// placeholders for the engine. Without a fragment the default text stays, so
+// sqlc's own checks and plain calls see a valid query.
+package sqltemplate
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// DBTX is what sqlc's generated code needs of a connection.
+type DBTX interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+	PrepareContext(context.Context, string) (*sql.Stmt, error)
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}
+
+// Style is an engine's placeholder syntax.
+type Style int
+
+const (
+	Question  Style = iota // MySQL: positional ?
+	Dollar                 // PostgreSQL: $1, $2, …
+	QuestionN              // SQLite as sqlc writes it: ?1, ?2, …
+)
+
+// Fragment is SQL with '?' placeholders and its arguments.
+type Fragment struct {
+	SQL  string
+	Args []any
+}
+
+type key struct{}
+
+// With returns ctx carrying fragments by template name.
+func With(ctx context.Context, fragments map[string]Fragment) context.Context {
+	return context.WithValue(ctx, key{}, fragments)
+}
+
+// DB rewrites templated queries before passing them on.
+type DB struct {
+	DBTX
+	Style Style
+	// TimeArg, if set, converts time arguments (SQLite stores text).
+	TimeArg func(time.Time) any
+}
+
+var marker = regexp.MustCompile(`/\* TEMPLATE_BEGIN: (\w+) \*/(.*?)/\* TEMPLATE_END \*/`)
+
+func (db DB) rewrite(ctx context.Context, query string, args []any) (string, []any, error) {
+	if db.TimeArg != nil {
+		args = convertTimes(args, db.TimeArg)
+	}
+	frags, _ := ctx.Value(key{}).(map[string]Fragment)
+	if !strings.Contains(query, "TEMPLATE_BEGIN") {
+		return query, args, nil
+	}
+	var out strings.Builder
+	last := 0
+	for _, m := range marker.FindAllStringSubmatchIndex(query, -1) {
+		out.WriteString(query[last:m[0]])
+		last = m[1]
+		name := query[m[2]:m[3]]
+		f, ok := frags[name]
+		if !ok {
+			out.WriteString(query[m[4]:m[5]]) // the default text
+			continue
+		}
+		fargs := f.Args
+		if db.TimeArg != nil {
+			fargs = convertTimes(fargs, db.TimeArg)
+		}
+		switch db.Style {
+		case Question:
+			// Positional: the fragment's arguments go where its text goes.
+			before := strings.Count(out.String(), "?")
+			if before > len(args) {
+				return "", nil, fmt.Errorf("sqltemplate: %d placeholders before %q but %d arguments", before, name, len(args))
+			}
+			args = append(append(append([]any{}, args[:before]...), fargs...), args[before:]...)
+			out.WriteString(f.SQL)
+		default:
+			// Numbered: the fragment's arguments follow all others.
+			n := len(args)
+			args = append(args, fargs...)
+			out.WriteString(renumber(f.SQL, n, db.Style))
+		}
+	}
+	out.WriteString(query[last:])
+	return out.String(), args, nil
+}
+
+// renumber turns the fragment's ?s into $n+1… or ?n+1….
+func renumber(s string, n int, style Style) string {
+	var b strings.Builder
+	prefix := "$"
+	if style == QuestionN {
+		prefix = "?"
+	}
+	for _, r := range s {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&b, "%s%d", prefix, n)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// convertTimes returns args with time values converted (a copy if any is).
+func convertTimes(args []any, conv func(time.Time) any) []any {
+	out := args
+	copied := false
+	for i, a := range args {
+		if t, ok := a.(time.Time); ok {
+			if !copied {
+				out, copied = append([]any{}, args...), true
+			}
+			out[i] = conv(t)
+		}
+	}
+	return out
+}
+
+func (db DB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	q, args, err := db.rewrite(ctx, q, args)
+	if err != nil {
+		return nil, err
+	}
+	return db.DBTX.ExecContext(ctx, q, args...)
+}
+
+func (db DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	q, args, err := db.rewrite(ctx, q, args)
+	if err != nil {
+		return nil, err
+	}
+	return db.DBTX.QueryContext(ctx, q, args...)
+}
+
+func (db DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	q, args, err := db.rewrite(ctx, q, args)
+	if err != nil {
+		// database/sql cannot build an errored *Row; a query that cannot run
+		// makes the error (a bug in a query's template) surface at Scan.
+		return db.DBTX.QueryRowContext(ctx, "SELECT sqltemplate_rewrite_failed")
+	}
+	return db.DBTX.QueryRowContext(ctx, q, args...)
+}
+
+func (db DB) PrepareContext(ctx context.Context, q string) (*sql.Stmt, error) {
+	q, _, err := db.rewrite(ctx, q, nil)
+	if err != nil {
+		return nil, err
+	}
+	return db.DBTX.PrepareContext(ctx, q)
+}
