@@ -19,7 +19,7 @@ func (s *Server) GetServiceProviderConfig(ctx context.Context, _ api.GetServiceP
 		Schemas:        []api.ServiceProviderConfigSchemas{"urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"},
 		Patch:          api.Supported{Supported: false},
 		ChangePassword: api.Supported{Supported: true}, // PUT with a password
-		Sort:           api.Supported{Supported: false},
+		Sort:           api.Supported{Supported: true},
 		Etag:           api.Supported{Supported: false},
 		AuthenticationSchemes: []api.AuthenticationScheme{
 			{Type: "httpbasic", Name: "HTTP Basic", Description: "A PostfixAdmin superadmin's username and password.", Primary: &primary},
@@ -27,7 +27,7 @@ func (s *Server) GetServiceProviderConfig(ctx context.Context, _ api.GetServiceP
 		},
 		Meta: api.DiscoveryMeta{ResourceType: "ServiceProviderConfig", Location: scopeFrom(ctx).baseURL + "/ServiceProviderConfig"},
 	}
-	cfg.Filter.MaxResults = maxPageSize
+	cfg.Filter.Supported, cfg.Filter.MaxResults = true, maxPageSize
 	return cfg, nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"postfixadmin-scim/gen/api"
 	"postfixadmin-scim/internal/fault"
 	"postfixadmin-scim/internal/scim"
+	"postfixadmin-scim/internal/scimfilter"
 )
 
 // scimError is an error already decided: status, scimType and detail.
@@ -39,6 +40,7 @@ var faultStatus = map[fault.Kind]scimError{
 func toSCIM(err error) scimError {
 	var (
 		fe  *fault.Error
+		sf  *scimfilter.Error
 		re  *openapi3filter.RequestError
 		rte *routers.RouteError
 		he  *echo.HTTPError
@@ -49,6 +51,8 @@ func toSCIM(err error) scimError {
 			se.detail = fe.Detail
 			return se
 		}
+	case errors.As(err, &sf):
+		return scimError{status: http.StatusBadRequest, scimType: "invalidFilter", detail: sf.Detail}
 	case errors.As(err, &re):
 		return requestError(re)
 	case errors.As(err, &rte):
