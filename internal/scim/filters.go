@@ -7,7 +7,7 @@ import (
 )
 
 // The filterable attributes of each resource, mapped to the columns of the
-// list queries (sql/*/query: mailbox m LEFT JOIN quota2 q; domain d). Names
+// list and count queries (sql/*/query: mailbox m; domain d). Names
 // follow the attribute tables in schema.go; a test keeps the two in step.
 
 var provisioningURNs = []string{ProvisioningSchema, provisioningCodeAlias, provisioningReadmeAlias}
@@ -55,7 +55,7 @@ var UserFilter = func() scimfilter.Attributes {
 	for _, urn := range provisioningURNs {
 		p := strings.ToLower(urn) + ":"
 		a.Fields[p+"sizequota"] = scimfilter.Field{Column: "m.quota", Type: scimfilter.Int}
-		a.Fields[p+"usedquota"] = scimfilter.Field{Column: "COALESCE(q.bytes, 0)", Type: scimfilter.Int}
+		a.Fields[p+"usedquota"] = scimfilter.Field{Column: "COALESCE((SELECT q2.bytes FROM quota2 q2 WHERE q2.username = m.username), 0)", Type: scimfilter.Int}
 		a.Fields[p+"maildir"] = scimfilter.Field{Column: "m.maildir", Type: scimfilter.String, CaseExact: true}
 	}
 	return a

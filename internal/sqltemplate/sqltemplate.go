@@ -54,6 +54,8 @@ type DB struct {
 	Style Style
 	// TimeArg, if set, converts time arguments (SQLite stores text).
 	TimeArg func(time.Time) any
+	// Observe, if set, sees every statement as sent.
+	Observe func(query string, args []any)
 }
 
 var marker = regexp.MustCompile(`/\* TEMPLATE_BEGIN: (\w+) \*/(.*?)/\* TEMPLATE_END \*/`)
@@ -101,6 +103,14 @@ func (db DB) rewrite(ctx context.Context, query string, args []any) (string, []a
 	return out.String(), args, nil
 }
 
+func (db DB) prepare(ctx context.Context, query string, args []any) (string, []any, error) {
+	q, a, err := db.rewrite(ctx, query, args)
+	if err == nil && db.Observe != nil {
+		db.Observe(q, a)
+	}
+	return q, a, err
+}
+
 // renumber turns the fragment's ?s into $n+1… or ?n+1….
 func renumber(s string, n int, style Style) string {
 	var b strings.Builder
@@ -135,7 +145,7 @@ func convertTimes(args []any, conv func(time.Time) any) []any {
 }
 
 func (db DB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	q, args, err := db.rewrite(ctx, q, args)
+	q, args, err := db.prepare(ctx, q, args)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +153,7 @@ func (db DB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result
 }
 
 func (db DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	q, args, err := db.rewrite(ctx, q, args)
+	q, args, err := db.prepare(ctx, q, args)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +161,7 @@ func (db DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows
 }
 
 func (db DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	q, args, err := db.rewrite(ctx, q, args)
+	q, args, err := db.prepare(ctx, q, args)
 	if err != nil {
 		// database/sql cannot build an errored *Row; a query that cannot run
 		// makes the error (a bug in a query's template) surface at Scan.
@@ -161,7 +171,7 @@ func (db DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Ro
 }
 
 func (db DB) PrepareContext(ctx context.Context, q string) (*sql.Stmt, error) {
-	q, _, err := db.rewrite(ctx, q, nil)
+	q, _, err := db.prepare(ctx, q, nil)
 	if err != nil {
 		return nil, err
 	}

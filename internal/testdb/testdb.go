@@ -236,3 +236,42 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// SeedMailboxes adds n mailboxes user000000@domain … to db (rows only, in
+// batches; for query-plan tests and benchmarks).
+func SeedMailboxes(t testing.TB, db DB, domain string, n int) {
+	t.Helper()
+	active := "1"
+	if db.Engine == sqlstore.PostgreSQL {
+		active = "true"
+	}
+	tx, err := db.Raw.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const batch = 500
+	for i := 0; i < n; i += batch {
+		var b strings.Builder
+		b.WriteString("INSERT INTO mailbox (username, password, name, maildir, quota, local_part, domain, active, created, modified) VALUES ")
+		for j := i; j < min(i+batch, n); j++ {
+			if j > i {
+				b.WriteString(", ")
+			}
+			local := fmt.Sprintf("user%06d", j)
+			fmt.Fprintf(&b, "('%s@%s', '{CLEARTEXT}x', 'User %d', '%s/%s/', %d, '%s', '%s', %s, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+				local, domain, j, domain, local, (j%50)*1024000, local, domain, active)
+		}
+		if _, err := tx.Exec(b.String()); err != nil {
+			tx.Rollback()
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	// Fresh statistics, as a long-running database has them.
+	analyze := map[sqlstore.Engine]string{sqlstore.SQLite: "ANALYZE", sqlstore.MySQL: "ANALYZE TABLE mailbox, quota2", sqlstore.PostgreSQL: "ANALYZE"}[db.Engine]
+	if _, err := db.Raw.Exec(analyze); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -23,11 +23,11 @@ func sqliteTime(t time.Time) any { return t.UTC().Format(time.DateTime) }
 
 // Each constructor names its engine's generated types once; everything else is shared.
 
-func newSQLite(db *sql.DB) *Store[*sqlitedb.Queries] {
+func newSQLite(db *sql.DB, o options) *Store[*sqlitedb.Queries] {
 	return &Store[*sqlitedb.Queries]{
 		db: db, engine: SQLite,
 		queries: func(d DBTX) *sqlitedb.Queries {
-			return sqlitedb.New(sqltemplate.DB{DBTX: d, Style: sqltemplate.QuestionN, TimeArg: sqliteTime})
+			return sqlitedb.New(sqltemplate.DB{DBTX: d, Style: sqltemplate.QuestionN, TimeArg: sqliteTime, Observe: o.observe})
 		},
 		domains: domainAdapter[*sqlitedb.Queries, sqlitedb.Domain, sqlitedb.InsertDomainParams, sqlitedb.UpdateDomainParams, sqlitedb.ListDomainsParams]{
 			page: func(p store.Page) sqlitedb.ListDomainsParams {
@@ -47,11 +47,11 @@ func newSQLite(db *sql.DB) *Store[*sqlitedb.Queries] {
 	}
 }
 
-func newMySQL(db *sql.DB) *Store[*mysqldb.Queries] {
+func newMySQL(db *sql.DB, o options) *Store[*mysqldb.Queries] {
 	return &Store[*mysqldb.Queries]{
 		db: db, engine: MySQL,
 		queries: func(d DBTX) *mysqldb.Queries {
-			return mysqldb.New(sqltemplate.DB{DBTX: d, Style: sqltemplate.Question})
+			return mysqldb.New(sqltemplate.DB{DBTX: d, Style: sqltemplate.Question, Observe: o.observe})
 		},
 		domains: domainAdapter[*mysqldb.Queries, mysqldb.Domain, mysqldb.InsertDomainParams, mysqldb.UpdateDomainParams, mysqldb.ListDomainsParams]{
 			page: func(p store.Page) mysqldb.ListDomainsParams {
@@ -71,10 +71,12 @@ func newMySQL(db *sql.DB) *Store[*mysqldb.Queries] {
 	}
 }
 
-func newPostgres(db *sql.DB) *Store[*pgdb.Queries] {
+func newPostgres(db *sql.DB, o options) *Store[*pgdb.Queries] {
 	return &Store[*pgdb.Queries]{
 		db: db, engine: PostgreSQL,
-		queries: func(d DBTX) *pgdb.Queries { return pgdb.New(sqltemplate.DB{DBTX: d, Style: sqltemplate.Dollar}) },
+		queries: func(d DBTX) *pgdb.Queries {
+			return pgdb.New(sqltemplate.DB{DBTX: d, Style: sqltemplate.Dollar, Observe: o.observe})
+		},
 		domains: domainAdapter[*pgdb.Queries, pgdb.Domain, pgdb.InsertDomainParams, pgdb.UpdateDomainParams, pgdb.ListDomainsParams]{
 			page: func(p store.Page) pgdb.ListDomainsParams {
 				return pgdb.ListDomainsParams{Lim: int32(p.Limit), Off: int32(p.Offset)}

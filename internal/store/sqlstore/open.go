@@ -54,9 +54,26 @@ type DB interface {
 	Initialize(ctx context.Context, ddl, version string, admin store.Admin, by store.Actor) error
 }
 
+// Option adjusts Open.
+type Option func(*options)
+
+type options struct {
+	observe func(query string, args []any)
+}
+
+// WithQueryObserver calls f with every statement as sent to the database
+// (after template expansion), e.g. to check query plans or to log.
+func WithQueryObserver(f func(query string, args []any)) Option {
+	return func(o *options) { o.observe = f }
+}
+
 // Open connects to a database. loc is the time zone of the database's clock,
 // which matters for MySQL's zone-less DATETIME columns.
-func Open(ctx context.Context, engine Engine, dsn string, loc *time.Location) (DB, error) {
+func Open(ctx context.Context, engine Engine, dsn string, loc *time.Location, opts ...Option) (DB, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	var (
 		db  *sql.DB
 		err error
@@ -91,11 +108,11 @@ func Open(ctx context.Context, engine Engine, dsn string, loc *time.Location) (D
 	}
 	switch engine {
 	case SQLite:
-		return newSQLite(db), nil
+		return newSQLite(db, o), nil
 	case MySQL:
-		return newMySQL(db), nil
+		return newMySQL(db, o), nil
 	default:
-		return newPostgres(db), nil
+		return newPostgres(db, o), nil
 	}
 }
 

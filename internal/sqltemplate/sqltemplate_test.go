@@ -1,0 +1,75 @@
+package sqltemplate
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"testing"
+	"time"
+)
+
+type recorder struct {
+	query string
+	args  []any
+}
+
+func (r *recorder) ExecContext(_ context.Context, q string, a ...any) (sql.Result, error) {
+	r.query, r.args = q, a
+	return nil, nil
+}
+func (r *recorder) PrepareContext(context.Context, string) (*sql.Stmt, error) { return nil, nil }
+func (r *recorder) QueryContext(_ context.Context, q string, a ...any) (*sql.Rows, error) {
+	r.query, r.args = q, a
+	return nil, nil
+}
+func (r *recorder) QueryRowContext(context.Context, string, ...any) *sql.Row { return nil }
+
+func TestRewrite(t *testing.T) {
+	when := time.Date(2026, 12, 1, 10, 0, 0, 0, time.FixedZone("CET", 3600))
+	frags := map[string]Fragment{
+		"where": {SQL: "(a = ? AND b > ?)", Args: []any{"x", when}},
+		"order": {SQL: "a DESC, id DESC"},
+	}
+	tests := []struct {
+		name  string
+		style Style
+		query string
+		args  []any
+		want  string
+		wargs string
+	}{
+		{"mysql splices positionally", Question,
+			"SELECT * FROM t WHERE k = ? AND (/* TEMPLATE_BEGIN: where */ 1 = 1 /* TEMPLATE_END */) ORDER BY /* TEMPLATE_BEGIN: order */ id /* TEMPLATE_END */ LIMIT ? OFFSET ?",
+			[]any{"k", 10, 0},
+			"SELECT * FROM t WHERE k = ? AND ((a = ? AND b > ?)) ORDER BY a DESC, id DESC LIMIT ? OFFSET ?", "[k x " + when.String() + " 10 0]"},
+		{"postgres numbers after the others", Dollar,
+			"SELECT * FROM t WHERE (/* TEMPLATE_BEGIN: where */ 1 = 1 /* TEMPLATE_END */) LIMIT $1 OFFSET $2",
+			[]any{10, 0},
+			"SELECT * FROM t WHERE ((a = $3 AND b > $4)) LIMIT $1 OFFSET $2", "[10 0 x " + when.String() + "]"},
+		{"sqlite numbers after the others", QuestionN,
+			"SELECT * FROM t WHERE (/* TEMPLATE_BEGIN: where */ 1 = 1 /* TEMPLATE_END */) LIMIT ?2 OFFSET ?1",
+			[]any{0, 10},
+			"SELECT * FROM t WHERE ((a = ?3 AND b > ?4)) LIMIT ?2 OFFSET ?1", "[0 10 x " + when.String() + "]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &recorder{}
+			db := DB{DBTX: r, Style: tt.style}
+			if _, err := db.QueryContext(With(context.Background(), frags), tt.query, tt.args...); err != nil {
+				t.Fatal(err)
+			}
+			if r.query != tt.want || fmt.Sprint(r.args) != tt.wargs {
+				t.Errorf("got  %s %v\nwant %s %s", r.query, r.args, tt.want, tt.wargs)
+			}
+		})
+	}
+	t.Run("defaults without fragments, times converted", func(t *testing.T) {
+		r := &recorder{}
+		db := DB{DBTX: r, Style: QuestionN, TimeArg: func(t time.Time) any { return t.UTC().Format(time.DateTime) }}
+		q := "SELECT 1 WHERE (/* TEMPLATE_BEGIN: where */ 1 = 1 /* TEMPLATE_END */) AND t > ?1"
+		db.ExecContext(context.Background(), q, when)
+		if r.query != "SELECT 1 WHERE ( 1 = 1 ) AND t > ?1" || fmt.Sprint(r.args) != "[2026-12-01 09:00:00]" {
+			t.Errorf("got %s %v", r.query, r.args)
+		}
+	})
+}

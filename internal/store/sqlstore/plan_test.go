@@ -1,0 +1,106 @@
+package sqlstore_test
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"postfixadmin-scim/internal/scim"
+	"postfixadmin-scim/internal/store"
+	"postfixadmin-scim/internal/store/sqlstore"
+	"postfixadmin-scim/internal/testdb"
+)
+
+// The query Entra ID and Okta send before every create, filter=userName eq,
+// is one indexed lookup on every engine (its count as well), checked with the
+// engine's own EXPLAIN of the statements the store really sends.
+func TestUserNameFilterUsesTheIndex(t *testing.T) {
+	ctx := context.Background()
+	for _, engine := range testdb.Engines {
+		t.Run(string(engine), func(t *testing.T) {
+			db := testdb.New(t, engine, testdb.Master, true)
+			testdb.SeedMailboxes(t, db, "example.org", 3000)
+			var mu sync.Mutex
+			type stmt struct {
+				sql  string
+				args []any
+			}
+			var seen []stmt
+			s, err := sqlstore.Open(ctx, engine, db.DSN, time.UTC, sqlstore.WithQueryObserver(func(q string, a []any) {
+				if strings.Contains(q, "FROM mailbox m") {
+					mu.Lock()
+					seen = append(seen, stmt{q, a})
+					mu.Unlock()
+				}
+			}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			where, err := scim.UserFilter.Where(`userName eq "USER001234@example.org"`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			order, _ := scim.UserFilter.OrderBy("", "", "m.username")
+			items, total, err := s.ListMailboxes(ctx, store.Query{Where: store.Fragment(where), OrderBy: order, Page: store.Page{Limit: 100}})
+			if err != nil || total != 1 || len(items) != 1 || items[0].Username != "user001234@example.org" {
+				t.Fatalf("= %v, %d, %v", items, total, err)
+			}
+			if len(seen) != 2 {
+				t.Fatalf("%d mailbox statements, want count + page", len(seen))
+			}
+			for _, st := range seen {
+				plan := explain(t, db, st.sql, st.args)
+				if !usesPrimaryKey(engine, plan) {
+					t.Errorf("not an index lookup:\n%s\nplan:\n%s", st.sql, plan)
+				}
+			}
+		})
+	}
+}
+
+func explain(t *testing.T, db testdb.DB, q string, args []any) string {
+	prefix := map[sqlstore.Engine]string{sqlstore.SQLite: "EXPLAIN QUERY PLAN ", sqlstore.MySQL: "EXPLAIN ", sqlstore.PostgreSQL: "EXPLAIN "}[db.Engine]
+	rows, err := db.Raw.Query(prefix+q, args...)
+	if err != nil {
+		t.Fatalf("explain: %v", err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out strings.Builder
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range vals {
+			if b, ok := v.([]byte); ok {
+				v = string(b)
+			}
+			fmt.Fprintf(&out, "%s=%v ", cols[i], v)
+		}
+		out.WriteString("\n")
+	}
+	return out.String()
+}
+
+var sqlitePKSearch = regexp.MustCompile(`SEARCH m USING (COVERING )?INDEX sqlite_autoindex_mailbox_1 \(username=\?\)`)
+
+func usesPrimaryKey(engine sqlstore.Engine, plan string) bool {
+	switch engine {
+	case sqlstore.SQLite:
+		return sqlitePKSearch.MatchString(plan) && !strings.Contains(plan, "SCAN m")
+	case sqlstore.MySQL:
+		return strings.Contains(plan, "table=m type=const possible_keys=PRIMARY key=PRIMARY")
+	default:
+		return strings.Contains(plan, "Index") && strings.Contains(plan, "on mailbox m") && !strings.Contains(plan, "Seq Scan on mailbox")
+	}
+}
