@@ -85,6 +85,7 @@ func TestUserFilters(t *testing.T) {
 			{`emails[type eq "work" and value sw "ALI"]`, []string{"alice"}},
 			{`emails[primary eq false and value ew ".example"]`, []string{"dave"}},
 			{`emails.type eq "other"`, []string{"dave"}},
+			{`emails[type eq "work"].value eq "ALICE@example.org"`, []string{"alice"}}, // Entra ID's form
 			{`phoneNumbers pr`, []string{"dave"}},
 			{`phoneNumbers.value sw "+49"`, []string{"dave"}},
 			{ext + `:sizeQuota gt 51200000`, []string{"bob"}},

@@ -81,7 +81,7 @@ func (a Attributes) Where(raw string) (Fragment, error) {
 	if len(raw) > MaxLength {
 		return Fragment{}, errorf("filter is longer than %d characters", MaxLength)
 	}
-	expr, err := parse(raw)
+	expr, err := parse(rewriteValuePathTails(raw))
 	if err != nil {
 		return Fragment{}, err
 	}

@@ -62,6 +62,11 @@ func TestWhere(t *testing.T) {
 		{`userName co "50%_off!"`, `m.username LIKE ? ESCAPE '!'`, []any{"%50!%!_off!!%"}},
 		{`userName eq "a\"b"`, `m.username = ?`, []any{`a"b`}},
 		{``, `1 = 1`, nil},
+		// Microsoft Entra ID's value-path form with a trailing sub-attribute.
+		{`emails[type eq "work"].value eq "A@x.org"`,
+			`(((1 = 1 AND m.username = ?)) OR (m.other <> '' AND (1 = 0 AND LOWER(m.other) = ?)))`, []any{"a@x.org", "a@x.org"}},
+		{`emails[type eq "work"].value pr and emails[type eq "x]."].value eq "]"`,
+			`((((1 = 1 AND (m.username IS NOT NULL AND m.username <> ''))) OR (m.other <> '' AND (1 = 0 AND (m.other IS NOT NULL AND m.other <> '')))) AND (((1 = 0 AND m.username = ?)) OR (m.other <> '' AND (1 = 0 AND LOWER(m.other) = ?))))`, []any{"]", "]"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.filter, func(t *testing.T) {
