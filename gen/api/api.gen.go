@@ -505,6 +505,19 @@ type Name struct {
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
+// PatchOp defines model for PatchOp.
+type PatchOp struct {
+	Operations []struct {
+		// Op add, replace or remove, in any case.
+		Op   string  `json:"op"`
+		Path *string `json:"path,omitempty"`
+
+		// Value Any JSON value.
+		Value interface{} `json:"value,omitempty"`
+	} `json:"Operations"`
+	Schemas []string `json:"schemas"`
+}
+
 // ProvisioningUser defines model for ProvisioningUser.
 type ProvisioningUser struct {
 	// Maildir The maildir path relative to the mail store, e.g. example.org/alice/.
@@ -710,6 +723,12 @@ type ExcludedAttributes = string
 // Filter defines model for filter.
 type Filter = string
 
+// IfMatch defines model for ifMatch.
+type IfMatch = string
+
+// IfNoneMatch defines model for ifNoneMatch.
+type IfNoneMatch = string
+
 // SortBy defines model for sortBy.
 type SortBy = string
 
@@ -756,6 +775,12 @@ type CreateDomainParams struct {
 	ExcludedAttributes *ExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
 }
 
+// DeleteDomainParams defines parameters for DeleteDomain.
+type DeleteDomainParams struct {
+	// IfMatch Apply only if the resource's version is one of these entity tags (else 412).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // GetDomainParams defines parameters for GetDomain.
 type GetDomainParams struct {
 	// Attributes Comma-separated attributes to return (id and schemas are always returned).
@@ -763,6 +788,21 @@ type GetDomainParams struct {
 
 	// ExcludedAttributes Comma-separated attributes not to return.
 	ExcludedAttributes *ExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
+
+	// IfNoneMatch Answer 304 if the resource's version is one of these entity tags.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// PatchDomainParams defines parameters for PatchDomain.
+type PatchDomainParams struct {
+	// Attributes Comma-separated attributes to return (id and schemas are always returned).
+	Attributes *Attributes `form:"attributes,omitempty" json:"attributes,omitempty"`
+
+	// ExcludedAttributes Comma-separated attributes not to return.
+	ExcludedAttributes *ExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
+
+	// IfMatch Apply only if the resource's version is one of these entity tags (else 412).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ReplaceDomainParams defines parameters for ReplaceDomain.
@@ -772,6 +812,9 @@ type ReplaceDomainParams struct {
 
 	// ExcludedAttributes Comma-separated attributes not to return.
 	ExcludedAttributes *ExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
+
+	// IfMatch Apply only if the resource's version is one of these entity tags (else 412).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ListUsersParams defines parameters for ListUsers.
@@ -808,6 +851,12 @@ type CreateUserParams struct {
 	ExcludedAttributes *ExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
 }
 
+// DeleteUserParams defines parameters for DeleteUser.
+type DeleteUserParams struct {
+	// IfMatch Apply only if the resource's version is one of these entity tags (else 412).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // GetUserParams defines parameters for GetUser.
 type GetUserParams struct {
 	// Attributes Comma-separated attributes to return (id and schemas are always returned).
@@ -815,6 +864,21 @@ type GetUserParams struct {
 
 	// ExcludedAttributes Comma-separated attributes not to return.
 	ExcludedAttributes *ExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
+
+	// IfNoneMatch Answer 304 if the resource's version is one of these entity tags.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// PatchUserParams defines parameters for PatchUser.
+type PatchUserParams struct {
+	// Attributes Comma-separated attributes to return (id and schemas are always returned).
+	Attributes *Attributes `form:"attributes,omitempty" json:"attributes,omitempty"`
+
+	// ExcludedAttributes Comma-separated attributes not to return.
+	ExcludedAttributes *ExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
+
+	// IfMatch Apply only if the resource's version is one of these entity tags (else 412).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ReplaceUserParams defines parameters for ReplaceUser.
@@ -824,6 +888,9 @@ type ReplaceUserParams struct {
 
 	// ExcludedAttributes Comma-separated attributes not to return.
 	ExcludedAttributes *ExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
+
+	// IfMatch Apply only if the resource's version is one of these entity tags (else 412).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // SearchAllJSONRequestBody defines body for SearchAll for application/json ContentType.
@@ -844,6 +911,12 @@ type SearchDomainsJSONRequestBody = SearchRequest
 // SearchDomainsApplicationScimPlusJSONRequestBody defines body for SearchDomains for application/scim+json ContentType.
 type SearchDomainsApplicationScimPlusJSONRequestBody = SearchRequest
 
+// PatchDomainJSONRequestBody defines body for PatchDomain for application/json ContentType.
+type PatchDomainJSONRequestBody = PatchOp
+
+// PatchDomainApplicationScimPlusJSONRequestBody defines body for PatchDomain for application/scim+json ContentType.
+type PatchDomainApplicationScimPlusJSONRequestBody = PatchOp
+
 // ReplaceDomainJSONRequestBody defines body for ReplaceDomain for application/json ContentType.
 type ReplaceDomainJSONRequestBody = Domain
 
@@ -861,6 +934,12 @@ type SearchUsersJSONRequestBody = SearchRequest
 
 // SearchUsersApplicationScimPlusJSONRequestBody defines body for SearchUsers for application/scim+json ContentType.
 type SearchUsersApplicationScimPlusJSONRequestBody = SearchRequest
+
+// PatchUserJSONRequestBody defines body for PatchUser for application/json ContentType.
+type PatchUserJSONRequestBody = PatchOp
+
+// PatchUserApplicationScimPlusJSONRequestBody defines body for PatchUser for application/scim+json ContentType.
+type PatchUserApplicationScimPlusJSONRequestBody = PatchOp
 
 // ReplaceUserJSONRequestBody defines body for ReplaceUser for application/json ContentType.
 type ReplaceUserJSONRequestBody = User
@@ -1465,10 +1544,13 @@ type ServerInterface interface {
 	SearchDomains(ctx echo.Context) error
 	// DeleteDomain Delete a domain (409 while it has mailboxes or aliases, unless cascade is configured)
 	// (DELETE /Domains/{id})
-	DeleteDomain(ctx echo.Context, id DomainId) error
+	DeleteDomain(ctx echo.Context, id DomainId, params DeleteDomainParams) error
 
 	// (GET /Domains/{id})
 	GetDomain(ctx echo.Context, id DomainId, params GetDomainParams) error
+	// PatchDomain Apply a PatchOp (RFC 7644 §3.5.2) atomically; 204 when the request says Prefer return=minimal
+	// (PATCH /Domains/{id})
+	PatchDomain(ctx echo.Context, id DomainId, params PatchDomainParams) error
 	// ReplaceDomain Replace a domain; omitted limits return to the configured defaults, omitted active is kept
 	// (PUT /Domains/{id})
 	ReplaceDomain(ctx echo.Context, id DomainId, params ReplaceDomainParams) error
@@ -1498,10 +1580,13 @@ type ServerInterface interface {
 	SearchUsers(ctx echo.Context) error
 	// DeleteUser Delete a mailbox with its self-alias, vacation and quota rows (never a plain alias)
 	// (DELETE /Users/{id})
-	DeleteUser(ctx echo.Context, id UserId) error
+	DeleteUser(ctx echo.Context, id UserId, params DeleteUserParams) error
 
 	// (GET /Users/{id})
 	GetUser(ctx echo.Context, id UserId, params GetUserParams) error
+	// PatchUser Apply a PatchOp (RFC 7644 §3.5.2) atomically; 204 when the request says Prefer return=minimal
+	// (PATCH /Users/{id})
+	PatchUser(ctx echo.Context, id UserId, params PatchUserParams) error
 	// ReplaceUser Replace a user; omitted active, password and sizeQuota keep their values
 	// (PUT /Users/{id})
 	ReplaceUser(ctx echo.Context, id UserId, params ReplaceUserParams) error
@@ -1626,8 +1711,28 @@ func (w *ServerInterfaceWrapper) DeleteDomain(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteDomainParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.DeleteDomain(ctx, id)
+	err = w.Handler.DeleteDomain(ctx, id, params)
 	return err
 }
 
@@ -1658,8 +1763,74 @@ func (w *ServerInterfaceWrapper) GetDomain(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter excludedAttributes: %s", err))
 	}
 
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-None-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-None-Match: %s", err))
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetDomain(ctx, id, params)
+	return err
+}
+
+// PatchDomain converts echo context to params.
+func (w *ServerInterfaceWrapper) PatchDomain(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id DomainId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PatchDomainParams
+	// ------------- Optional query parameter "attributes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "attributes", ctx.QueryParams(), &params.Attributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter attributes: %s", err))
+	}
+
+	// ------------- Optional query parameter "excludedAttributes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "excludedAttributes", ctx.QueryParams(), &params.ExcludedAttributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter excludedAttributes: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PatchDomain(ctx, id, params)
 	return err
 }
 
@@ -1688,6 +1859,23 @@ func (w *ServerInterfaceWrapper) ReplaceDomain(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "excludedAttributes", ctx.QueryParams(), &params.ExcludedAttributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter excludedAttributes: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -1859,8 +2047,28 @@ func (w *ServerInterfaceWrapper) DeleteUser(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteUserParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.DeleteUser(ctx, id)
+	err = w.Handler.DeleteUser(ctx, id, params)
 	return err
 }
 
@@ -1891,8 +2099,74 @@ func (w *ServerInterfaceWrapper) GetUser(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter excludedAttributes: %s", err))
 	}
 
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-None-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-None-Match: %s", err))
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetUser(ctx, id, params)
+	return err
+}
+
+// PatchUser converts echo context to params.
+func (w *ServerInterfaceWrapper) PatchUser(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id UserId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PatchUserParams
+	// ------------- Optional query parameter "attributes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "attributes", ctx.QueryParams(), &params.Attributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter attributes: %s", err))
+	}
+
+	// ------------- Optional query parameter "excludedAttributes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "excludedAttributes", ctx.QueryParams(), &params.ExcludedAttributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter excludedAttributes: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PatchUser(ctx, id, params)
 	return err
 }
 
@@ -1921,6 +2195,23 @@ func (w *ServerInterfaceWrapper) ReplaceUser(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "excludedAttributes", ctx.QueryParams(), &params.ExcludedAttributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter excludedAttributes: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -1979,11 +2270,13 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/Domains", wrapper.CreateDomain, options.OperationMiddlewares["createDomain"]...)
 	router.DELETE(options.BaseURL+"/Domains/:id", wrapper.DeleteDomain, options.OperationMiddlewares["deleteDomain"]...)
 	router.GET(options.BaseURL+"/Domains/:id", wrapper.GetDomain, options.OperationMiddlewares["getDomain"]...)
+	router.PATCH(options.BaseURL+"/Domains/:id", wrapper.PatchDomain, options.OperationMiddlewares["patchDomain"]...)
 	router.PUT(options.BaseURL+"/Domains/:id", wrapper.ReplaceDomain, options.OperationMiddlewares["replaceDomain"]...)
 	router.GET(options.BaseURL+"/Users", wrapper.ListUsers, options.OperationMiddlewares["listUsers"]...)
 	router.POST(options.BaseURL+"/Users", wrapper.CreateUser, options.OperationMiddlewares["createUser"]...)
 	router.DELETE(options.BaseURL+"/Users/:id", wrapper.DeleteUser, options.OperationMiddlewares["deleteUser"]...)
 	router.GET(options.BaseURL+"/Users/:id", wrapper.GetUser, options.OperationMiddlewares["getUser"]...)
+	router.PATCH(options.BaseURL+"/Users/:id", wrapper.PatchUser, options.OperationMiddlewares["patchUser"]...)
 	router.PUT(options.BaseURL+"/Users/:id", wrapper.ReplaceUser, options.OperationMiddlewares["replaceUser"]...)
 	router.GET(options.BaseURL+"/ServiceProviderConfig", wrapper.GetServiceProviderConfig, options.OperationMiddlewares["getServiceProviderConfig"]...)
 	router.GET(options.BaseURL+"/ResourceTypes", wrapper.ListResourceTypes, options.OperationMiddlewares["listResourceTypes"]...)
@@ -2088,6 +2381,7 @@ type CreateDomainResponseObject interface {
 }
 
 type CreateDomain201ResponseHeaders struct {
+	ETag     string
 	Location string
 }
 
@@ -2103,6 +2397,7 @@ func (response CreateDomain201ApplicationScimPlusJSONResponse) VisitCreateDomain
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
@@ -2167,7 +2462,8 @@ func (response SearchDomainsdefaultApplicationScimPlusJSONResponse) VisitSearchD
 }
 
 type DeleteDomainRequestObject struct {
-	Id DomainId `json:"id"`
+	Id     DomainId `json:"id"`
+	Params DeleteDomainParams
 }
 
 type DeleteDomainResponseObject interface {
@@ -2208,18 +2504,34 @@ type GetDomainResponseObject interface {
 	VisitGetDomainResponse(w http.ResponseWriter) error
 }
 
-type GetDomain200ApplicationScimPlusJSONResponse Domain
+type GetDomain200ResponseHeaders struct {
+	ETag string
+}
+
+type GetDomain200ApplicationScimPlusJSONResponse struct {
+	Body    Domain
+	Headers GetDomain200ResponseHeaders
+}
 
 func (response GetDomain200ApplicationScimPlusJSONResponse) VisitGetDomainResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
+}
+
+type GetDomain304Response struct {
+}
+
+func (response GetDomain304Response) VisitGetDomainResponse(w http.ResponseWriter) error {
+	w.WriteHeader(304)
+	return nil
 }
 
 type GetDomaindefaultApplicationScimPlusJSONResponse struct {
@@ -2228,6 +2540,70 @@ type GetDomaindefaultApplicationScimPlusJSONResponse struct {
 }
 
 func (response GetDomaindefaultApplicationScimPlusJSONResponse) VisitGetDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchDomainRequestObject struct {
+	Id                          DomainId `json:"id"`
+	Params                      PatchDomainParams
+	JSONBody                    *PatchDomainJSONRequestBody
+	ApplicationScimPlusJSONBody *PatchDomainApplicationScimPlusJSONRequestBody
+}
+
+type PatchDomainResponseObject interface {
+	VisitPatchDomainResponse(w http.ResponseWriter) error
+}
+
+type PatchDomain200ResponseHeaders struct {
+	ETag string
+}
+
+type PatchDomain200ApplicationScimPlusJSONResponse struct {
+	Body    Domain
+	Headers PatchDomain200ResponseHeaders
+}
+
+func (response PatchDomain200ApplicationScimPlusJSONResponse) VisitPatchDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchDomain204ResponseHeaders struct {
+	ETag string
+}
+
+type PatchDomain204Response struct {
+	Headers PatchDomain204ResponseHeaders
+}
+
+func (response PatchDomain204Response) VisitPatchDomainResponse(w http.ResponseWriter) error {
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(204)
+	return nil
+}
+
+type PatchDomaindefaultApplicationScimPlusJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response PatchDomaindefaultApplicationScimPlusJSONResponse) VisitPatchDomainResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -2250,15 +2626,23 @@ type ReplaceDomainResponseObject interface {
 	VisitReplaceDomainResponse(w http.ResponseWriter) error
 }
 
-type ReplaceDomain200ApplicationScimPlusJSONResponse Domain
+type ReplaceDomain200ResponseHeaders struct {
+	ETag string
+}
+
+type ReplaceDomain200ApplicationScimPlusJSONResponse struct {
+	Body    Domain
+	Headers ReplaceDomain200ResponseHeaders
+}
 
 func (response ReplaceDomain200ApplicationScimPlusJSONResponse) VisitReplaceDomainResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2523,6 +2907,7 @@ type CreateUserResponseObject interface {
 }
 
 type CreateUser201ResponseHeaders struct {
+	ETag     string
 	Location string
 }
 
@@ -2538,6 +2923,7 @@ func (response CreateUser201ApplicationScimPlusJSONResponse) VisitCreateUserResp
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
@@ -2602,7 +2988,8 @@ func (response SearchUsersdefaultApplicationScimPlusJSONResponse) VisitSearchUse
 }
 
 type DeleteUserRequestObject struct {
-	Id UserId `json:"id"`
+	Id     UserId `json:"id"`
+	Params DeleteUserParams
 }
 
 type DeleteUserResponseObject interface {
@@ -2643,18 +3030,34 @@ type GetUserResponseObject interface {
 	VisitGetUserResponse(w http.ResponseWriter) error
 }
 
-type GetUser200ApplicationScimPlusJSONResponse User
+type GetUser200ResponseHeaders struct {
+	ETag string
+}
+
+type GetUser200ApplicationScimPlusJSONResponse struct {
+	Body    User
+	Headers GetUser200ResponseHeaders
+}
 
 func (response GetUser200ApplicationScimPlusJSONResponse) VisitGetUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
+}
+
+type GetUser304Response struct {
+}
+
+func (response GetUser304Response) VisitGetUserResponse(w http.ResponseWriter) error {
+	w.WriteHeader(304)
+	return nil
 }
 
 type GetUserdefaultApplicationScimPlusJSONResponse struct {
@@ -2663,6 +3066,70 @@ type GetUserdefaultApplicationScimPlusJSONResponse struct {
 }
 
 func (response GetUserdefaultApplicationScimPlusJSONResponse) VisitGetUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchUserRequestObject struct {
+	Id                          UserId `json:"id"`
+	Params                      PatchUserParams
+	JSONBody                    *PatchUserJSONRequestBody
+	ApplicationScimPlusJSONBody *PatchUserApplicationScimPlusJSONRequestBody
+}
+
+type PatchUserResponseObject interface {
+	VisitPatchUserResponse(w http.ResponseWriter) error
+}
+
+type PatchUser200ResponseHeaders struct {
+	ETag string
+}
+
+type PatchUser200ApplicationScimPlusJSONResponse struct {
+	Body    User
+	Headers PatchUser200ResponseHeaders
+}
+
+func (response PatchUser200ApplicationScimPlusJSONResponse) VisitPatchUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchUser204ResponseHeaders struct {
+	ETag string
+}
+
+type PatchUser204Response struct {
+	Headers PatchUser204ResponseHeaders
+}
+
+func (response PatchUser204Response) VisitPatchUserResponse(w http.ResponseWriter) error {
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(204)
+	return nil
+}
+
+type PatchUserdefaultApplicationScimPlusJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response PatchUserdefaultApplicationScimPlusJSONResponse) VisitPatchUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -2685,15 +3152,23 @@ type ReplaceUserResponseObject interface {
 	VisitReplaceUserResponse(w http.ResponseWriter) error
 }
 
-type ReplaceUser200ApplicationScimPlusJSONResponse User
+type ReplaceUser200ResponseHeaders struct {
+	ETag string
+}
+
+type ReplaceUser200ApplicationScimPlusJSONResponse struct {
+	Body    User
+	Headers ReplaceUser200ResponseHeaders
+}
 
 func (response ReplaceUser200ApplicationScimPlusJSONResponse) VisitReplaceUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2736,6 +3211,9 @@ type StrictServerInterface interface {
 
 	// (GET /Domains/{id})
 	GetDomain(ctx context.Context, request GetDomainRequestObject) (GetDomainResponseObject, error)
+	// PatchDomain Apply a PatchOp (RFC 7644 §3.5.2) atomically; 204 when the request says Prefer return=minimal
+	// (PATCH /Domains/{id})
+	PatchDomain(ctx context.Context, request PatchDomainRequestObject) (PatchDomainResponseObject, error)
 	// ReplaceDomain Replace a domain; omitted limits return to the configured defaults, omitted active is kept
 	// (PUT /Domains/{id})
 	ReplaceDomain(ctx context.Context, request ReplaceDomainRequestObject) (ReplaceDomainResponseObject, error)
@@ -2769,6 +3247,9 @@ type StrictServerInterface interface {
 
 	// (GET /Users/{id})
 	GetUser(ctx context.Context, request GetUserRequestObject) (GetUserResponseObject, error)
+	// PatchUser Apply a PatchOp (RFC 7644 §3.5.2) atomically; 204 when the request says Prefer return=minimal
+	// (PATCH /Users/{id})
+	PatchUser(ctx context.Context, request PatchUserRequestObject) (PatchUserResponseObject, error)
 	// ReplaceUser Replace a user; omitted active, password and sizeQuota keep their values
 	// (PUT /Users/{id})
 	ReplaceUser(ctx context.Context, request ReplaceUserRequestObject) (ReplaceUserResponseObject, error)
@@ -3035,10 +3516,11 @@ func (sh *strictHandler) SearchDomains(ctx echo.Context) error {
 }
 
 // DeleteDomain operation middleware
-func (sh *strictHandler) DeleteDomain(ctx echo.Context, id DomainId) error {
+func (sh *strictHandler) DeleteDomain(ctx echo.Context, id DomainId, params DeleteDomainParams) error {
 	var request DeleteDomainRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.DeleteDomain(ctx.Request().Context(), request.(DeleteDomainRequestObject))
@@ -3079,6 +3561,82 @@ func (sh *strictHandler) GetDomain(ctx echo.Context, id DomainId, params GetDoma
 		return err
 	} else if validResponse, ok := response.(GetDomainResponseObject); ok {
 		return validResponse.VisitGetDomainResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PatchDomain operation middleware
+func (sh *strictHandler) PatchDomain(ctx echo.Context, id DomainId, params PatchDomainParams) error {
+	var request PatchDomainRequestObject
+
+	request.Id = id
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body PatchDomainJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/scim+json") {
+		var body PatchDomainApplicationScimPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationScimPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PatchDomain(ctx.Request().Context(), request.(PatchDomainRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PatchDomain")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PatchDomainResponseObject); ok {
+		return validResponse.VisitPatchDomainResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -3455,10 +4013,11 @@ func (sh *strictHandler) SearchUsers(ctx echo.Context) error {
 }
 
 // DeleteUser operation middleware
-func (sh *strictHandler) DeleteUser(ctx echo.Context, id UserId) error {
+func (sh *strictHandler) DeleteUser(ctx echo.Context, id UserId, params DeleteUserParams) error {
 	var request DeleteUserRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.DeleteUser(ctx.Request().Context(), request.(DeleteUserRequestObject))
@@ -3499,6 +4058,82 @@ func (sh *strictHandler) GetUser(ctx echo.Context, id UserId, params GetUserPara
 		return err
 	} else if validResponse, ok := response.(GetUserResponseObject); ok {
 		return validResponse.VisitGetUserResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PatchUser operation middleware
+func (sh *strictHandler) PatchUser(ctx echo.Context, id UserId, params PatchUserParams) error {
+	var request PatchUserRequestObject
+
+	request.Id = id
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body PatchUserJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/scim+json") {
+		var body PatchUserApplicationScimPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationScimPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PatchUser(ctx.Request().Context(), request.(PatchUserRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PatchUser")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PatchUserResponseObject); ok {
+		return validResponse.VisitPatchUserResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -3586,71 +4221,78 @@ func (sh *strictHandler) ReplaceUser(ctx echo.Context, id UserId, params Replace
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Fzrbhs5dH4VYlogMjqWL/FmURkL1HGyTRZ24rWd5kdsFNTwSOKGQ05Iji3tws/T9+iTFbzMVRzdLDu7",
-	"Rf5JGg55eO7n46H+ihKRZoID1yoa/BVlWOIUNEj7DWst6TDXYL8RUImkmaaCR4PoVKQp3lVg3tBAUDUW",
-	"aYEk6Fxy1KMEYU6QSiaQYoWwBITZPZ4pPwLITj+KI2pm/JaDnEVxxHEK0aC+eBy5CQwVepaZp0pLysfR",
-	"w0McJSLnep7AczylaZ4inqdDkEiMkASVM61QBhJleAzHaN+ToZDgbIa00JhdulFdZLnV6hSllJuFosF+",
-	"XFBHuYYxSEseESmm/D2Zp/B6Asg9RWZy1Euwgl3KFXBFNb2DijcZ1pOKBkqiOJLwLacSSDTQMofFLIJp",
-	"wnIC5GQzgXKhK6F2MSawxmKiRpRpkPOEnKCr0/fnyD1GvctfT9HPr46O0P/+z8v+Uf+wf7gTI+iP+yhX",
-	"ID8YxsE3dBNhRhP4D5jiNGPQF3J8E3WR6ldeTJ4SUr+ehaVW8sawxQxEwxnqYT7zVOMhqw3aOUaagtP+",
-	"oRRfgZvhlHSR51deTt5HSRwDu2ZxA+oTATea+iXCKgFOzGSx3Z//chuHltJY6vecwHSeGwe7Q6yAIGoe",
-	"GyPTE0AjKpX25oZ6d5jloNAQmLhHB5YLWoLTMYUOOh1AbdkAK+omZhShy8BSTNlQTBEmRIJST2ZkD24w",
-	"KP1aEOoM7I01bvMpEVyD81I4yxhNsCFx7w8l7ONq2n+VMIoG0b/sVX55z3vPPT+dWao+iUpo+m8bzvTQ",
-	"3uJDHF0Blsnk0m1ma8Q3Z93CHtoThrbySTn72MoO7GRbINzPM0+v/UVlgiunPm+lFIvI32BtN6VdPOh0",
-	"wTxv+dyDw52+8wNuErPGSa4nwLWn5Mo8AEseIdT8gtmFFBlIbS1hhJmCOMpqP7VMdc6eCjMMPMgkTbGc",
-	"1Z4NhWCAuXnofgk5zIrZX9xTv0STE5UDFMM/INFmzjdUJeIO5OwcNF5zl0w4FpnPIyFTrKNBlEsaxfMb",
-	"k6BELhO4XmkPjdFxtVBwB6UjWkh6WyUuhNIjOj0hKeU+U4l9LodyyQcU9GhgU0Y1MMo48BoywDmRdIwH",
-	"h/39gVsb9QRHlGe5NhHihgtJx5Rj9kItmqmcKBES6rNRhXCSQOaDyD0wttO/4Wc0pVoN0D76BeWcmW9A",
-	"YrR7gH5BhCoTlklsXqC8sbn+DY/aksOJiQ5hLcOMYnUazjtPzDNQRSws2GZyKJs7Uj4ughKoF0jcc4Td",
-	"KyYQlTpCuX51ZCMQJh85mxURqB3+4miIk695dj4Nk9oysxRPz4CP9SQaHP70U0AJHb0fvPE1t3Ym7kHu",
-	"JjbgC47uJdVwjGia5tplPCOTsSUmuFNhE8X2cinlxfeDzsV/z4Wzs1Y0N9k5+mYeGuZixio+GoGev0Y9",
-	"N0HfDtoJ8rPM1ncPQsyky/P0GDHDB2T40O+WULUrT2WpLxvIOMVTr1erFDpen0p2+O8bMSTF0/OCy6us",
-	"XYmkWL38ZdP1O/ShWLvUCMGrdK+pDymebq4Sqff6i+KqjQwmNmGl7oUkb6cZlYHi4Y0pfY0TYAiXtBYv",
-	"ITBvgTq2/ovDHcjF9O6HyK1FaaohVcEYmlL+3j2stoylxDMbQyXmKhMy4Ny800TlkJLF5S87MSIwwib1",
-	"v4nuqNQ5Zq4UW+p7cgWkQ9hXGU7AVHzE1E6VY32h2k7A+vc34g4SYWoQQ5JCVKOe1YDDnY28bCv2Fjzu",
-	"jrVnVOlLn8ytmTJc+sDeFOEq6fy8KO3rFyAv8BhCxVNYXYoiMRiZcUYHKSiFx6BsSG5s9TYg1jZRzXpy",
-	"nqQ6DNNR8YWE0XoxbhaQDU7ENSaHZFhm3u2UVWPKggb1eDa6NVfiX0LTIkcs1qD8DjNKfi2QDS3EOeam",
-	"ms45/ZYDB2VYYiM1ZVTPbNFr37macY2n1fcLXwaLayzHoKsH/2UK+dpXkJbLRSEdpF1prHMVjqnvrq8v",
-	"kBuAEkHAWi5G7uV+FC9JgCu5+0VCktwgZU8cONGI1ARr2NXUlgtze2RY6XNB6Iiu9db2KoM4ugOpwoXU",
-	"Q6dzqzGJToFs3WNhPvs4igZfVqmG49Uc3O0PF7ctF3eeM02dRXcK26lLywdSlTE821plHkd3BRHzmjtH",
-	"dVGXrE7vCKeUzT50gQnO8ry5L01QxvQOeOdcE2HK2hFNLiSM6HTxmKt81DUmpYQw6FgmxJULKe6osX/K",
-	"xwXktYb5mgSKUNmNnxIqUYb1BElg2Lh6pIXNwcxDpLSQ4CH5Gvy+ZwH5vZUqJEX/hI7Ez2d3rqQzGd5w",
-	"posUuavE3yTLX5B7vjYrmqVzBcHsUk8gfXR+OSfVy5bT3yK2BpxkgrpqdO6hK4HntXKFMqiJlC0C8TqB",
-	"9OLR26k2iYXgq6fBV80Xw6nTmqGgQLRKAKohleWhoNOR2+MFD0CW4ij54tl9u0QtnrXKaOz8RyDeViC+",
-	"Ki1hDek1T+bXsI7ydDbErGVu4xk9w2NM1HN0S8bZ6EPotMo2d9csObCCt1Oc6JUw3HkBlLkcCU9QK/tq",
-	"3CyDkotPnyXVtrwr8NwojizEa8eEuNkpw4qrIWqK1o/GebTtCjFchztbwHoMKSqPVcPlZT48eRJT0K36",
-	"2i8Zl/swFCY0xcwWxM5bxLbiu3YFn4QRSOCJ+TykHNujbUMMg2lwL7VCvbYwFxxslS0dX8ZMDDELH9TX",
-	"ldlrrz/pqmtIbVxc07wWOFAKqUFYt+pXYXc91V+sKos6IOZNt761bkqfNWh6X/QjXG4tXLa7Ex4fNZdy",
-	"pewwW4y8h7usVl+maohaKSiuB+pX7Uzzk9dbidZuEFqmNGtA51cg72gCtpwlIE8FH9HxujIOdCasbq7B",
-	"voaAqIY5+7p2lT39mIG0E6uwdaV4eoFnTGByRf/scgp5ZorOsMNs87ocG7eWn1srJI5kgvkYLvzp1FJP",
-	"Vy5mD3KTPAWu7XKfJA1XoRqP15q1MpD1+L7AYT2KocW8IeZtlBRnWCeTtViyhWw5aHQrBQt/RLgisZ2x",
-	"we3aG1VcdWe29M8v6PUm7rD0RTl6XdJraNBmGhKiYDE456ChhU04Hg0bICO+lVpxSjmbtdE91RPXgJPV",
-	"MEMERfJm5yqabkLTlSMH9QnKBdZtpPFocrjdpID+XNOFngBSOAVk8WKElW3G6JcA7konzGDm7DiO8ug1",
-	"smMQtbBe0TZ6bJsLhJ6ArJ5b4NP2HxWU2kf/bYf1i8RmaetABcQHbMzwW3LMQu2tJ0UH1DDXtr/IE9Rr",
-	"qMzEcEqgRLA85WgkJKJ659i1F5Rd+P3QqRNdraV2/X6YNRoqihJz0VirPbXmi0D3gGPMBKsJEGcEdR69",
-	"UCixbi83o+y0EOLQou6leq1ctJ9mE8Hhg22N6dA51yltxxU9NLRSJ/d7D2uUCqXRy32UTLDEiQbpmmm2",
-	"oGCPzywf6TKsi2BshaPCuWOOh9s4mu6Oxa5v2a4PKChb2qP4FEQ1Bf3etj3aJqyiK7DkiT1PML9cvLtA",
-	"tabIy7cnb87fIpUBY0AQ1f15Deve/CVgkoLtGFvKh0o8f2+OJILApvw4FaTGDX9tZCXnduyc27aaHl+u",
-	"2tTQlT08K3jhz+Z/QBfbgC4MiZDkkupZrSodYkUTU3WG7kE14rjKTfnmw5XRYXtnDHNS9g/2i/Mjm2SZ",
-	"iauoPtE6s4UrYAmyWNB9+7U4rfzt83U0l4By9O7q8KdX6LfP1+h+IhQgldst2fxLIdxFJuopAGvJ2t55",
-	"SkSaYu4u/FVkWgradBpmUT4SgUh++v4cHfb3yzsKL/d+fnV0tIMa+awYBdNmUKhndFrtWL65DkLVv+Fv",
-	"TRGGissXhUtymCuyzU5Ym62OzXiN9IQqVJS4fVTiPQVHJNxwe82o7I1CE5BwXLtjodBIMCbuUeuqhUug",
-	"NdXMcCNzm7Ds3DV2EtVafaL9/kF/3whVZMBxRqNB9LK/33/pSqqJ1a+9vrKAmW1mEw4xEwUOYJJKD6id",
-	"MBbVbzDNunxD45JT+xJO6wLL4f7+dq+vzDcqBa+yZHhshWisRNnKgZfCducp7myhc4t+D+V1mThSeepa",
-	"W6Lfc6Mrduq6FiEtxmAS/2OEi7uLdrfuQqzRp6KLCxldV96YatcsqTcpu6DvebJ8HENAboYNxZi4cXG3",
-	"Iz5XQ/Z8id3VdlUb6WHDFUc6FHGVwZUTXWG0w19XGFgDeFcYHcBrTarytCocaA9eqMNb01uzZKmsPaOP",
-	"J2dnKFOQE7FLyms1ruphVGkgO7aqCnqNU9sk6fvy1lW/LYlpTV9VdUm3JHzwFBIOSdUxzcbpCWDiq8Kz",
-	"WiPofD7K4b5qdf90edZf71bqY7XGkYxwcQEGq3bl7Lb7DnPCQCIiWv5r1QBUubK/exD6bhbsIk9hwhbF",
-	"wKixeTQ0TGuw/y9KHpxmMXB9CU3uv7G/l4bcYt1R4AqLfYE8fjtuokq1ekf7/47uJ5SBiYQTXL/ZIWRx",
-	"qSlGOWegFEqwSjAB47Mq8MZ6rGC4/E/Q39dbPb1KhtSwuru2mcAe1uVW+XcXZtdZHpDEJWQMJ/9PYsez",
-	"ClI6zpFHSbRugl4UpQ0eI5FSrYEg21hb/EtLkcDWQFK/rIrLNxzMb8zxK2Su3m20DC7OZJsjn5rNnT2U",
-	"IUfOWCtz39CS5hhS+uYuh3XZvOL9fDzpVsAaH7blUNpxs7GIrYgGyB5eCemTje38Y8etEchVBVR16uZV",
-	"CQU9rQQC7Ukd+ujfeIQi+j0tVcGrqrHq6bfepXZu1FPpmz9F/XT5YZt61dXK0sno4AtPzvfgql1icIMd",
-	"1EZAlvHAI9+PjUafJ9hjax5584fpqvGHJEc7LrZYIG+h3boRP7CRf0waO3fAsRzd2xIu4uC8Xhg03ont",
-	"f3y5q+fl6dESaMSenfwzktvimOdpYZHqb4+2A4oYQXxfSKQ4KuxhTpDJlhWw0a6tU3cCQIn/G415pMT6",
-	"qVVxksKp/d1Rku9iy3VsvhMfmftLwZf1iLIiYOLN+3vAJYXa2Q021S5Gd9iJzB5NuDuTUtwr1HO4LkYZ",
-	"szCeVdJFYMn39F9PrZddCY5RnGeCSfxfFi4DSf75UeQZxVfCI5vLMQyOmPmOW0BHXP1tj/2H2+IGM/oK",
-	"kCE9ASpdp6Jy5BZn/1aAtVP/L7dGRvVj+S+3hv8uBXbyziWLBpFl197dYfRw+/B/AQAA//8=",
+	"7F3rbhy3kn6VQu8CGWFbI1lWcrAjBFjFdjYOLFtHcjY/bGHB6a6Z4TGbbJNsaeYEep59j32yA176Ouy5",
+	"aWQrgf9Z02yyWPXVlcX2H1Eislxw5FpFoz+inEiSoUZp/yJaSzouNNq/UlSJpLmmgkej6IXIMnKo0Lyh",
+	"MYV6LGgBEnUhOQxoCoSnoJIZZkQBkQiE3ZGF8iMwPRhGcUTNjJ8LlIsojjjJMBo1F48jN4GhQi9y81Rp",
+	"Sfk0ur+Po0QUXC8TeEHmNCsy4EU2RgliAhJVwbSCHCXkZIpncOzJUCA4W4AWmrArN6qPLLdak6KMcrNQ",
+	"NDqOS+oo1zhFaclLRUYof50uU/h+huCegpkcBglReEi5Qq6oprdY8yYnelbTQNMojiR+LqjENBppWeBq",
+	"FuE8YUWK6fluAuVC10LtY0xgjdVETSjTKJcJOYfrF68vwD2GwdXPL+BvP5yewv//3/Ph6fBkeHIQAw6n",
+	"QygUyreGcfgZPkaE0QT/C+ckyxkOhZx+jPpI9SuvJo9OLohOZgH68pwtHGDoBPQMDbBEIRP8TsEtSkUF",
+	"B2oghQZ1eoYKAbmmegGaTBUMkCmE02cntXxnSFJLkafw9eTQrb6OxreCYx+dXN2hhOfHp7vRuYo4s+xG",
+	"FCoh9U+LMPYrhBlwmYEwXsCA8IWXPRmzxqCDM9AUnQ0ZS/EJuRlO0z4h+5XXk/dOpg6GfbO4Ac2JkBt9",
+	"/xARlSBPzWSx3Z//4yYOLaWJ1K95ivNlbjw7HBOFKVDz2AsDJlQq7Y0WDG4JK1DBGJm4g2eWC1qi01QF",
+	"z3rNaGPZACuahsqoU5+ZyghlYzEHkqYSlXo0U3XvBqPSP4mUOjP10ppI869EcI3O1pM8ZzQhhsSjfyhh",
+	"H9fT/rvESTSK/u2o9m5H3gcd+enMUs1JVEKz/9hxpvvuFu/j6NIox7t8b2SX8+2B7nqqEOHXSGQyu3JS",
+	"2Bv57Vn3sInuhKGt/KacYu9lB3ayPRDu51mm1/6icsGVw/0rKcUq8ndY201pFw/6XDTPOy7XuilrwNwk",
+	"Zo3zQs+Mp3CUXJsHaMlLU2p+IexSihyltio8IUxhHOWNnzo2ZskQlPYj8CCXNCNy0Xg2FoIh4eah+yVk",
+	"6Wtmf3BP/RJtTtSWW4z/gYk2c76kKhG3KBcXqMmWu2TCscj8eyJkRnQ0igpJo3h5Y6V3fr/RHlqj43qh",
+	"4A4qC7qS9C4kLoXSEzo/TzPKfaAa+1AeCslHFPVkZDMGNTJgHHmEjEiRSjolo5Ph8citDQMTa/C80Ma1",
+	"feRC0inlhH2nVs1UTZQIic3ZqAKSJJh773eHjB0MP/I3NKNajeAYfoSCM/MXpjEcPoMfIaXKxBNpbF6g",
+	"vLW54UcedSVHEuPWwigjjBL1Ipx2nJtnqEonXrLNhNA2daB8WnpTVN+BuONA3CvGg1YYoVz/cGpdJ0nf",
+	"cbYoXWfXb8fRmCSfivxiHia1o2YZmb9BPtWzaHTy/fcBEDp633rla2/tjbhDeZjYSEVwuJNU4xnQLCu0",
+	"C9UmJmBPTFRChc0TustllJd/P+td/O+FcHrWCUNMcgafzUPDXMJYzUcj0IufYOAmGNpBB0F+Vsna4bMQ",
+	"M+n6NC0GZvgAhg/DfgnVu/JUVnjZQcYZmXtcbZLnejxV7PB/78SQjMwvSi5vsnYtknL16pdd1+/BQ7l2",
+	"hQiTx5RxahsPGZnvDonMW/1VftV6BuObiFJ3Qqav5jmVgaznJVkoMEaAAaloLV8CNG+hOrP2i+MtytX0",
+	"HofIbXhpqjFTQR+aUf7aPay3TKQkC+tDJeEqFzJg3LzRhGpIxeLql4MYUpwQk7N8jG6p1AVhLhNfa3sK",
+	"hWmPsK9zkqBJ+FOT9NWG9TvVNQLWvr8Ut5gIkzwZkhRQDQOLgJODnaxsx/eWPO73tW+o0lc+mNsyZLjy",
+	"jr0twk3ykGVR2tcvUV6SKYayvjBcyuw26JlJTkcZKkWmqKxLbm31JiDWLlHtRHiZpGYVridVDQmj82Lc",
+	"znxbnIgbTA7JsIq8uyGrJpQFFerhbHRrbsS/hGZljFiuQfktYTT9uSxsaSEuCF9EcVRw+rlAjsqwxHpq",
+	"yqhe2GzdvnO94JrM678vff4u3hM5RV0/+B/CCmz8idJyuawABGlXmuhChX3qL+/fX4IbAIlI0WouAffy",
+	"MIrXBMC13P0iIUnuELInrqrS8tQp0XioqU0XlvbIiNIXIqUTutVb+8sM4shX8/qyhqBxazCJzjHdu8Ui",
+	"fPFuEo0+bJINx5sZuJtvJm5fJu6iYJo6je4VtoNLxwZSlTOy2FtmHke3JRHLyF2iusxLNqd3QjLKFm/7",
+	"iglO87y6rw1QpvQWee9cM2HS2glNLiVO6Hz1mOti0jcmo2nKsGeZEFcapcYttPZdjtJaoI7abj6DyJcN",
+	"O0nT2IRdzMRrQoLETNxibGIzwhdV0rSMHeN1VsKje7ixgF+v370F+3y4pDIiD8J+ZeD70NC5V2sbrA4R",
+	"dSnFLTX2m/JpWbLcQgwmAE6p7C/cp1SC4S9IZMS4atDCxtDmISgtJPoTtcbp2ZE9TzvaKMNV9J/YE7j7",
+	"6Nyl5AYF44UuU5y+Es0uWdqK3OEns6JZulAYzA70DLMH5wdLUr3qOO091kaRp7mgrpqw9NCVMJZxu0Ea",
+	"2650rirC9p7glI9ezbUJDLvWZWVFv/1iOPTd0pWXFcmqgNiSynpX3qvS9lzLF5ArcVR88ey+WQOLL5ol",
+	"tnb+LZDaVyB1XWnCFtJrN9ZsoR1Vc0WIWevMxhe0DA9RUc/RPSlnq42oVyu73N0yZSQKX81JojeqwS8L",
+	"oIrF0/AEjbS9wc3KKTn/9Luk2qbnZT0+iiNbordjQtzslWHN1RA1ZedWqxHCNnUZruOtLUD4GmBUneeH",
+	"ywPF+PxRVEF36iN+ybjah6EwoRlhtqDhrEVsM/b3LmGXOEGJPDH/HlNObE+FIYbhPLiXRqGlsTAXHG2V",
+	"RDq+TJkYExbuEGmC2aPXn1Q2EdIYFzeQ1ynuVEJqEdYP/drtbgf91VBZ1XqzrLrNrfVT+kWdprdF39zl",
+	"3txlt7vk4V5zLVeqBtHVJyfhJsnNl6n7GTdyitsdytR9dMuTN3vYtu5MWweaLY4+rlHe0gRtOpuifCH4",
+	"hE63lXGgs2RzdQ32pQRENS7Yp62z7Hm7YhI8q7wkCyZIek3/2WcUitwknWGD2eV1NTbuLL+0VkgcyYzw",
+	"KV7608W1lq5azB7EJ0WGXNvlfpM0nIVqMt1q1lpBtuP7CoP1IIaW8wYLRbsExXnZiLsxS/YQLQeVbiNn",
+	"4Y94NyS21zfkvg3YKlVcN1d38OcX9LiJezR9VYzelPQWCNoNISEKVhfnXGloZROVr4aNwIhvo1aqSs5m",
+	"bbijeuYaqPJGzRCwDN7sXGXTVGi6auSoOUG1wLaNUP40INwuVJb+XNOMniEokqEr2AJRtplmWBXgN+oQ",
+	"QDNnz3GiP30AOwaoLeuV/cpnrsldz1DWz23h0/aPlZTaR/9rhw3LwGZt60d9kBLQMcNvyQkL9VWflx1s",
+	"40Lb/jBP0KAFmZnhlIBEsCLjMBESqD44c+0h1SWaYEmdbtbLvX0/0xYNMWWKuWqsRU+jeSbQ/eEYMyNq",
+	"hqlTgiaPvlOQWLNXmFF2WgxxaFX3WTNXLtuH85ng+Na2NvVgzrXo23FlDxSt4eR+HxANmVAanh9DMiOS",
+	"JBqla4baA8AeHlk+0GRYE8HYBke9S8cc9zdxND+cikN/V6A5oKRsbY/pYxDVFvRr27Zqm+jKrs6KJ/Y8",
+	"wfxy+cslNJpar16dv7x4BSpHxjAFqofLCOvf/BWSNEPb8beWD7V4njZHEpHirvx4IdIGN/ytr42M25kz",
+	"bvtqWn2+aVNKX/TwRYsXvrfiW+liH6ULQyImhaR60chKx0TRxGSdoWuMLT+uCpO+eXdlMGyvfBKeVv2f",
+	"w/L8yAZZZuLaq8+0zm3iikSiLBd0f/1cnlb++vv7aCkA5fDL9cn3P8Cvv7+Hu5lQCKqwW7LxlwLSRyYM",
+	"FKLVZG0v2yUiywh393VrMi0FXTrt1UQ+EQFP/uL1BZwMj6s7Js+P/vbD6ekBtOJZMQmGzahgYDCtDizf",
+	"XAeoGn7kr0wSBuXlmdIkuZor2GY1os1Wp2a8Bj2jCsoUdwhVvafkiMSP3N5vq3rbYIYSzxp3ZBRMBGPi",
+	"DjpXZVwAralmhhu524Rl56HRk6jRqhUdD58Nj41QRY6c5DQaRc+Hx8PnLqWaWXwdDZUtmNlmROEqZqKs",
+	"A5ig0hfUzhmLmlfnFn22oXW7rnuJqnMB6eT4eL/Xj5YbzYJXkXIytUI0WqJs5sArYbvzFHe20LtFv4fq",
+	"ulMcqSJzrUnR3wuDFTt1E0WgxRRN4H8GpLx6bHfr7rM3b8+CwbryytS4JU29StkFfc+a5eMUA3IzbCjH",
+	"xK179z3+uR5y5FPsvra5xkhfNtxwpKsibjK4NqIbjHb11w0GNgq8G4wO1GtNqPK4EA60d6/E8N5wa5as",
+	"wDoweDx/8wZyhUUqDtPqWpTLehhVGtMDm1UFrcYL2+Tq+yq3hd+exLSlraq73DsSfvYYEg5J1THN+ml3",
+	"Jd5d03zvyqDLsWjguv3gDsmnxiX7g/I6mkmqh37UcMuvO7xptBIvU8Hxrr4s8dvVm+1mv38obh3TgJRX",
+	"qIjq5u6O4b8QnjKUkIqOBd3UBdbG9Km7wa9mQ5zvK42IraMQaG0exoZpLfb/QdN7hyyGrjOizf2X9vcd",
+	"TUn5kY2A4T4NXJ+yS6UPZ4SbqAbl4PT4P+FuRhkaLz4jzVtFQpYX6mIoOEOlICEqISkae1sXnqy1Dbr6",
+	"/0b91SxtvIEI6m+IfCn/GcJ7fc3yiRlYQ+rzEBzfCg2Zv/gBg9ZXUXwqYdx0UkiJXJcUHuyG3vttoVN9",
+	"dsjItDqYagPTNo4/aWg2YbmlUa++cvF1IW1Zj+nThXbQ0l56qgeXtg/Kl9F/tA0UhB3ssg0Th+xM5IOs",
+	"vftgEwGPiM73Lb4fnhwA0SKjCWFscQYnx6dwZ3JOl/Q5v6jIQkGQGTbILgJm/8rdgvir6ldvPP5F1ctf",
+	"NXnC+vUg6HoMVZHKGYiMao0p2KsT5Wf0yhJF4xjML6vi6g13kGuClk+Yu4pmqyl8da2iPfKxhd7bJR8K",
+	"lBnr1GZ2dLFLDKli376w7qr9EZYvx5N+dWjwYV+RRjcvaS1iI50R2PYEIX0yt5+Pgd0YgVzXRxG92Lyu",
+	"iv2PK4FAA2oPHv0bDwCi39NaCF7XrbOPv/U+2LlRj4U33yfz29XbfeKqr1mxl9HBFx6d78FV+8TgBrvD",
+	"lBRl5Q/82eZDvdHvM+JPT/zZim+XUq2Q6vTA+RZ7VLNSb92Ib9XvP031e+kIe/35zZ4q3+7AZhA+FjyI",
+	"7edD3cdhqv6ANcVvezr+5yh9lwf5j1v4rj9M+FcpexsofN2id9mOMiA8BROvK2STQ1tPPAiUwv2ntpZr",
+	"4dZSbloJL83qU6+DfxVr0jz/7a2AL311+nnTp21YEt/JwHztgngJWMuaNmBjuCVO2Pbg3N3ol+JOwcCd",
+	"OhLImT3isfBeVQ7/Srb3qRXD+yyusV8God8K4XsohPvPWq8rgz9hSP4ZiuCroFyWwJ8opL8VwB+3AP7X",
+	"1KyemPwLqlVV+n6ierWnwrfZ3VmniB3XH021/71M+f0h+ISYG9hS6e4ZKce8snPXIq/Rs/vhxsCk2VT7",
+	"4cagwZU3HFALyaJRZIV3dHsS3d/c/ysAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

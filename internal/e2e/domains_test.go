@@ -141,7 +141,7 @@ func TestDomainRejectsBadInput(t *testing.T) {
 			{"text/plain", "POST", "/Domains", "domainName=a.com", []reqOpt{header("Content-Type", "text/plain")}, 415, ""},
 			{"negative count", "GET", "/Domains?count=-1", nil, nil, 400, "invalidValue"},
 			{"non-numeric startIndex", "GET", "/Domains?startIndex=abc", nil, nil, 400, "invalidValue"},
-			{"PATCH not offered", "PATCH", "/Domains/example.org", `{}`, nil, 405, ""},
+			{"method not offered", "POST", "/Domains/example.org", `{}`, nil, 405, ""},
 			{"unknown endpoint", "GET", "/Nothing", nil, nil, 404, ""},
 			{"unknown domain", "GET", "/Domains/nope.example", nil, nil, 404, ""},
 			{"invalid id", "GET", "/Domains/%20bad%20", nil, nil, 404, ""},

@@ -27,6 +27,11 @@ const (
 	Mutability
 	// Unauthenticated is a request without valid superadmin credentials.
 	Unauthenticated
+	// PreconditionFailed is an If-Match that names another version.
+	PreconditionFailed
+	// InvalidPath and NoTarget are PATCH paths that are malformed or match nothing.
+	InvalidPath
+	NoTarget
 )
 
 // Error is a classified error with a client-facing detail.

@@ -17,10 +17,10 @@ func (s *Server) GetServiceProviderConfig(ctx context.Context, _ api.GetServiceP
 	primary := true
 	cfg := api.GetServiceProviderConfig200ApplicationScimPlusJSONResponse{
 		Schemas:        []api.ServiceProviderConfigSchemas{"urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"},
-		Patch:          api.Supported{Supported: false},
-		ChangePassword: api.Supported{Supported: true}, // PUT with a password
+		Patch:          api.Supported{Supported: true},
+		ChangePassword: api.Supported{Supported: true}, // PUT or PATCH of password
 		Sort:           api.Supported{Supported: true},
-		Etag:           api.Supported{Supported: false},
+		Etag:           api.Supported{Supported: true},
 		AuthenticationSchemes: []api.AuthenticationScheme{
 			{Type: "httpbasic", Name: "HTTP Basic", Description: "A PostfixAdmin superadmin's username and password.", Primary: &primary},
 			{Type: "oauthbearertoken", Name: "Bearer token", Description: "An HS256 JWT naming a PostfixAdmin superadmin, minted by the token command."},

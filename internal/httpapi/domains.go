@@ -49,7 +49,20 @@ func (s *Server) GetDomain(ctx context.Context, req api.GetDomainRequestObject) 
 	if err != nil {
 		return nil, err
 	}
-	return resourceResponse{status: http.StatusOK, body: s.domainResource(ctx, d), proj: proj}, nil
+	version := scim.DomainVersion(d.Domain)
+	if inm := req.Params.IfNoneMatch; inm != nil && scim.ETagMatches(*inm, version) {
+		return emptyResponse{status: http.StatusNotModified, etag: version}, nil
+	}
+	return s.domainResponse(ctx, http.StatusOK, d, proj), nil
+}
+
+func (s *Server) domainResponse(ctx context.Context, status int, d store.DomainWithUsage, proj scim.Projection) resourceResponse {
+	res := s.domainResource(ctx, d)
+	r := resourceResponse{status: status, body: res, proj: proj, etag: *res.Meta.Version}
+	if status == http.StatusCreated {
+		r.location = *res.Meta.Location
+	}
+	return r
 }
 
 func (s *Server) CreateDomain(ctx context.Context, req api.CreateDomainRequestObject) (api.CreateDomainResponseObject, error) {
@@ -79,8 +92,7 @@ func (s *Server) CreateDomain(ctx context.Context, req api.CreateDomainRequestOb
 	if err != nil {
 		return nil, err
 	}
-	res := s.domainResource(ctx, created)
-	return resourceResponse{status: http.StatusCreated, location: *res.Meta.Location, body: res, proj: proj}, nil
+	return s.domainResponse(ctx, http.StatusCreated, created, proj), nil
 }
 
 func (s *Server) ReplaceDomain(ctx context.Context, req api.ReplaceDomainRequestObject) (api.ReplaceDomainResponseObject, error) {
@@ -96,26 +108,64 @@ func (s *Server) ReplaceDomain(ctx context.Context, req api.ReplaceDomainRequest
 	if err != nil {
 		return nil, err
 	}
-	cur, err := s.opts.Store.GetDomain(ctx, domainID(req.Id))
+	d, err := s.updateDomain(ctx, domainID(req.Id), req.Params.IfMatch, func(store.DomainWithUsage) (scim.DomainInput, error) { return in, nil })
 	if err != nil {
 		return nil, err
 	}
-	d, err := s.opts.DomainRules.ReplaceDomain(cur.Domain, in)
+	return s.domainResponse(ctx, http.StatusOK, d, proj), nil
+}
+
+func (s *Server) PatchDomain(ctx context.Context, req api.PatchDomainRequestObject) (api.PatchDomainResponseObject, error) {
+	proj, err := scim.NewProjection(list(req.Params.Attributes), list(req.Params.ExcludedAttributes))
 	if err != nil {
 		return nil, err
 	}
-	if err := s.opts.Store.UpdateDomain(ctx, actor(ctx), d); err != nil {
-		return nil, err
-	}
-	updated, err := s.opts.Store.GetDomain(ctx, d.Name)
+	ops, err := patchOps(req.ApplicationScimPlusJSONBody, req.JSONBody)
 	if err != nil {
 		return nil, err
 	}
-	return resourceResponse{status: http.StatusOK, body: s.domainResource(ctx, updated), proj: proj}, nil
+	d, err := s.updateDomain(ctx, domainID(req.Id), req.Params.IfMatch, func(cur store.DomainWithUsage) (scim.DomainInput, error) {
+		res, err := asMap(s.domainResource(ctx, cur))
+		if err != nil {
+			return scim.DomainInput{}, err
+		}
+		if err := scim.PatchDomain(res, ops); err != nil {
+			return scim.DomainInput{}, err
+		}
+		var b api.Domain
+		if err := fromMap(res, &b); err != nil {
+			return scim.DomainInput{}, err
+		}
+		return domainInput(b)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if preferMinimal(ctx) {
+		return emptyResponse{status: http.StatusNoContent, etag: scim.DomainVersion(d.Domain)}, nil
+	}
+	return s.domainResponse(ctx, http.StatusOK, d, proj), nil
+}
+
+// updateDomain runs a PUT or PATCH under the store's lock (see updateUser).
+func (s *Server) updateDomain(ctx context.Context, name string, ifMatch *string, input func(cur store.DomainWithUsage) (scim.DomainInput, error)) (store.DomainWithUsage, error) {
+	return s.opts.Store.UpdateDomain(ctx, actor(ctx), name, func(cur store.DomainWithUsage) (store.Domain, error) {
+		if err := scim.CheckIfMatch(ifMatch, scim.DomainVersion(cur.Domain)); err != nil {
+			return store.Domain{}, err
+		}
+		in, err := input(cur)
+		if err != nil {
+			return store.Domain{}, err
+		}
+		return s.opts.DomainRules.ReplaceDomain(cur.Domain, in)
+	})
 }
 
 func (s *Server) DeleteDomain(ctx context.Context, req api.DeleteDomainRequestObject) (api.DeleteDomainResponseObject, error) {
-	if err := s.opts.Store.DeleteDomain(ctx, actor(ctx), domainID(req.Id), s.opts.CascadeDomainDelete); err != nil {
+	err := s.opts.Store.DeleteDomain(ctx, actor(ctx), domainID(req.Id), s.opts.CascadeDomainDelete, func(cur store.Domain) error {
+		return scim.CheckIfMatch(req.Params.IfMatch, scim.DomainVersion(cur))
+	})
+	if err != nil {
 		return nil, err
 	}
 	return api.DeleteDomain204Response{}, nil
@@ -165,8 +215,7 @@ func (s *Server) domainResource(ctx context.Context, d store.DomainWithUsage) ap
 			Created:      timePtr(d.Created),
 			LastModified: timePtr(d.Modified),
 			Location:     ptr(scopeFrom(ctx).baseURL + "/Domains/" + url.PathEscape(d.Name)),
-			Version: ptr(scim.Version(d.Name, d.Description, d.MaxAliases, d.MaxMailboxes, d.MaxQuotaMB, d.QuotaMB,
-				d.Transport, d.BackupMX, d.Active, d.PasswordExpiryDays, d.Modified.UnixNano())),
+			Version:      ptr(scim.DomainVersion(d.Domain)),
 		},
 	}
 }

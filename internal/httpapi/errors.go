@@ -27,13 +27,16 @@ type scimError struct {
 }
 
 var faultStatus = map[fault.Kind]scimError{
-	fault.NotFound:        {status: http.StatusNotFound},
-	fault.Conflict:        {status: http.StatusConflict, scimType: "uniqueness"},
-	fault.Refused:         {status: http.StatusConflict},
-	fault.Invalid:         {status: http.StatusBadRequest, scimType: "invalidValue"},
-	fault.Syntax:          {status: http.StatusBadRequest, scimType: "invalidSyntax"},
-	fault.Mutability:      {status: http.StatusBadRequest, scimType: "mutability"},
-	fault.Unauthenticated: {status: http.StatusUnauthorized},
+	fault.NotFound:           {status: http.StatusNotFound},
+	fault.Conflict:           {status: http.StatusConflict, scimType: "uniqueness"},
+	fault.Refused:            {status: http.StatusConflict},
+	fault.Invalid:            {status: http.StatusBadRequest, scimType: "invalidValue"},
+	fault.Syntax:             {status: http.StatusBadRequest, scimType: "invalidSyntax"},
+	fault.Mutability:         {status: http.StatusBadRequest, scimType: "mutability"},
+	fault.Unauthenticated:    {status: http.StatusUnauthorized},
+	fault.PreconditionFailed: {status: http.StatusPreconditionFailed},
+	fault.InvalidPath:        {status: http.StatusBadRequest, scimType: "invalidPath"},
+	fault.NoTarget:           {status: http.StatusBadRequest, scimType: "noTarget"},
 }
 
 // toSCIM is the one place where errors become SCIM responses.

@@ -17,7 +17,26 @@ type resourceResponse struct {
 	body     any    // an api resource or list response
 	list     bool   // body is a ListResponse: project each of its Resources
 	proj     scim.Projection
+	etag     string // ETag header, for single resources
 }
+
+// notModified answers a GET whose If-None-Match names the current version,
+// and a PATCH that asked for no content (Prefer: return=minimal).
+type emptyResponse struct {
+	status int
+	etag   string
+}
+
+func (r emptyResponse) write(w http.ResponseWriter) error {
+	w.Header().Set("ETag", r.etag)
+	w.WriteHeader(r.status)
+	return nil
+}
+
+func (r emptyResponse) VisitGetUserResponse(w http.ResponseWriter) error     { return r.write(w) }
+func (r emptyResponse) VisitGetDomainResponse(w http.ResponseWriter) error   { return r.write(w) }
+func (r emptyResponse) VisitPatchUserResponse(w http.ResponseWriter) error   { return r.write(w) }
+func (r emptyResponse) VisitPatchDomainResponse(w http.ResponseWriter) error { return r.write(w) }
 
 func (r resourceResponse) write(w http.ResponseWriter) error {
 	b, err := json.Marshal(r.body)
@@ -32,6 +51,9 @@ func (r resourceResponse) write(w http.ResponseWriter) error {
 	w.Header().Set("Content-Type", scimContentType)
 	if r.location != "" {
 		w.Header().Set("Location", r.location)
+	}
+	if r.etag != "" {
+		w.Header().Set("ETag", r.etag)
 	}
 	w.WriteHeader(r.status)
 	_, err = w.Write(b)
@@ -69,3 +91,5 @@ func (r resourceResponse) VisitGetDomainResponse(w http.ResponseWriter) error   
 func (r resourceResponse) VisitCreateDomainResponse(w http.ResponseWriter) error  { return r.write(w) }
 func (r resourceResponse) VisitReplaceDomainResponse(w http.ResponseWriter) error { return r.write(w) }
 func (r resourceResponse) VisitSearchAllResponse(w http.ResponseWriter) error     { return r.write(w) }
+func (r resourceResponse) VisitPatchUserResponse(w http.ResponseWriter) error     { return r.write(w) }
+func (r resourceResponse) VisitPatchDomainResponse(w http.ResponseWriter) error   { return r.write(w) }

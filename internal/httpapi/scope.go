@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -17,13 +18,16 @@ import (
 type scope struct {
 	baseURL  string // absolute, for meta.location and Location
 	clientIP string // for PostfixAdmin's log rows
+	// preferMinimal: the request says Prefer: return=minimal.
+	preferMinimal bool
 }
 
 type scopeKey struct{}
 
 func (s *Server) requestScope(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		sc := scope{baseURL: s.baseURL(c), clientIP: c.RealIP()}
+		sc := scope{baseURL: s.baseURL(c), clientIP: c.RealIP(),
+			preferMinimal: strings.Contains(strings.ToLower(c.Request().Header.Get("Prefer")), "return=minimal")}
 		req := c.Request()
 		c.SetRequest(req.WithContext(context.WithValue(req.Context(), scopeKey{}, sc)))
 		return next(c)

@@ -48,7 +48,20 @@ func (s *Server) GetUser(ctx context.Context, req api.GetUserRequestObject) (api
 	if err != nil {
 		return nil, err
 	}
-	return resourceResponse{status: http.StatusOK, body: userResource(ctx, m), proj: proj}, nil
+	version := scim.MailboxVersion(m)
+	if inm := req.Params.IfNoneMatch; inm != nil && scim.ETagMatches(*inm, version) {
+		return emptyResponse{status: http.StatusNotModified, etag: version}, nil
+	}
+	return s.userResponse(ctx, http.StatusOK, m, proj), nil
+}
+
+func (s *Server) userResponse(ctx context.Context, status int, m store.Mailbox, proj scim.Projection) resourceResponse {
+	res := userResource(ctx, m)
+	r := resourceResponse{status: status, body: res, proj: proj, etag: *res.Meta.Version}
+	if status == http.StatusCreated {
+		r.location = *res.Meta.Location
+	}
+	return r
 }
 
 func (s *Server) CreateUser(ctx context.Context, req api.CreateUserRequestObject) (api.CreateUserResponseObject, error) {
@@ -81,8 +94,7 @@ func (s *Server) CreateUser(ctx context.Context, req api.CreateUserRequestObject
 	if err != nil {
 		return nil, err
 	}
-	res := userResource(ctx, m)
-	return resourceResponse{status: http.StatusCreated, location: *res.Meta.Location, body: res, proj: proj}, nil
+	return s.userResponse(ctx, http.StatusCreated, m, proj), nil
 }
 
 func (s *Server) ReplaceUser(ctx context.Context, req api.ReplaceUserRequestObject) (api.ReplaceUserResponseObject, error) {
@@ -98,31 +110,79 @@ func (s *Server) ReplaceUser(ctx context.Context, req api.ReplaceUserRequestObje
 	if err != nil {
 		return nil, err
 	}
-	cur, err := s.opts.Store.GetMailbox(ctx, userID(req.Id))
+	m, err := s.updateUser(ctx, userID(req.Id), req.Params.IfMatch, func(cur store.Mailbox) (scim.UserInput, error) {
+		return in, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.opts.MailboxRules.ReplaceMailbox(cur, in)
+	return s.userResponse(ctx, http.StatusOK, m, proj), nil
+}
+
+func (s *Server) PatchUser(ctx context.Context, req api.PatchUserRequestObject) (api.PatchUserResponseObject, error) {
+	proj, err := scim.NewProjection(list(req.Params.Attributes), list(req.Params.ExcludedAttributes))
 	if err != nil {
 		return nil, err
 	}
-	if in.Password != nil {
-		if w.PasswordHash, err = s.hashPassword(*in.Password); err != nil {
-			return nil, err
+	ops, err := patchOps(req.ApplicationScimPlusJSONBody, req.JSONBody)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.updateUser(ctx, userID(req.Id), req.Params.IfMatch, func(cur store.Mailbox) (scim.UserInput, error) {
+		// The operations apply to the resource as clients see it, then it is
+		// written like a PUT of the result: all of them in one transaction.
+		res, err := asMap(userResource(ctx, cur))
+		if err != nil {
+			return scim.UserInput{}, err
 		}
-	}
-	if err := s.opts.Store.UpdateMailbox(ctx, actor(ctx), w, s.opts.MailboxPolicy); err != nil {
-		return nil, err
-	}
-	m, err := s.opts.Store.GetMailbox(ctx, cur.Username)
+		if err := scim.PatchUser(res, ops); err != nil {
+			return scim.UserInput{}, err
+		}
+		var u api.User
+		if err := fromMap(res, &u); err != nil {
+			return scim.UserInput{}, err
+		}
+		return userInput(u)
+	})
 	if err != nil {
 		return nil, err
 	}
-	return resourceResponse{status: http.StatusOK, body: userResource(ctx, m), proj: proj}, nil
+	if preferMinimal(ctx) {
+		return emptyResponse{status: http.StatusNoContent, etag: scim.MailboxVersion(m)}, nil
+	}
+	return s.userResponse(ctx, http.StatusOK, m, proj), nil
+}
+
+// updateUser runs a PUT or PATCH: under the store's lock it checks If-Match
+// against the stored version, derives the input from the current mailbox
+// and applies PUT's rules to it.
+func (s *Server) updateUser(ctx context.Context, id string, ifMatch *string, input func(cur store.Mailbox) (scim.UserInput, error)) (store.Mailbox, error) {
+	return s.opts.Store.UpdateMailbox(ctx, actor(ctx), id, func(cur store.Mailbox) (store.MailboxWrite, error) {
+		if err := scim.CheckIfMatch(ifMatch, scim.MailboxVersion(cur)); err != nil {
+			return store.MailboxWrite{}, err
+		}
+		in, err := input(cur)
+		if err != nil {
+			return store.MailboxWrite{}, err
+		}
+		w, err := s.opts.MailboxRules.ReplaceMailbox(cur, in)
+		if err != nil {
+			return store.MailboxWrite{}, err
+		}
+		if in.Password != nil {
+			if w.PasswordHash, err = s.hashPassword(*in.Password); err != nil {
+				return store.MailboxWrite{}, err
+			}
+		}
+		return w, nil
+	}, s.opts.MailboxPolicy)
 }
 
 func (s *Server) DeleteUser(ctx context.Context, req api.DeleteUserRequestObject) (api.DeleteUserResponseObject, error) {
-	if err := s.opts.Store.DeleteMailbox(ctx, actor(ctx), userID(req.Id)); err != nil {
+	err := s.opts.Store.DeleteMailbox(ctx, actor(ctx), userID(req.Id), func(cur store.Mailbox) error {
+		return scim.CheckIfMatch(req.Params.IfMatch, scim.MailboxVersion(cur))
+	})
+	if err != nil {
 		return nil, err
 	}
 	return api.DeleteUser204Response{}, nil
@@ -209,8 +269,7 @@ func userResource(ctx context.Context, m store.Mailbox) api.User {
 			Created:      timePtr(m.Created),
 			LastModified: timePtr(m.Modified),
 			Location:     ptr(scopeFrom(ctx).baseURL + "/Users/" + url.PathEscape(m.Username)),
-			Version: ptr(scim.Version(m.Username, m.Name, m.QuotaBytes, m.Active, m.Phone, m.EmailOther,
-				m.Maildir, m.Modified.UnixNano())),
+			Version:      ptr(scim.MailboxVersion(m)),
 		},
 	}
 	if m.Name != "" {

@@ -4,9 +4,6 @@
 package scim
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -147,14 +144,4 @@ func (r DomainRules) DefaultAliasesFor(domain string) []store.Alias {
 		out = append(out, store.Alias{Address: strings.ToLower(l) + "@" + domain, Goto: target, Domain: domain, Active: true})
 	}
 	return out
-}
-
-// Version is a weak entity tag over a resource's stored state, so changes made
-// through PostfixAdmin's own UI change it too.
-func Version(fields ...any) string {
-	h := sha256.New()
-	for _, f := range fields {
-		fmt.Fprintf(h, "%v\x00", f)
-	}
-	return `W/"` + hex.EncodeToString(h.Sum(nil)[:12]) + `"`
 }

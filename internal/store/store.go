@@ -86,22 +86,27 @@ type Store interface {
 	ListDomains(ctx context.Context, q Query) (items []DomainWithUsage, total int, err error)
 	// CreateDomain inserts d and its default aliases (which PostfixAdmin does not log).
 	CreateDomain(ctx context.Context, by Actor, d Domain, defaultAliases []Alias) error
-	UpdateDomain(ctx context.Context, by Actor, d Domain) error
-	// DeleteDomain removes a domain; unless cascade is set it refuses one that
-	// still has mailboxes or aliases.
-	DeleteDomain(ctx context.Context, by Actor, name string, cascade bool) error
+	// UpdateDomain reads the domain in a transaction, lets change derive its
+	// new state (or refuse, e.g. on a version mismatch), writes it and
+	// returns what is stored.
+	UpdateDomain(ctx context.Context, by Actor, name string, change func(cur DomainWithUsage) (Domain, error)) (DomainWithUsage, error)
+	// DeleteDomain removes a domain after check approves it; unless cascade
+	// is set it refuses one that still has mailboxes or aliases.
+	DeleteDomain(ctx context.Context, by Actor, name string, cascade bool, check func(cur Domain) error) error
 
 	GetMailbox(ctx context.Context, username string) (Mailbox, error)
 	ListMailboxes(ctx context.Context, q Query) (items []Mailbox, total int, err error)
 	// CreateMailbox writes the self-alias, the mailbox and their log rows,
 	// after checking the domain's limits under a lock on the domain.
 	CreateMailbox(ctx context.Context, by Actor, w MailboxWrite, p MailboxPolicy) error
-	// UpdateMailbox changes name, quota, active, phone, email_other and, when
-	// a password hash is given, the password; the self-alias follows active.
-	UpdateMailbox(ctx context.Context, by Actor, w MailboxWrite, p MailboxPolicy) error
+	// UpdateMailbox reads the mailbox under its domain's lock, lets change
+	// derive the new state (or refuse), and writes name, quota, active,
+	// phone, email_other and, when a password hash is given, the password;
+	// the self-alias follows active. It returns what is stored.
+	UpdateMailbox(ctx context.Context, by Actor, username string, change func(cur Mailbox) (MailboxWrite, error), p MailboxPolicy) (Mailbox, error)
 	// DeleteMailbox removes a mailbox and its rows as MailboxHandler::delete()
-	// does; an address that is only an alias is not found.
-	DeleteMailbox(ctx context.Context, by Actor, username string) error
+	// does, after check approves it; an address that is only an alias is not found.
+	DeleteMailbox(ctx context.Context, by Actor, username string, check func(cur Mailbox) error) error
 
 	Close() error
 }

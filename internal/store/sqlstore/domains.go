@@ -200,25 +200,42 @@ func (s *Store[Q]) CreateDomain(ctx context.Context, by store.Actor, d store.Dom
 	})
 }
 
-func (s *Store[Q]) UpdateDomain(ctx context.Context, by store.Actor, d store.Domain) error {
-	return s.inTx(ctx, func(q Q) error {
-		n, err := s.domains.update(ctx, q, d)
+func (s *Store[Q]) UpdateDomain(ctx context.Context, by store.Actor, name string, change func(cur store.DomainWithUsage) (store.Domain, error)) (store.DomainWithUsage, error) {
+	var out store.DomainWithUsage
+	err := s.inTx(ctx, func(q Q) error {
+		cur, err := s.domains.lock(ctx, q, name)
 		if err != nil {
 			return err
 		}
-		if n == 0 {
-			// MySQL reports 0 affected rows when nothing changed; tell that from a missing row.
-			if _, err := s.domains.get(ctx, q, d.Name); err != nil {
-				return err
-			}
+		u, err := s.usage(ctx, q, name)
+		if err != nil {
+			return err
 		}
-		return s.meta.log(ctx, q, by, d.Name, "edit_domain", d.Name)
+		d, err := change(store.DomainWithUsage{Domain: cur, Usage: u})
+		if err != nil {
+			return err
+		}
+		d.Name = cur.Name
+		if _, err := s.domains.update(ctx, q, d); err != nil {
+			return err
+		}
+		if err := s.meta.log(ctx, q, by, d.Name, "edit_domain", d.Name); err != nil {
+			return err
+		}
+		got, err := s.domains.get(ctx, q, name)
+		out = store.DomainWithUsage{Domain: got, Usage: u}
+		return err
 	})
+	return out, err
 }
 
-func (s *Store[Q]) DeleteDomain(ctx context.Context, by store.Actor, name string, cascade bool) error {
+func (s *Store[Q]) DeleteDomain(ctx context.Context, by store.Actor, name string, cascade bool, check func(cur store.Domain) error) error {
 	return s.inTx(ctx, func(q Q) error {
-		if _, err := s.domains.get(ctx, q, name); err != nil {
+		cur, err := s.domains.lock(ctx, q, name)
+		if err != nil {
+			return err
+		}
+		if err := check(cur); err != nil {
 			return err
 		}
 		targets, err := q.CountAliasDomainsTargeting(ctx, name)

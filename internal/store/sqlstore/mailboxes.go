@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"postfixadmin-scim/internal/fault"
@@ -186,17 +187,29 @@ func (s *Store[Q]) CreateMailbox(ctx context.Context, by store.Actor, w store.Ma
 	})
 }
 
-func (s *Store[Q]) UpdateMailbox(ctx context.Context, by store.Actor, w store.MailboxWrite, p store.MailboxPolicy) error {
-	m := w.Mailbox
-	return s.inTx(ctx, func(q Q) error {
-		d, err := s.lockDomain(ctx, q, m.Domain)
+func (s *Store[Q]) UpdateMailbox(ctx context.Context, by store.Actor, username string, change func(cur store.Mailbox) (store.MailboxWrite, error), p store.MailboxPolicy) (store.Mailbox, error) {
+	var out store.Mailbox
+	err := s.inTx(ctx, func(q Q) error {
+		// The lock comes first, so the read below and the write are one step
+		// for every other writer of the domain.
+		_, domain, _ := strings.Cut(username, "@")
+		d, err := s.lockDomain(ctx, q, domain)
+		if err != nil {
+			if fault.KindOf(err) == fault.Invalid {
+				return &fault.Error{Kind: fault.NotFound, Detail: "Resource not found.", Err: err}
+			}
+			return err
+		}
+		cur, err := s.mailboxes.get(ctx, q, username)
 		if err != nil {
 			return err
 		}
-		cur, err := s.mailboxes.get(ctx, q, m.Username)
+		w, err := change(cur)
 		if err != nil {
 			return err
 		}
+		m := w.Mailbox
+		m.Username, m.Domain = cur.Username, cur.Domain
 		if m.QuotaBytes != cur.QuotaBytes {
 			used, err := q.SumQuotaOfDomain(ctx, d.Name)
 			if err != nil {
@@ -220,14 +233,22 @@ func (s *Store[Q]) UpdateMailbox(ctx context.Context, by store.Actor, w store.Ma
 		if err := s.meta.log(ctx, q, by, d.Name, "edit_alias", m.Username); err != nil {
 			return err
 		}
-		return s.meta.log(ctx, q, by, d.Name, "edit_mailbox", m.Username)
+		if err := s.meta.log(ctx, q, by, d.Name, "edit_mailbox", m.Username); err != nil {
+			return err
+		}
+		out, err = s.mailboxes.get(ctx, q, m.Username)
+		return err
 	})
+	return out, err
 }
 
-func (s *Store[Q]) DeleteMailbox(ctx context.Context, by store.Actor, username string) error {
+func (s *Store[Q]) DeleteMailbox(ctx context.Context, by store.Actor, username string, check func(cur store.Mailbox) error) error {
 	return s.inTx(ctx, func(q Q) error {
 		m, err := s.mailboxes.get(ctx, q, username)
 		if err != nil {
+			return err
+		}
+		if err := check(m); err != nil {
 			return err
 		}
 		// MailboxHandler::delete() order; other aliases' goto lists are left alone, as there.
