@@ -320,7 +320,6 @@ func TestUserRejectsBadInput(t *testing.T) {
 			{"userName number", map[string]any{"schemas": []string{scim.UserSchema}, "userName": 5}, 400, "invalidValue"},
 			{"missing schemas", map[string]any{"userName": "x@example.org", "password": "Str0ng-Pass-12"}, 400, "invalidValue"},
 			{"Domain schema", userBody("x@example.org", map[string]any{"schemas": []string{scim.DomainSchema}}), 400, "invalidValue"},
-			{"missing password", userBody("x@example.org", map[string]any{"password": nil}), 400, "invalidValue"},
 			{"weak password", userBody("x@example.org", map[string]any{"password": "abc1"}), 400, "invalidValue"},
 			{"password beyond bcrypt", userBody("x@example.org", map[string]any{"password": strings.Repeat("ab12", 19)}), 400, "invalidValue"},
 			{"sizeQuota string", userBody("x@example.org", map[string]any{scim.ProvisioningSchema: map[string]any{"sizeQuota": "1GB"}}), 400, "invalidValue"},
@@ -348,6 +347,18 @@ func TestUserRejectsBadInput(t *testing.T) {
 				if _, ok := r.json(t)[key]; ok {
 					t.Errorf("%s returned", key)
 				}
+			}
+		})
+		t.Run("created without a password: unusable until one is set", func(t *testing.T) {
+			expect(t, e.do(http.MethodPost, "/Users", userBody("nopw@example.org", map[string]any{"password": nil}), asAdmin()), http.StatusCreated, "")
+			hash := query(t, e, "SELECT password FROM mailbox WHERE username = 'nopw@example.org'")[0][0]
+			if !strings.HasPrefix(hash, "$2y$10$") {
+				t.Errorf("stored %q", hash)
+			}
+			expect(t, e.do(http.MethodPut, "/Users/nopw@example.org", userBody("nopw@example.org", nil), asAdmin()), http.StatusOK, "")
+			hash = query(t, e, "SELECT password FROM mailbox WHERE username = 'nopw@example.org'")[0][0]
+			if !pwhash.MustParse(pwhash.Default).Verify(hash, "Str0ng-Pass-12") {
+				t.Error("password set by PUT does not verify")
 			}
 		})
 		t.Run("attributes PostfixAdmin cannot store are ignored", func(t *testing.T) {

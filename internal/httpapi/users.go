@@ -2,8 +2,10 @@ package httpapi
 
 import (
 	"context"
+	"crypto/rand"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"postfixadmin-scim/gen/api"
 	"postfixadmin-scim/internal/fault"
@@ -77,14 +79,20 @@ func (s *Server) CreateUser(ctx context.Context, req api.CreateUserRequestObject
 	if err != nil {
 		return nil, err
 	}
-	if in.Password == nil {
-		return nil, fault.New(fault.Invalid, "password is required to create a mailbox")
-	}
 	w, err := s.opts.MailboxRules.NewMailbox(in)
 	if err != nil {
 		return nil, err
 	}
-	if w.PasswordHash, err = s.hashPassword(*in.Password); err != nil {
+	if in.Password != nil {
+		w.PasswordHash, err = s.hashPassword(*in.Password)
+	} else {
+		// Entra ID and Keycloak create users without a password (they sign in
+		// elsewhere). PostfixAdmin requires one: store the hash of a random
+		// secret nobody knows, so the mailbox cannot log in until a password
+		// is set with PUT or PATCH.
+		w.PasswordHash, err = s.opts.Passwords.Hash(rand.Text() + rand.Text())
+	}
+	if err != nil {
 		return nil, err
 	}
 	if err := s.opts.Store.CreateMailbox(ctx, actor(ctx), w, s.opts.MailboxPolicy); err != nil {
@@ -273,7 +281,13 @@ func userResource(ctx context.Context, m store.Mailbox) api.User {
 		},
 	}
 	if m.Name != "" {
-		u.Name = &api.Name{Formatted: &m.Name}
+		// PostfixAdmin keeps one name; the parts are derived (first word,
+		// rest) for clients that require them (Okta).
+		given, family, _ := strings.Cut(m.Name, " ")
+		u.Name = &api.Name{Formatted: &m.Name, GivenName: &given}
+		if family != "" {
+			u.Name.FamilyName = &family
+		}
 		u.DisplayName = &m.Name
 	}
 	if m.Phone != "" {
