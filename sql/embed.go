@@ -1,5 +1,5 @@
-// Package sql embeds PostfixAdmin's own SQLite DDL, which the server runs to
-// create the embedded default database.
+// Package sql embeds DDL the server runs: PostfixAdmin's own SQLite schema
+// (for the embedded default database) and postfixadmin-scim's companion table.
 package sql
 
 import _ "embed"
@@ -9,6 +9,17 @@ import _ "embed"
 //
 //go:embed sqlite/postfixadmin.sql
 var SQLiteSchema string
+
+// The DDL of postfixadmin-scim's own companion table, per engine (run by
+// the migrate command only).
+var (
+	//go:embed sqlite/scim.sql
+	SQLiteCompanion string
+	//go:embed mysql/scim.sql
+	MySQLCompanion string
+	//go:embed postgresql/scim.sql
+	PostgresCompanion string
+)
 
 // SQLiteSchemaVersion is the config table's version row for SQLiteSchema.
 const SQLiteSchemaVersion = "1856"

@@ -25,6 +25,7 @@ import (
 const usage = `usage:
   postfixadmin-scim [serve] [-config FILE]
   postfixadmin-scim token -user USERNAME [-lifetime 24h] [-secret S | -config FILE]
+  postfixadmin-scim migrate [-config FILE]   create the optional externalId companion table
 
 Configuration: a YAML file (-config or PFSCIM_CONFIG) and PFSCIM_* variables; see README.md.
 `
@@ -40,7 +41,7 @@ func main() {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cmd := "serve"
-	if len(args) > 0 && (args[0] == "serve" || args[0] == "token") {
+	if len(args) > 0 && (args[0] == "serve" || args[0] == "token" || args[0] == "migrate") {
 		cmd, args = args[0], args[1:]
 	}
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
@@ -57,8 +58,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if cmd == "token" {
+	switch cmd {
+	case "token":
 		return mintToken(ctx, cfg, *user, *secret, *lifetime, stdout, stderr)
+	case "migrate":
+		return migrate(ctx, cfg, stdout)
 	}
 	return serve(ctx, cfg, stdout)
 }
@@ -82,6 +86,31 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer) error {
 		srv.Shutdown(shutdownCtx)
 	}()
 	return srv.Serve(ln)
+}
+
+// migrate creates postfixadmin-scim's companion table for externalId. It is
+// never done automatically: the server otherwise leaves the database's
+// schema exactly as PostfixAdmin made it.
+func migrate(ctx context.Context, cfg config.Config, stdout io.Writer) error {
+	passwords, err := pwhash.Parse(cfg.PostfixAdmin.Encrypt)
+	if err != nil {
+		return err
+	}
+	db, err := app.OpenDB(ctx, cfg, false, passwords, io.Discard)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	created, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if created {
+		fmt.Fprintln(stdout, "Created table scim_external_id: externalId is now stored.")
+	} else {
+		fmt.Fprintln(stdout, "Table scim_external_id exists already; nothing to do.")
+	}
+	return nil
 }
 
 // mintToken is the successor of the PHP original's generate_jwt.php.

@@ -81,3 +81,29 @@ func TestTokenCommandWithoutDatabase(t *testing.T) {
 		t.Error("the token command created a database")
 	}
 }
+
+// migrate creates the companion table once and is idempotent; serving never creates it.
+func TestMigrateCommand(t *testing.T) {
+	ctx := context.Background()
+	db := testdb.New(t, sqlstore.SQLite, testdb.Master, true)
+	conf := writeConfig(t, db.DSN)
+	has := func() bool {
+		var n int
+		err := db.Raw.QueryRow("SELECT COUNT(*) FROM sqlite_master WHERE name = 'scim_external_id'").Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n == 1
+	}
+	if has() {
+		t.Fatal("table exists before migrate")
+	}
+	var out, errOut bytes.Buffer
+	if err := run(ctx, []string{"migrate", "-config", conf}, &out, &errOut); err != nil || !strings.Contains(out.String(), "Created") || !has() {
+		t.Fatalf("migrate: %v, %q", err, out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"migrate", "-config", conf}, &out, &errOut); err != nil || !strings.Contains(out.String(), "nothing to do") {
+		t.Fatalf("second migrate: %v, %q", err, out.String())
+	}
+}

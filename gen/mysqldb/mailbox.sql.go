@@ -109,6 +109,7 @@ const getMailbox = `-- name: GetMailbox :one
 
 SELECT m.username, m.name, m.maildir, m.quota, m.local_part, m.domain, m.created, m.modified,
        m.active, m.phone, m.email_other,
+       /* TEMPLATE_BEGIN: user_external_id */ CONCAT('') /* TEMPLATE_END */ AS external_id,
        CAST(COALESCE(q.bytes, 0) AS SIGNED) AS used_bytes -- ENGINE
 FROM mailbox m LEFT JOIN quota2 q ON q.username = m.username
 WHERE m.username = ?
@@ -126,6 +127,7 @@ type GetMailboxRow struct {
 	Active     bool
 	Phone      string
 	EmailOther string
+	ExternalID string
 	UsedBytes  int64
 }
 
@@ -148,6 +150,7 @@ func (q *Queries) GetMailbox(ctx context.Context, username string) (GetMailboxRo
 		&i.Active,
 		&i.Phone,
 		&i.EmailOther,
+		&i.ExternalID,
 		&i.UsedBytes,
 	)
 	return i, err
@@ -200,6 +203,7 @@ func (q *Queries) InsertMailbox(ctx context.Context, arg InsertMailboxParams) er
 const listMailboxes = `-- name: ListMailboxes :many
 SELECT m.username, m.name, m.maildir, m.quota, m.local_part, m.domain, m.created, m.modified,
        m.active, m.phone, m.email_other,
+       /* TEMPLATE_BEGIN: user_external_id */ CONCAT('') /* TEMPLATE_END */ AS external_id,
        CAST(COALESCE(q.bytes, 0) AS SIGNED) AS used_bytes -- ENGINE
 FROM mailbox m LEFT JOIN quota2 q ON q.username = m.username
 WHERE (/* TEMPLATE_BEGIN: where */ 1 = 1 /* TEMPLATE_END */)
@@ -224,6 +228,7 @@ type ListMailboxesRow struct {
 	Active     bool
 	Phone      string
 	EmailOther string
+	ExternalID string
 	UsedBytes  int64
 }
 
@@ -250,6 +255,7 @@ func (q *Queries) ListMailboxes(ctx context.Context, arg ListMailboxesParams) ([
 			&i.Active,
 			&i.Phone,
 			&i.EmailOther,
+			&i.ExternalID,
 			&i.UsedBytes,
 		); err != nil {
 			return nil, err

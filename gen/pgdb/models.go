@@ -178,6 +178,12 @@ type Quotum struct {
 	Current  int64
 }
 
+type ScimExternalID struct {
+	ResourceType string
+	ResourceID   string
+	ExternalID   string
+}
+
 type TotpExceptionAddress struct {
 	ID          int64
 	Ip          string

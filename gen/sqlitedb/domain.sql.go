@@ -7,6 +7,7 @@ package sqlitedb
 
 import (
 	"context"
+	"time"
 )
 
 const countAliasDomainsTargeting = `-- name: CountAliasDomainsTargeting :one
@@ -167,16 +168,32 @@ func (q *Queries) DeleteVacationsOfDomain(ctx context.Context, domain string) er
 const getDomain = `-- name: GetDomain :one
 
 SELECT domain, description, aliases, mailboxes, maxquota, quota, transport, backupmx,
-       created, modified, active, password_expiry
-FROM domain
-WHERE domain = ?1 AND domain <> 'ALL'
+       created, modified, active, password_expiry, /* TEMPLATE_BEGIN: domain_external_id */ CAST('' AS TEXT) /* TEMPLATE_END */ AS external_id
+FROM domain d
+WHERE d.domain = ?1 AND d.domain <> 'ALL'
 `
+
+type GetDomainRow struct {
+	Domain         string
+	Description    string
+	Aliases        int64
+	Mailboxes      int64
+	Maxquota       int64
+	Quota          int64
+	Transport      *string
+	Backupmx       bool
+	Created        *time.Time
+	Modified       *time.Time
+	Active         bool
+	PasswordExpiry *int64
+	ExternalID     string
+}
 
 // Domain queries. The three engines' files differ only where marked ENGINE:
 // the clock expression, LIMIT parameters and boolean literals.
-func (q *Queries) GetDomain(ctx context.Context, domain string) (Domain, error) {
+func (q *Queries) GetDomain(ctx context.Context, domain string) (GetDomainRow, error) {
 	row := q.db.QueryRowContext(ctx, getDomain, domain)
-	var i Domain
+	var i GetDomainRow
 	err := row.Scan(
 		&i.Domain,
 		&i.Description,
@@ -190,6 +207,7 @@ func (q *Queries) GetDomain(ctx context.Context, domain string) (Domain, error) 
 		&i.Modified,
 		&i.Active,
 		&i.PasswordExpiry,
+		&i.ExternalID,
 	)
 	return i, err
 }
@@ -234,7 +252,7 @@ func (q *Queries) InsertDomain(ctx context.Context, arg InsertDomainParams) erro
 
 const listDomains = `-- name: ListDomains :many
 SELECT d.domain, d.description, d.aliases, d.mailboxes, d.maxquota, d.quota, d.transport, d.backupmx,
-       d.created, d.modified, d.active, d.password_expiry
+       d.created, d.modified, d.active, d.password_expiry, /* TEMPLATE_BEGIN: domain_external_id */ CAST('' AS TEXT) /* TEMPLATE_END */ AS external_id
 FROM domain d
 WHERE d.domain <> 'ALL' AND (/* TEMPLATE_BEGIN: where */ 1 = 1 /* TEMPLATE_END */)
 ORDER BY /* TEMPLATE_BEGIN: order */ d.domain /* TEMPLATE_END */
@@ -246,17 +264,33 @@ type ListDomainsParams struct {
 	Lim int64
 }
 
+type ListDomainsRow struct {
+	Domain         string
+	Description    string
+	Aliases        int64
+	Mailboxes      int64
+	Maxquota       int64
+	Quota          int64
+	Transport      *string
+	Backupmx       bool
+	Created        *time.Time
+	Modified       *time.Time
+	Active         bool
+	PasswordExpiry *int64
+	ExternalID     string
+}
+
 // The where and order templates take a filter and sortBy translated by
 // internal/scimfilter (see internal/sqltemplate).
-func (q *Queries) ListDomains(ctx context.Context, arg ListDomainsParams) ([]Domain, error) {
+func (q *Queries) ListDomains(ctx context.Context, arg ListDomainsParams) ([]ListDomainsRow, error) {
 	rows, err := q.db.QueryContext(ctx, listDomains, arg.Off, arg.Lim)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []Domain{}
+	items := []ListDomainsRow{}
 	for rows.Next() {
-		var i Domain
+		var i ListDomainsRow
 		if err := rows.Scan(
 			&i.Domain,
 			&i.Description,
@@ -270,6 +304,7 @@ func (q *Queries) ListDomains(ctx context.Context, arg ListDomainsParams) ([]Dom
 			&i.Modified,
 			&i.Active,
 			&i.PasswordExpiry,
+			&i.ExternalID,
 		); err != nil {
 			return nil, err
 		}

@@ -51,6 +51,12 @@ type env struct {
 // sample rows, otherwise the database gets only a superadmin.
 func start(t testing.TB, engine sqlstore.Engine, layout testdb.Layout, samples bool, configure ...func(*config.Config)) *env {
 	t.Helper()
+	return startWith(t, engine, layout, samples, nil, configure...)
+}
+
+// startWith is start with a step (prepare) run on the database before the server opens it.
+func startWith(t testing.TB, engine sqlstore.Engine, layout testdb.Layout, samples bool, prepare func(testdb.DB), configure ...func(*config.Config)) *env {
+	t.Helper()
 	db := testdb.New(t, engine, layout, samples)
 	cfg := config.Default()
 	cfg.Database = config.Database{Driver: string(engine), DSN: db.DSN, TimeZone: "UTC"}
@@ -72,6 +78,9 @@ func start(t testing.TB, engine sqlstore.Engine, layout testdb.Layout, samples b
 			t.Fatal(err)
 		}
 		s.Close()
+	}
+	if prepare != nil {
+		prepare(db)
 	}
 	srv, err := app.New(ctx, cfg, io.Discard, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {

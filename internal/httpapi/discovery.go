@@ -57,7 +57,7 @@ func (s *Server) ListSchemas(ctx context.Context, _ api.ListSchemasRequestObject
 		TotalResults: len(scim.Schemas), StartIndex: 1, ItemsPerPage: len(scim.Schemas),
 	}
 	for _, sc := range scim.Schemas {
-		res.Resources = append(res.Resources, schemaResource(ctx, sc))
+		res.Resources = append(res.Resources, s.schemaResource(ctx, sc))
 	}
 	return res, nil
 }
@@ -65,7 +65,7 @@ func (s *Server) ListSchemas(ctx context.Context, _ api.ListSchemasRequestObject
 func (s *Server) GetSchema(ctx context.Context, req api.GetSchemaRequestObject) (api.GetSchemaResponseObject, error) {
 	for _, sc := range scim.Schemas {
 		if strings.EqualFold(sc.ID, req.Id) {
-			return api.GetSchema200ApplicationScimPlusJSONResponse(schemaResource(ctx, sc)), nil
+			return api.GetSchema200ApplicationScimPlusJSONResponse(s.schemaResource(ctx, sc)), nil
 		}
 	}
 	return nil, fault.New(fault.NotFound, "No schema %q.", req.Id)
@@ -85,11 +85,19 @@ func resourceType(ctx context.Context, rt scim.ResourceType) api.ResourceType {
 	return out
 }
 
-func schemaResource(ctx context.Context, sc scim.Schema) api.Schema {
+func (s *Server) schemaResource(ctx context.Context, sc scim.Schema) api.Schema {
+	attrs := schemaAttributes(sc.Attributes)
+	if !s.opts.Store.ExternalIDs() {
+		for i := range attrs {
+			if attrs[i].Name == "externalId" {
+				attrs[i].Description = ptr(scim.ExternalIDNotStored)
+			}
+		}
+	}
 	return api.Schema{
 		Schemas: []api.SchemaSchemas{"urn:ietf:params:scim:schemas:core:2.0:Schema"},
 		Id:      sc.ID, Name: sc.Name, Description: &sc.Description,
-		Attributes: schemaAttributes(sc.Attributes),
+		Attributes: attrs,
 		Meta:       api.DiscoveryMeta{ResourceType: "Schema", Location: scopeFrom(ctx).baseURL + "/Schemas/" + url.PathEscape(sc.ID)},
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"postfixadmin-scim/gen/api"
 	"postfixadmin-scim/internal/fault"
 	"postfixadmin-scim/internal/scim"
+	"postfixadmin-scim/internal/scimfilter"
 	"postfixadmin-scim/internal/store"
 )
 
@@ -21,7 +22,7 @@ func (s *Server) ListDomains(ctx context.Context, req api.ListDomainsRequestObje
 }
 
 func (s *Server) listDomains(ctx context.Context, lr listRequest) (resourceResponse, error) {
-	q, start, proj, err := query(scim.DomainFilter, "d.domain", lr)
+	q, start, proj, err := query(s.domainFilter(), "d.domain", lr)
 	if err != nil {
 		return resourceResponse{}, err
 	}
@@ -136,6 +137,9 @@ func (s *Server) PatchDomain(ctx context.Context, req api.PatchDomainRequestObje
 		if err := fromMap(res, &b); err != nil {
 			return scim.DomainInput{}, err
 		}
+		if b.ExternalId == nil {
+			b.ExternalId = ptr("") // removed by the patch (PUT would keep it)
+		}
 		return domainInput(b)
 	})
 	if err != nil {
@@ -188,13 +192,26 @@ func domainInput(b api.Domain) (scim.DomainInput, error) {
 		Schemas: b.Schemas, Name: *b.DomainName, Description: b.Description,
 		MaxAliases: b.MaxAliases, MaxMailboxes: b.MaxMailboxes, MaxQuotaMB: b.MaxQuota, QuotaMB: b.DomainQuota,
 		Transport: b.Transport, BackupMX: b.BackupMx, Active: b.Active, PasswordExpiry: b.PasswordExpiry,
+		ExternalID: b.ExternalId,
 	}, nil
+}
+
+func (s *Server) domainFilter() scimfilter.Attributes {
+	if s.opts.Store.ExternalIDs() {
+		return scim.WithExternalID(scim.DomainFilter, "Domain", "d.domain")
+	}
+	return scim.DomainFilter
 }
 
 func (s *Server) domainResource(ctx context.Context, d store.DomainWithUsage) api.Domain {
 	// Used bytes in MB as PostfixAdmin's UI shows them: divided by quota_multiplier.
 	used := d.Usage.UsedBytes / s.opts.MailboxPolicy.QuotaMultiplier
+	var externalID *string
+	if d.ExternalID != "" {
+		externalID = &d.ExternalID
+	}
 	return api.Domain{
+		ExternalId:     externalID,
 		Schemas:        []string{scim.DomainSchema},
 		Id:             &d.Name,
 		DomainName:     &d.Name,

@@ -72,7 +72,7 @@ func (s *Server) SearchAll(ctx context.Context, req api.SearchAllRequestObject) 
 		filterErr  error
 	)
 	offset, limit := page.Offset, page.Limit
-	for _, p := range []part{{scim.UserFilter, s.listUsers}, {scim.DomainFilter, s.listDomains}} {
+	for _, p := range []part{{s.userFilter(), s.listUsers}, {s.domainFilter(), s.listDomains}} {
 		if _, err := p.attrs.Where(lr.filter); err != nil {
 			var fe *scimfilter.Error
 			if !errors.As(err, &fe) {

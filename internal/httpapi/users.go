@@ -10,6 +10,7 @@ import (
 	"postfixadmin-scim/gen/api"
 	"postfixadmin-scim/internal/fault"
 	"postfixadmin-scim/internal/scim"
+	"postfixadmin-scim/internal/scimfilter"
 	"postfixadmin-scim/internal/store"
 )
 
@@ -22,7 +23,7 @@ func (s *Server) ListUsers(ctx context.Context, req api.ListUsersRequestObject) 
 }
 
 func (s *Server) listUsers(ctx context.Context, lr listRequest) (resourceResponse, error) {
-	q, start, proj, err := query(scim.UserFilter, "m.username", lr)
+	q, start, proj, err := query(s.userFilter(), "m.username", lr)
 	if err != nil {
 		return resourceResponse{}, err
 	}
@@ -150,6 +151,9 @@ func (s *Server) PatchUser(ctx context.Context, req api.PatchUserRequestObject) 
 		if err := fromMap(res, &u); err != nil {
 			return scim.UserInput{}, err
 		}
+		if u.ExternalId == nil {
+			u.ExternalId = ptr("") // removed by the patch (PUT would keep it)
+		}
 		return userInput(u)
 	})
 	if err != nil {
@@ -196,6 +200,13 @@ func (s *Server) DeleteUser(ctx context.Context, req api.DeleteUserRequestObject
 	return api.DeleteUser204Response{}, nil
 }
 
+func (s *Server) userFilter() scimfilter.Attributes {
+	if s.opts.Store.ExternalIDs() {
+		return scim.WithExternalID(scim.UserFilter, "User", "m.username")
+	}
+	return scim.UserFilter
+}
+
 func (s *Server) hashPassword(pw string) (string, error) {
 	if err := s.opts.PasswordPolicy.Check(pw); err != nil {
 		return "", err
@@ -216,7 +227,7 @@ func userInput(b api.User) (scim.UserInput, error) {
 	if b.UserName == nil {
 		return scim.UserInput{}, fault.New(fault.Invalid, "userName is required")
 	}
-	in := scim.UserInput{Schemas: b.Schemas, UserName: *b.UserName, DisplayName: b.DisplayName, Active: b.Active, Password: b.Password}
+	in := scim.UserInput{Schemas: b.Schemas, UserName: *b.UserName, DisplayName: b.DisplayName, Active: b.Active, Password: b.Password, ExternalID: b.ExternalId}
 	if b.Name != nil {
 		in.Name = scim.NameInput{Formatted: b.Name.Formatted, GivenName: b.Name.GivenName, MiddleName: b.Name.MiddleName,
 			FamilyName: b.Name.FamilyName, HonorificPrefix: b.Name.HonorificPrefix, HonorificSuffix: b.Name.HonorificSuffix}
@@ -289,6 +300,9 @@ func userResource(ctx context.Context, m store.Mailbox) api.User {
 			u.Name.FamilyName = &family
 		}
 		u.DisplayName = &m.Name
+	}
+	if m.ExternalID != "" {
+		u.ExternalId = &m.ExternalID
 	}
 	if m.Phone != "" {
 		u.PhoneNumbers = &[]api.MultiValue{{Value: &m.Phone, Type: &work}}

@@ -60,6 +60,7 @@ type DomainInput struct {
 	BackupMX       *bool
 	Active         *bool
 	PasswordExpiry *int64
+	ExternalID     *string // nil keeps the stored one
 }
 
 // DomainRules are the PostfixAdmin settings that shape new and replaced domains.
@@ -101,7 +102,7 @@ func (r DomainRules) ReplaceDomain(cur store.Domain, in DomainInput) (store.Doma
 		return store.Domain{}, fault.New(fault.Mutability, "domainName is immutable (%q cannot become %q)", cur.Name, in.Name)
 	}
 	d := r.Defaults
-	d.Name, d.Created, d.Modified = cur.Name, cur.Created, cur.Modified
+	d.Name, d.Created, d.Modified, d.ExternalID = cur.Name, cur.Created, cur.Modified, cur.ExternalID
 	d.Description = ""
 	d.Active = cur.Active
 	d.BackupMX = false
@@ -119,6 +120,7 @@ func applyDomain(d *store.Domain, in DomainInput) {
 	set(&d.BackupMX, in.BackupMX)
 	set(&d.Active, in.Active)
 	set(&d.PasswordExpiryDays, in.PasswordExpiry)
+	set(&d.ExternalID, in.ExternalID)
 }
 
 func set[T any](dst *T, src *T) {

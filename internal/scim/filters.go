@@ -61,6 +61,24 @@ var UserFilter = func() scimfilter.Attributes {
 	return a
 }()
 
+// WithExternalID adds externalId to a whitelist, for when the companion
+// table exists; resourceType and idColumn name the resource.
+func WithExternalID(a scimfilter.Attributes, resourceType, idColumn string) scimfilter.Attributes {
+	fields := make(map[string]scimfilter.Field, len(a.Fields)+1)
+	for k, v := range a.Fields {
+		fields[k] = v
+	}
+	fields["externalid"] = scimfilter.Field{
+		Column:    "COALESCE((SELECT e.external_id FROM scim_external_id e WHERE e.resource_type = '" + resourceType + "' AND e.resource_id = " + idColumn + "), '')",
+		Type:      scimfilter.String,
+		CaseExact: true,
+		// eq, what clients send, goes through the table's unique index.
+		Eq: idColumn + " IN (SELECT e.resource_id FROM scim_external_id e WHERE e.resource_type = '" + resourceType + "' AND e.external_id = ?)",
+	}
+	a.Fields = fields
+	return a
+}
+
 // DomainFilter is the whitelist for filters and sortBy on Domains.
 var DomainFilter = func() scimfilter.Attributes {
 	name := scimfilter.Field{Column: "d.domain", Type: scimfilter.String, Lowered: true}

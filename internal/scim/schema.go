@@ -48,6 +48,19 @@ var multiValueSubAttributes = []Attribute{
 	attr("display", "string", "readWrite", "Accepted and ignored."),
 }
 
+// ExternalIDStored and ExternalIDNotStored describe externalId in /Schemas,
+// depending on whether the companion table exists.
+const (
+	ExternalIDStored    = "The client's identifier, stored in postfixadmin-scim's companion table; unique per resource type; filterable."
+	ExternalIDNotStored = "Accepted but not stored (PostfixAdmin has no column for it; run \"postfixadmin-scim migrate\" to store it)."
+)
+
+var externalIDAttribute = func() Attribute {
+	a := attr("externalId", "string", "readWrite", ExternalIDStored)
+	a.CaseExact = true
+	return a
+}()
+
 // Schemas are the schemas the server serves, in /Schemas order.
 var Schemas = []Schema{
 	{
@@ -57,6 +70,7 @@ var Schemas = []Schema{
 			"and they are never returned.",
 		Attributes: []Attribute{
 			attr("userName", "string", "immutable", "The mailbox address (mailbox.username), lower-cased as PostfixAdmin stores it.").required().unique(),
+			externalIDAttribute,
 			attr("name", "complex", "readWrite", "The person's name; formatted is mailbox.name.").complex(
 				attr("formatted", "string", "readWrite", "mailbox.name."),
 				attr("givenName", "string", "readWrite", "Composes mailbox.name when formatted is absent; returned as the first word of mailbox.name."),
@@ -86,6 +100,7 @@ var Schemas = []Schema{
 		Description: "A PostfixAdmin domain. Limits: 0 = unlimited, -1 = disabled.",
 		Attributes: []Attribute{
 			attr("domainName", "string", "immutable", "The domain name, lower case.").required().unique(),
+			externalIDAttribute,
 			attr("description", "string", "readWrite", "Free text."),
 			attr("maxAliases", "integer", "readWrite", "Maximum number of aliases."),
 			attr("maxMailboxes", "integer", "readWrite", "Maximum number of mailboxes."),

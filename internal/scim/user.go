@@ -53,7 +53,8 @@ type UserInput struct {
 	Emails      []string // values, primary first
 	Phones      []string // values, primary first
 	Password    *string
-	SizeQuota   *int64 // from the provisioning extension under any accepted key
+	SizeQuota   *int64  // from the provisioning extension under any accepted key
+	ExternalID  *string // nil keeps the stored one
 }
 
 // NameInput is the SCIM name complex attribute.
@@ -128,6 +129,10 @@ func applyUser(m *store.Mailbox, in UserInput) error {
 		if len(m.Phone) > 30 {
 			return fault.New(fault.Invalid, "phoneNumbers: PostfixAdmin stores at most 30 characters")
 		}
+	}
+	set(&m.ExternalID, in.ExternalID)
+	if len(m.ExternalID) > 255 {
+		return fault.New(fault.Invalid, "externalId is longer than 255 characters")
 	}
 	if in.SizeQuota != nil && *in.SizeQuota < -1 {
 		return fault.New(fault.Invalid, "sizeQuota must be 0 (unlimited), -1 (disabled) or a positive number of bytes")

@@ -39,6 +39,9 @@ type Field struct {
 	// Lowered: the column is stored lower-cased (PostfixAdmin's addresses and
 	// domain names), so case-insensitive equality is an indexable col = lower(?).
 	Lowered bool
+	// Eq, if set, is the condition for "eq" with its one '?' (an indexed
+	// lookup where Column would be a computed value).
+	Eq string
 }
 
 // Element is one value of a multi-valued attribute (emails, phoneNumbers):
@@ -318,6 +321,11 @@ func (t *translator) compare(name string, f Field, op filter.CompareOperator, va
 	}
 	switch op {
 	case filter.EQ:
+		if f.Eq != "" {
+			t.args = append(t.args, v)
+			t.sql.WriteString(f.Eq)
+			return nil
+		}
 		fmt.Fprintf(&t.sql, "%s = %s", col, t.arg(v))
 	case filter.NE:
 		fmt.Fprintf(&t.sql, "%s <> %s", col, t.arg(v))

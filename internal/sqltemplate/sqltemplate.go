@@ -48,6 +48,12 @@ func With(ctx context.Context, fragments map[string]Fragment) context.Context {
 	return context.WithValue(ctx, key{}, fragments)
 }
 
+// From returns the fragments ctx carries.
+func From(ctx context.Context) (map[string]Fragment, bool) {
+	f, ok := ctx.Value(key{}).(map[string]Fragment)
+	return f, ok
+}
+
 // DB rewrites templated queries before passing them on.
 type DB struct {
 	DBTX

@@ -16,7 +16,8 @@ type Mailbox struct {
 	Active            bool
 	Phone, EmailOther string
 	Created, Modified time.Time
-	UsedBytes         int64 // from Dovecot's quota2 table; read only
+	UsedBytes         int64  // from Dovecot's quota2 table; read only
+	ExternalID        string // SCIM externalId, in the optional companion table
 }
 
 // MailboxWrite is a mailbox to create or update.

@@ -25,6 +25,7 @@ type Domain struct {
 	Active             bool
 	PasswordExpiryDays int64 // 0 never
 	Created, Modified  time.Time
+	ExternalID         string // SCIM externalId, in the optional companion table
 }
 
 // DomainUsage is what a domain's mailboxes and aliases use of its limits.
@@ -107,6 +108,10 @@ type Store interface {
 	// DeleteMailbox removes a mailbox and its rows as MailboxHandler::delete()
 	// does, after check approves it; an address that is only an alias is not found.
 	DeleteMailbox(ctx context.Context, by Actor, username string, check func(cur Mailbox) error) error
+
+	// ExternalIDs reports whether the optional externalId companion table
+	// exists (created by Migrate); without it externalId is not stored.
+	ExternalIDs() bool
 
 	Close() error
 }

@@ -20,6 +20,18 @@ type (
 		Active                              bool
 		PasswordExpiry                      *int64
 	}
+	// domainReadShape is a domain read with its externalId (GetDomain, ListDomains).
+	domainReadShape = struct {
+		Domain                              string
+		Description                         string
+		Aliases, Mailboxes, Maxquota, Quota int64
+		Transport                           *string
+		Backupmx                            bool
+		Created, Modified                   *time.Time
+		Active                              bool
+		PasswordExpiry                      *int64
+		ExternalID                          string
+	}
 	domainWriteShape = struct {
 		Domain                              string
 		Description                         string
@@ -40,9 +52,9 @@ type (
 	}
 )
 
-type domainQueries[D ~domainRowShape, I ~domainWriteShape, U ~domainUpdateShape, L any] interface {
-	GetDomain(ctx context.Context, domain string) (D, error)
-	ListDomains(ctx context.Context, arg L) ([]D, error)
+type domainQueries[G, R ~domainReadShape, D ~domainRowShape, I ~domainWriteShape, U ~domainUpdateShape, L any] interface {
+	GetDomain(ctx context.Context, domain string) (G, error)
+	ListDomains(ctx context.Context, arg L) ([]R, error)
 	InsertDomain(ctx context.Context, arg I) error
 	UpdateDomain(ctx context.Context, arg U) (int64, error)
 	LockDomain(ctx context.Context, domain string) (D, error)
@@ -58,19 +70,19 @@ type domainOps[Q any] interface {
 }
 
 // domainAdapter converts between store.Domain and one engine's structs.
-type domainAdapter[Q domainQueries[D, I, U, L], D ~domainRowShape, I ~domainWriteShape, U ~domainUpdateShape, L any] struct {
+type domainAdapter[Q domainQueries[G, R, D, I, U, L], G, R ~domainReadShape, D ~domainRowShape, I ~domainWriteShape, U ~domainUpdateShape, L any] struct {
 	page func(store.Page) L // the one struct whose field names and types differ per engine
 }
 
-func (a domainAdapter[Q, D, I, U, L]) get(ctx context.Context, q Q, name string) (store.Domain, error) {
+func (a domainAdapter[Q, G, R, D, I, U, L]) get(ctx context.Context, q Q, name string) (store.Domain, error) {
 	r, err := q.GetDomain(ctx, name)
 	if err != nil {
 		return store.Domain{}, err
 	}
-	return domainFromRow(domainRowShape(r)), nil
+	return domainFromRead(domainReadShape(r)), nil
 }
 
-func (a domainAdapter[Q, D, I, U, L]) lock(ctx context.Context, q Q, name string) (store.Domain, error) {
+func (a domainAdapter[Q, G, R, D, I, U, L]) lock(ctx context.Context, q Q, name string) (store.Domain, error) {
 	r, err := q.LockDomain(ctx, name)
 	if err != nil {
 		return store.Domain{}, err
@@ -78,23 +90,23 @@ func (a domainAdapter[Q, D, I, U, L]) lock(ctx context.Context, q Q, name string
 	return domainFromRow(domainRowShape(r)), nil
 }
 
-func (a domainAdapter[Q, D, I, U, L]) list(ctx context.Context, q Q, page store.Page) ([]store.Domain, error) {
+func (a domainAdapter[Q, G, R, D, I, U, L]) list(ctx context.Context, q Q, page store.Page) ([]store.Domain, error) {
 	rows, err := q.ListDomains(ctx, a.page(page))
 	if err != nil {
 		return nil, err
 	}
 	out := make([]store.Domain, len(rows))
 	for i, r := range rows {
-		out[i] = domainFromRow(domainRowShape(r))
+		out[i] = domainFromRead(domainReadShape(r))
 	}
 	return out, nil
 }
 
-func (a domainAdapter[Q, D, I, U, L]) insert(ctx context.Context, q Q, d store.Domain) error {
+func (a domainAdapter[Q, G, R, D, I, U, L]) insert(ctx context.Context, q Q, d store.Domain) error {
 	return q.InsertDomain(ctx, I(domainWriteFrom(d)))
 }
 
-func (a domainAdapter[Q, D, I, U, L]) update(ctx context.Context, q Q, d store.Domain) (int64, error) {
+func (a domainAdapter[Q, G, R, D, I, U, L]) update(ctx context.Context, q Q, d store.Domain) (int64, error) {
 	w := domainWriteFrom(d)
 	return q.UpdateDomain(ctx, U(domainUpdateShape{
 		Description: w.Description, Aliases: w.Aliases, Mailboxes: w.Mailboxes,
@@ -111,6 +123,16 @@ func domainFromRow(r domainRowShape) store.Domain {
 		PasswordExpiryDays: deref(r.PasswordExpiry),
 		Created:            deref(r.Created), Modified: deref(r.Modified),
 	}
+}
+
+func domainFromRead(r domainReadShape) store.Domain {
+	d := domainFromRow(domainRowShape{
+		Domain: r.Domain, Description: r.Description, Aliases: r.Aliases, Mailboxes: r.Mailboxes,
+		Maxquota: r.Maxquota, Quota: r.Quota, Transport: r.Transport, Backupmx: r.Backupmx,
+		Created: r.Created, Modified: r.Modified, Active: r.Active, PasswordExpiry: r.PasswordExpiry,
+	})
+	d.ExternalID = r.ExternalID
+	return d
 }
 
 func domainWriteFrom(d store.Domain) domainWriteShape {
@@ -131,6 +153,7 @@ func deref[T any](p *T) T {
 }
 
 func (s *Store[Q]) GetDomain(ctx context.Context, name string) (store.DomainWithUsage, error) {
+	ctx = s.withExternalIDs(ctx)
 	q := s.queries(s.db)
 	d, err := s.domains.get(ctx, q, name)
 	if err != nil {
@@ -158,7 +181,7 @@ func (s *Store[Q]) usage(ctx context.Context, q Q, name string) (store.DomainUsa
 func (s *Store[Q]) ListDomains(ctx context.Context, query store.Query) ([]store.DomainWithUsage, int, error) {
 	var out []store.DomainWithUsage
 	var total int64
-	ctx = withQuery(ctx, query)
+	ctx = s.withExternalIDs(withQuery(ctx, query))
 	// One read transaction, so the total and the page agree.
 	err := s.inTx(ctx, func(q Q) error {
 		var err error
@@ -196,6 +219,9 @@ func (s *Store[Q]) CreateDomain(ctx context.Context, by store.Actor, d store.Dom
 				return err
 			}
 		}
+		if err := s.setExternalID(ctx, q, "Domain", d.Name, d.ExternalID, false); err != nil {
+			return err
+		}
 		return s.meta.log(ctx, q, by, d.Name, "create_domain", d.Name)
 	})
 }
@@ -203,7 +229,10 @@ func (s *Store[Q]) CreateDomain(ctx context.Context, by store.Actor, d store.Dom
 func (s *Store[Q]) UpdateDomain(ctx context.Context, by store.Actor, name string, change func(cur store.DomainWithUsage) (store.Domain, error)) (store.DomainWithUsage, error) {
 	var out store.DomainWithUsage
 	err := s.inTx(ctx, func(q Q) error {
-		cur, err := s.domains.lock(ctx, q, name)
+		if _, err := s.domains.lock(ctx, q, name); err != nil {
+			return err
+		}
+		cur, err := s.domains.get(s.withExternalIDs(ctx), q, name)
 		if err != nil {
 			return err
 		}
@@ -219,10 +248,15 @@ func (s *Store[Q]) UpdateDomain(ctx context.Context, by store.Actor, name string
 		if _, err := s.domains.update(ctx, q, d); err != nil {
 			return err
 		}
+		if d.ExternalID != cur.ExternalID {
+			if err := s.setExternalID(ctx, q, "Domain", d.Name, d.ExternalID, true); err != nil {
+				return err
+			}
+		}
 		if err := s.meta.log(ctx, q, by, d.Name, "edit_domain", d.Name); err != nil {
 			return err
 		}
-		got, err := s.domains.get(ctx, q, name)
+		got, err := s.domains.get(s.withExternalIDs(ctx), q, name)
 		out = store.DomainWithUsage{Domain: got, Usage: u}
 		return err
 	})
@@ -231,7 +265,10 @@ func (s *Store[Q]) UpdateDomain(ctx context.Context, by store.Actor, name string
 
 func (s *Store[Q]) DeleteDomain(ctx context.Context, by store.Actor, name string, cascade bool, check func(cur store.Domain) error) error {
 	return s.inTx(ctx, func(q Q) error {
-		cur, err := s.domains.lock(ctx, q, name)
+		if _, err := s.domains.lock(ctx, q, name); err != nil {
+			return err
+		}
+		cur, err := s.domains.get(s.withExternalIDs(ctx), q, name)
 		if err != nil {
 			return err
 		}
@@ -267,6 +304,14 @@ func (s *Store[Q]) DeleteDomain(ctx context.Context, by store.Actor, name string
 		}
 		if _, err := q.DeleteDomain(ctx, name); err != nil {
 			return err
+		}
+		if s.externalIDs {
+			if err := q.DeleteUserExternalIDsOfDomain(ctx, name); err != nil {
+				return err
+			}
+			if err := q.DeleteDomainExternalID(ctx, name); err != nil {
+				return err
+			}
 		}
 		return s.meta.log(ctx, q, by, name, "delete_domain", name)
 	})

@@ -29,7 +29,7 @@ func newSQLite(db *sql.DB, o options) *Store[*sqlitedb.Queries] {
 		queries: func(d DBTX) *sqlitedb.Queries {
 			return sqlitedb.New(sqltemplate.DB{DBTX: d, Style: sqltemplate.QuestionN, TimeArg: sqliteTime, Observe: o.observe})
 		},
-		domains: domainAdapter[*sqlitedb.Queries, sqlitedb.Domain, sqlitedb.InsertDomainParams, sqlitedb.UpdateDomainParams, sqlitedb.ListDomainsParams]{
+		domains: domainAdapter[*sqlitedb.Queries, sqlitedb.GetDomainRow, sqlitedb.ListDomainsRow, sqlitedb.Domain, sqlitedb.InsertDomainParams, sqlitedb.UpdateDomainParams, sqlitedb.ListDomainsParams]{
 			page: func(p store.Page) sqlitedb.ListDomainsParams {
 				return sqlitedb.ListDomainsParams{Lim: int64(p.Limit), Off: int64(p.Offset)}
 			},
@@ -39,7 +39,7 @@ func newSQLite(db *sql.DB, o options) *Store[*sqlitedb.Queries] {
 				return sqlitedb.ListMailboxesParams{Lim: int64(p.Limit), Off: int64(p.Offset)}
 			},
 		},
-		meta: metaAdapter[*sqlitedb.Queries, sqlitedb.GetLoginAdminRow, sqlitedb.InsertAdminParams, sqlitedb.InsertDomainAdminParams, sqlitedb.InsertConfigValueParams, sqlitedb.InsertLogParams, sqlitedb.InsertAliasParams]{},
+		meta: metaAdapter[*sqlitedb.Queries, sqlitedb.GetLoginAdminRow, sqlitedb.InsertAdminParams, sqlitedb.InsertDomainAdminParams, sqlitedb.InsertConfigValueParams, sqlitedb.InsertLogParams, sqlitedb.InsertAliasParams, sqlitedb.InsertExternalIDParams]{},
 		isUnique: func(err error) bool {
 			var se *sqlite.Error
 			return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
@@ -53,7 +53,7 @@ func newMySQL(db *sql.DB, o options) *Store[*mysqldb.Queries] {
 		queries: func(d DBTX) *mysqldb.Queries {
 			return mysqldb.New(sqltemplate.DB{DBTX: d, Style: sqltemplate.Question, Observe: o.observe})
 		},
-		domains: domainAdapter[*mysqldb.Queries, mysqldb.Domain, mysqldb.InsertDomainParams, mysqldb.UpdateDomainParams, mysqldb.ListDomainsParams]{
+		domains: domainAdapter[*mysqldb.Queries, mysqldb.GetDomainRow, mysqldb.ListDomainsRow, mysqldb.Domain, mysqldb.InsertDomainParams, mysqldb.UpdateDomainParams, mysqldb.ListDomainsParams]{
 			page: func(p store.Page) mysqldb.ListDomainsParams {
 				return mysqldb.ListDomainsParams{Limit: int32(p.Limit), Offset: int32(p.Offset)}
 			},
@@ -63,7 +63,7 @@ func newMySQL(db *sql.DB, o options) *Store[*mysqldb.Queries] {
 				return mysqldb.ListMailboxesParams{Limit: int32(p.Limit), Offset: int32(p.Offset)}
 			},
 		},
-		meta: metaAdapter[*mysqldb.Queries, mysqldb.GetLoginAdminRow, mysqldb.InsertAdminParams, mysqldb.InsertDomainAdminParams, mysqldb.InsertConfigValueParams, mysqldb.InsertLogParams, mysqldb.InsertAliasParams]{},
+		meta: metaAdapter[*mysqldb.Queries, mysqldb.GetLoginAdminRow, mysqldb.InsertAdminParams, mysqldb.InsertDomainAdminParams, mysqldb.InsertConfigValueParams, mysqldb.InsertLogParams, mysqldb.InsertAliasParams, mysqldb.InsertExternalIDParams]{},
 		isUnique: func(err error) bool {
 			var me *mysql.MySQLError
 			return errors.As(err, &me) && me.Number == 1062
@@ -77,7 +77,7 @@ func newPostgres(db *sql.DB, o options) *Store[*pgdb.Queries] {
 		queries: func(d DBTX) *pgdb.Queries {
 			return pgdb.New(sqltemplate.DB{DBTX: d, Style: sqltemplate.Dollar, Observe: o.observe})
 		},
-		domains: domainAdapter[*pgdb.Queries, pgdb.Domain, pgdb.InsertDomainParams, pgdb.UpdateDomainParams, pgdb.ListDomainsParams]{
+		domains: domainAdapter[*pgdb.Queries, pgdb.GetDomainRow, pgdb.ListDomainsRow, pgdb.Domain, pgdb.InsertDomainParams, pgdb.UpdateDomainParams, pgdb.ListDomainsParams]{
 			page: func(p store.Page) pgdb.ListDomainsParams {
 				return pgdb.ListDomainsParams{Lim: int32(p.Limit), Off: int32(p.Offset)}
 			},
@@ -87,7 +87,7 @@ func newPostgres(db *sql.DB, o options) *Store[*pgdb.Queries] {
 				return pgdb.ListMailboxesParams{Lim: int32(p.Limit), Off: int32(p.Offset)}
 			},
 		},
-		meta: metaAdapter[*pgdb.Queries, pgdb.GetLoginAdminRow, pgdb.InsertAdminParams, pgdb.InsertDomainAdminParams, pgdb.InsertConfigValueParams, pgdb.InsertLogParams, pgdb.InsertAliasParams]{},
+		meta: metaAdapter[*pgdb.Queries, pgdb.GetLoginAdminRow, pgdb.InsertAdminParams, pgdb.InsertDomainAdminParams, pgdb.InsertConfigValueParams, pgdb.InsertLogParams, pgdb.InsertAliasParams, pgdb.InsertExternalIDParams]{},
 		isUnique: func(err error) bool {
 			var pe *pgconn.PgError
 			return errors.As(err, &pe) && pe.Code == "23505"

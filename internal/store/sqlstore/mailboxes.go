@@ -18,6 +18,7 @@ type (
 		Created, Modified       *time.Time
 		Active                  bool
 		Phone, EmailOther       string
+		ExternalID              string
 		UsedBytes               int64
 	}
 	mailboxInsertShape = struct {
@@ -103,19 +104,19 @@ func mailboxFromRow(r mailboxRowShape) store.Mailbox {
 	return store.Mailbox{
 		Username: r.Username, Name: r.Name, Maildir: r.Maildir, LocalPart: r.LocalPart, Domain: r.Domain,
 		QuotaBytes: r.Quota, Active: r.Active, Phone: r.Phone, EmailOther: r.EmailOther,
-		Created: deref(r.Created), Modified: deref(r.Modified), UsedBytes: r.UsedBytes,
+		Created: deref(r.Created), Modified: deref(r.Modified), UsedBytes: r.UsedBytes, ExternalID: r.ExternalID,
 	}
 }
 
 func (s *Store[Q]) GetMailbox(ctx context.Context, username string) (store.Mailbox, error) {
-	m, err := s.mailboxes.get(ctx, s.queries(s.db), username)
+	m, err := s.mailboxes.get(s.withExternalIDs(ctx), s.queries(s.db), username)
 	return m, s.mapErr(err)
 }
 
 func (s *Store[Q]) ListMailboxes(ctx context.Context, query store.Query) ([]store.Mailbox, int, error) {
 	var out []store.Mailbox
 	var total int64
-	ctx = withQuery(ctx, query)
+	ctx = s.withExternalIDs(withQuery(ctx, query))
 	err := s.inTx(ctx, func(q Q) error {
 		var err error
 		if total, err = q.CountMailboxes(ctx); err != nil {
@@ -183,6 +184,9 @@ func (s *Store[Q]) CreateMailbox(ctx context.Context, by store.Actor, w store.Ma
 			}
 			return err
 		}
+		if err := s.setExternalID(ctx, q, "User", m.Username, m.ExternalID, false); err != nil {
+			return err
+		}
 		return s.meta.log(ctx, q, by, d.Name, "create_mailbox", m.Username)
 	})
 }
@@ -200,7 +204,7 @@ func (s *Store[Q]) UpdateMailbox(ctx context.Context, by store.Actor, username s
 			}
 			return err
 		}
-		cur, err := s.mailboxes.get(ctx, q, username)
+		cur, err := s.mailboxes.get(s.withExternalIDs(ctx), q, username)
 		if err != nil {
 			return err
 		}
@@ -230,13 +234,18 @@ func (s *Store[Q]) UpdateMailbox(ctx context.Context, by store.Actor, username s
 		if err := q.SyncSelfAliasActive(ctx, m.Username); err != nil {
 			return err
 		}
+		if m.ExternalID != cur.ExternalID {
+			if err := s.setExternalID(ctx, q, "User", m.Username, m.ExternalID, true); err != nil {
+				return err
+			}
+		}
 		if err := s.meta.log(ctx, q, by, d.Name, "edit_alias", m.Username); err != nil {
 			return err
 		}
 		if err := s.meta.log(ctx, q, by, d.Name, "edit_mailbox", m.Username); err != nil {
 			return err
 		}
-		out, err = s.mailboxes.get(ctx, q, m.Username)
+		out, err = s.mailboxes.get(s.withExternalIDs(ctx), q, m.Username)
 		return err
 	})
 	return out, err
@@ -244,7 +253,7 @@ func (s *Store[Q]) UpdateMailbox(ctx context.Context, by store.Actor, username s
 
 func (s *Store[Q]) DeleteMailbox(ctx context.Context, by store.Actor, username string, check func(cur store.Mailbox) error) error {
 	return s.inTx(ctx, func(q Q) error {
-		m, err := s.mailboxes.get(ctx, q, username)
+		m, err := s.mailboxes.get(s.withExternalIDs(ctx), q, username)
 		if err != nil {
 			return err
 		}
@@ -262,6 +271,11 @@ func (s *Store[Q]) DeleteMailbox(ctx context.Context, by store.Actor, username s
 		}
 		if _, err := q.DeleteMailbox(ctx, username); err != nil {
 			return err
+		}
+		if s.externalIDs {
+			if err := q.DeleteUserExternalID(ctx, username); err != nil {
+				return err
+			}
 		}
 		return s.meta.log(ctx, q, by, m.Domain, "delete_mailbox", username)
 	})

@@ -14,6 +14,7 @@ import (
 	_ "modernc.org/sqlite"             // registers driver "sqlite"
 
 	"postfixadmin-scim/internal/store"
+	sqlschema "postfixadmin-scim/sql"
 )
 
 // Engine names a database engine.
@@ -48,6 +49,9 @@ type DB interface {
 	// Check verifies that the database is a PostfixAdmin database this server
 	// understands and returns its layout version.
 	Check(ctx context.Context) (int, error)
+	// Migrate creates postfixadmin-scim's own companion table (externalId
+	// storage) if it does not exist; PostfixAdmin's tables are not touched.
+	Migrate(ctx context.Context) (created bool, err error)
 	// Initialize fills an empty database the way PostfixAdmin's setup.php does:
 	// schema DDL (if any), the config version row, the ALL pseudo-domain and a
 	// first superadmin.
@@ -156,6 +160,11 @@ func (s *Store[Q]) Check(ctx context.Context) (int, error) {
 		}
 		rows.Close()
 	}
+	// The optional externalId companion table (see Migrate).
+	if rows, err := s.db.QueryContext(ctx, "SELECT resource_type, resource_id, external_id FROM scim_external_id WHERE 1 = 0"); err == nil {
+		rows.Close()
+		s.externalIDs = true
+	}
 	v, err := s.queries(s.db).GetConfigValue(ctx, "version")
 	if err != nil {
 		return 0, fmt.Errorf("not a PostfixAdmin database: no config version row (run PostfixAdmin's upgrade.php): %w", err)
@@ -168,6 +177,21 @@ func (s *Store[Q]) Check(ctx context.Context) (int, error) {
 		return n, fmt.Errorf("PostfixAdmin database layout %d is older than %d (PostfixAdmin 3.3.16); run PostfixAdmin's upgrade.php", n, MinLayoutVersion)
 	}
 	return n, nil
+}
+
+func (s *Store[Q]) Migrate(ctx context.Context) (bool, error) {
+	if _, err := s.Check(ctx); err != nil {
+		return false, err
+	}
+	if s.externalIDs {
+		return false, nil
+	}
+	ddl := map[Engine]string{SQLite: sqlschema.SQLiteCompanion, MySQL: sqlschema.MySQLCompanion, PostgreSQL: sqlschema.PostgresCompanion}[s.engine]
+	if _, err := s.db.ExecContext(ctx, ddl); err != nil {
+		return false, fmt.Errorf("create scim_external_id: %w", err)
+	}
+	s.externalIDs = true
+	return true, nil
 }
 
 func (s *Store[Q]) Initialize(ctx context.Context, ddl, version string, admin store.Admin, by store.Actor) error {

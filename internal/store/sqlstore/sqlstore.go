@@ -55,6 +55,9 @@ type scalarQueries interface {
 	DeleteQuota2OfMailbox(ctx context.Context, username string) error
 	DeleteSelfAlias(ctx context.Context, username string) error
 	DeleteMailbox(ctx context.Context, username string) (int64, error)
+	DeleteUserExternalID(ctx context.Context, resourceID string) error
+	DeleteDomainExternalID(ctx context.Context, resourceID string) error
+	DeleteUserExternalIDsOfDomain(ctx context.Context, domain string) error
 	GetConfigValue(ctx context.Context, name string) (string, error)
 	InsertPseudoDomainAll(ctx context.Context) error
 }
@@ -68,6 +71,52 @@ type Store[Q scalarQueries] struct {
 	mailboxes mailboxOps[Q]
 	meta      metaOps[Q]
 	isUnique  func(error) bool // the engine's unique-violation test
+	// externalIDs: the companion table exists (found by Check).
+	externalIDs bool
+}
+
+func (s *Store[Q]) ExternalIDs() bool { return s.externalIDs }
+
+// withExternalIDs makes reads fill externalId from the companion table.
+func (s *Store[Q]) withExternalIDs(ctx context.Context) context.Context {
+	if !s.externalIDs {
+		return ctx
+	}
+	frags, _ := sqltemplate.From(ctx)
+	out := map[string]sqltemplate.Fragment{
+		"user_external_id":   {SQL: "COALESCE((SELECT e.external_id FROM scim_external_id e WHERE e.resource_type = 'User' AND e.resource_id = m.username), '')"},
+		"domain_external_id": {SQL: "COALESCE((SELECT e.external_id FROM scim_external_id e WHERE e.resource_type = 'Domain' AND e.resource_id = d.domain), '')"},
+	}
+	for k, v := range frags {
+		out[k] = v
+	}
+	return sqltemplate.With(ctx, out)
+}
+
+// setExternalID stores (replacing, if replace) a resource's externalId.
+func (s *Store[Q]) setExternalID(ctx context.Context, q Q, resourceType, id, externalID string, replace bool) error {
+	if !s.externalIDs {
+		return nil
+	}
+	if replace {
+		del := q.DeleteUserExternalID
+		if resourceType == "Domain" {
+			del = q.DeleteDomainExternalID
+		}
+		if err := del(ctx, id); err != nil {
+			return err
+		}
+	}
+	if externalID == "" {
+		return nil
+	}
+	if err := s.meta.insertExternalID(ctx, q, resourceType, id, externalID); err != nil {
+		if s.isUnique(err) {
+			return fault.New(fault.Conflict, "externalId %q is already used by another %s", externalID, resourceType)
+		}
+		return err
+	}
+	return nil
 }
 
 var _ store.Store = (*Store[scalarQueries])(nil)

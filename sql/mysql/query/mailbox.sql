@@ -6,6 +6,7 @@
 -- One indexed lookup: the mailbox by primary key, its Dovecot usage by primary key.
 SELECT m.username, m.name, m.maildir, m.quota, m.local_part, m.domain, m.created, m.modified,
        m.active, m.phone, m.email_other,
+       /* TEMPLATE_BEGIN: user_external_id */ CONCAT('') /* TEMPLATE_END */ AS external_id,
        CAST(COALESCE(q.bytes, 0) AS SIGNED) AS used_bytes -- ENGINE
 FROM mailbox m LEFT JOIN quota2 q ON q.username = m.username
 WHERE m.username = sqlc.arg(username);
@@ -15,6 +16,7 @@ WHERE m.username = sqlc.arg(username);
 -- internal/scimfilter (see internal/sqltemplate).
 SELECT m.username, m.name, m.maildir, m.quota, m.local_part, m.domain, m.created, m.modified,
        m.active, m.phone, m.email_other,
+       /* TEMPLATE_BEGIN: user_external_id */ CONCAT('') /* TEMPLATE_END */ AS external_id,
        CAST(COALESCE(q.bytes, 0) AS SIGNED) AS used_bytes -- ENGINE
 FROM mailbox m LEFT JOIN quota2 q ON q.username = m.username
 WHERE (/* TEMPLATE_BEGIN: where */ 1 = 1 /* TEMPLATE_END */)

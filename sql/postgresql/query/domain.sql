@@ -3,15 +3,15 @@
 
 -- name: GetDomain :one
 SELECT domain, description, aliases, mailboxes, maxquota, quota, transport, backupmx,
-       created, modified, active, password_expiry
-FROM domain
-WHERE domain = sqlc.arg(domain) AND domain <> 'ALL';
+       created, modified, active, password_expiry, /* TEMPLATE_BEGIN: domain_external_id */ CAST('' AS text) /* TEMPLATE_END */ AS external_id
+FROM domain d
+WHERE d.domain = sqlc.arg(domain) AND d.domain <> 'ALL';
 
 -- name: ListDomains :many
 -- The where and order templates take a filter and sortBy translated by
 -- internal/scimfilter (see internal/sqltemplate).
 SELECT d.domain, d.description, d.aliases, d.mailboxes, d.maxquota, d.quota, d.transport, d.backupmx,
-       d.created, d.modified, d.active, d.password_expiry
+       d.created, d.modified, d.active, d.password_expiry, /* TEMPLATE_BEGIN: domain_external_id */ CAST('' AS text) /* TEMPLATE_END */ AS external_id
 FROM domain d
 WHERE d.domain <> 'ALL' AND (/* TEMPLATE_BEGIN: where */ 1 = 1 /* TEMPLATE_END */)
 ORDER BY /* TEMPLATE_BEGIN: order */ d.domain /* TEMPLATE_END */
