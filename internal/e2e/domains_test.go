@@ -307,36 +307,8 @@ func TestDomainsOnOlderLayouts(t *testing.T) {
 // query runs a raw SQL query with no parameters and returns the rows as strings.
 func query(t *testing.T, e *env, q string) [][]string {
 	t.Helper()
-	rows, err := e.db.Raw.Query(q)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var out [][]string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		row := make([]string, len(cols))
-		for i, v := range vals {
-			switch v := v.(type) {
-			case []byte:
-				row[i] = string(v)
-			case bool: // PostgreSQL booleans read like the others' tinyint(1)
-				row[i] = map[bool]string{true: "1", false: "0"}[v]
-			default:
-				row[i] = fmt.Sprint(v)
-			}
-		}
-		out = append(out, row)
-	}
-	return out
+	_, rows := testdb.Rows(t, e.db.Raw, q)
+	return rows
 }
 
 func count(t *testing.T, e *env, q string) int {

@@ -42,7 +42,7 @@ func (s *Server) listDomains(ctx context.Context, lr listRequest) (resourceRespo
 }
 
 func (s *Server) GetDomain(ctx context.Context, req api.GetDomainRequestObject) (api.GetDomainResponseObject, error) {
-	proj, err := scim.NewProjection(list(req.Params.Attributes), list(req.Params.ExcludedAttributes))
+	proj, err := projection(req.Params.Attributes, req.Params.ExcludedAttributes)
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +67,7 @@ func (s *Server) domainResponse(ctx context.Context, status int, d store.DomainW
 }
 
 func (s *Server) CreateDomain(ctx context.Context, req api.CreateDomainRequestObject) (api.CreateDomainResponseObject, error) {
-	proj, err := scim.NewProjection(list(req.Params.Attributes), list(req.Params.ExcludedAttributes))
+	proj, err := projection(req.Params.Attributes, req.Params.ExcludedAttributes)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +97,7 @@ func (s *Server) CreateDomain(ctx context.Context, req api.CreateDomainRequestOb
 }
 
 func (s *Server) ReplaceDomain(ctx context.Context, req api.ReplaceDomainRequestObject) (api.ReplaceDomainResponseObject, error) {
-	proj, err := scim.NewProjection(list(req.Params.Attributes), list(req.Params.ExcludedAttributes))
+	proj, err := projection(req.Params.Attributes, req.Params.ExcludedAttributes)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +117,7 @@ func (s *Server) ReplaceDomain(ctx context.Context, req api.ReplaceDomainRequest
 }
 
 func (s *Server) PatchDomain(ctx context.Context, req api.PatchDomainRequestObject) (api.PatchDomainResponseObject, error) {
-	proj, err := scim.NewProjection(list(req.Params.Attributes), list(req.Params.ExcludedAttributes))
+	proj, err := projection(req.Params.Attributes, req.Params.ExcludedAttributes)
 	if err != nil {
 		return nil, err
 	}

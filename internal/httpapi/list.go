@@ -31,6 +31,11 @@ func list(p *string) []string {
 	return []string{*p}
 }
 
+// projection reads the attributes and excludedAttributes URL parameters.
+func projection(attributes, excluded *string) (scim.Projection, error) {
+	return scim.NewProjection(list(attributes), list(excluded))
+}
+
 // query translates a list request over a resource's filter whitelist; tie
 // is the id column that keeps the order stable.
 func query(attrs scimfilter.Attributes, tie string, lr listRequest) (store.Query, int, scim.Projection, error) {

@@ -43,7 +43,7 @@ func (s *Server) listUsers(ctx context.Context, lr listRequest) (resourceRespons
 }
 
 func (s *Server) GetUser(ctx context.Context, req api.GetUserRequestObject) (api.GetUserResponseObject, error) {
-	proj, err := scim.NewProjection(list(req.Params.Attributes), list(req.Params.ExcludedAttributes))
+	proj, err := projection(req.Params.Attributes, req.Params.ExcludedAttributes)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +68,7 @@ func (s *Server) userResponse(ctx context.Context, status int, m store.Mailbox, 
 }
 
 func (s *Server) CreateUser(ctx context.Context, req api.CreateUserRequestObject) (api.CreateUserResponseObject, error) {
-	proj, err := scim.NewProjection(list(req.Params.Attributes), list(req.Params.ExcludedAttributes))
+	proj, err := projection(req.Params.Attributes, req.Params.ExcludedAttributes)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +107,7 @@ func (s *Server) CreateUser(ctx context.Context, req api.CreateUserRequestObject
 }
 
 func (s *Server) ReplaceUser(ctx context.Context, req api.ReplaceUserRequestObject) (api.ReplaceUserResponseObject, error) {
-	proj, err := scim.NewProjection(list(req.Params.Attributes), list(req.Params.ExcludedAttributes))
+	proj, err := projection(req.Params.Attributes, req.Params.ExcludedAttributes)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +129,7 @@ func (s *Server) ReplaceUser(ctx context.Context, req api.ReplaceUserRequestObje
 }
 
 func (s *Server) PatchUser(ctx context.Context, req api.PatchUserRequestObject) (api.PatchUserResponseObject, error) {
-	proj, err := scim.NewProjection(list(req.Params.Attributes), list(req.Params.ExcludedAttributes))
+	proj, err := projection(req.Params.Attributes, req.Params.ExcludedAttributes)
 	if err != nil {
 		return nil, err
 	}

@@ -237,6 +237,45 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
+// Rows runs a raw query and returns its column names and rows as strings
+// (booleans as 1/0 on every engine), for comparing stored rows in tests.
+func Rows(t testing.TB, db *sql.DB, q string, args ...any) ([]string, [][]string) {
+	t.Helper()
+	rows, err := db.Query(q, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out [][]string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		row := make([]string, len(cols))
+		for i, v := range vals {
+			switch v := v.(type) {
+			case []byte:
+				row[i] = string(v)
+			case bool: // PostgreSQL booleans read like the others' tinyint(1)
+				row[i] = map[bool]string{true: "1", false: "0"}[v]
+			default:
+				row[i] = fmt.Sprint(v)
+			}
+		}
+		out = append(out, row)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return cols, out
+}
+
 // SeedMailboxes adds n mailboxes user000000@domain … to db (rows only, in
 // batches; for query-plan tests and benchmarks).
 func SeedMailboxes(t testing.TB, db DB, domain string, n int) {

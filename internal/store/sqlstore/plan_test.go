@@ -65,27 +65,11 @@ func TestUserNameFilterUsesTheIndex(t *testing.T) {
 
 func explain(t *testing.T, db testdb.DB, q string, args []any) string {
 	prefix := map[sqlstore.Engine]string{sqlstore.SQLite: "EXPLAIN QUERY PLAN ", sqlstore.MySQL: "EXPLAIN ", sqlstore.PostgreSQL: "EXPLAIN "}[db.Engine]
-	rows, err := db.Raw.Query(prefix+q, args...)
-	if err != nil {
-		t.Fatalf("explain: %v", err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
+	cols, rows := testdb.Rows(t, db.Raw, prefix+q, args...)
 	var out strings.Builder
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		for i, v := range vals {
-			if b, ok := v.([]byte); ok {
-				v = string(b)
-			}
-			fmt.Fprintf(&out, "%s=%v ", cols[i], v)
+	for _, row := range rows {
+		for i, v := range row {
+			fmt.Fprintf(&out, "%s=%s ", cols[i], v)
 		}
 		out.WriteString("\n")
 	}

@@ -17,12 +17,7 @@ import (
 )
 
 // DBTX is what sqlc's generated New accepts: a *sql.DB or a *sql.Tx.
-type DBTX interface {
-	ExecContext(context.Context, string, ...any) (sql.Result, error)
-	PrepareContext(context.Context, string) (*sql.Stmt, error)
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}
+type DBTX = sqltemplate.DBTX
 
 // scalarQueries are the generated methods whose signatures use only basic
 // types; they are called directly. Methods with row or parameter structs go
