@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	sqlschema "postfixadmin-scim/sql"
@@ -84,7 +85,8 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 
 // Serve answers requests on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error {
-	s.http = &http.Server{Handler: s.Handler, ReadHeaderTimeout: 10 * time.Second}
+	s.http = &http.Server{Handler: s.Handler, ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
 	if err := s.http.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -111,7 +113,8 @@ func OpenDB(ctx context.Context, cfg config.Config, create bool, passwords pwhas
 	}
 	loc, _ := cfg.Location() // validated by config.Load
 	fresh := false
-	if engine == sqlstore.SQLite {
+	// Only a plain file path is created; a file: URI is taken as given.
+	if engine == sqlstore.SQLite && !strings.HasPrefix(cfg.Database.DSN, "file:") {
 		if _, err := os.Stat(cfg.Database.DSN); errors.Is(err, os.ErrNotExist) {
 			if !create {
 				return nil, fmt.Errorf("SQLite database %s does not exist", cfg.Database.DSN)

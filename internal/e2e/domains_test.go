@@ -143,6 +143,7 @@ func TestDomainRejectsBadInput(t *testing.T) {
 			{"non-numeric startIndex", "GET", "/Domains?startIndex=abc", nil, nil, 400, "invalidValue"},
 			{"method not offered", "POST", "/Domains/example.org", `{}`, nil, 405, ""},
 			{"unknown endpoint", "GET", "/Nothing", nil, nil, 404, ""},
+			{"body over 1 MB", "POST", "/Domains", `{"schemas":["` + strings.Repeat("x", 1<<20) + `"]}`, nil, 413, ""},
 			{"unknown domain", "GET", "/Domains/nope.example", nil, nil, 404, ""},
 			{"invalid id", "GET", "/Domains/%20bad%20", nil, nil, 404, ""},
 		}

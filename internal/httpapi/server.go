@@ -36,6 +36,9 @@ type Options struct {
 	Logger              *slog.Logger
 }
 
+// maxBodySize bounds request bodies.
+const maxBodySize = "1M"
+
 // Server implements api.StrictServerInterface.
 type Server struct {
 	opts Options
@@ -61,6 +64,8 @@ func New(opts Options) (*echo.Echo, error) {
 	e.IPExtractor = ipExtractor(opts.TrustedProxies)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableErrorHandler: false, DisablePrintStack: true}))
 	e.Use(s.logRequests)
+	// SCIM bodies are small; a limit keeps a huge one from exhausting memory (413).
+	e.Use(middleware.BodyLimit(maxBodySize))
 
 	// Authentication and validation wrap every generated route, and only
 	// those, so an unknown path is a plain 404 and a wrong method a 405 with Allow.
