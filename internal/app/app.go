@@ -122,7 +122,7 @@ func OpenDB(ctx context.Context, cfg config.Config, create bool, passwords pwhas
 			fresh = true
 		}
 	}
-	db, err := sqlstore.Open(ctx, engine, cfg.Database.DSN, loc)
+	db, err := sqlstore.Open(ctx, engine, cfg.Database.DSN, loc, sqlstore.WithCountCache(cfg.ListCountCache))
 	if err != nil {
 		return nil, err
 	}

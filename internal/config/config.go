@@ -30,6 +30,11 @@ type Config struct {
 
 	PostfixAdmin PostfixAdmin `yaml:"postfixadmin"`
 
+	// ListCountCache is how long a list's totalResults may be reused for
+	// the same filter (writes through this server drop it at once; changes
+	// made in PostfixAdmin's UI show after at most this long). 0 disables.
+	ListCountCache time.Duration `yaml:"list_count_cache"`
+
 	// DomainDeleteCascade makes DELETE /Domains/{id} remove the domain's
 	// mailboxes and aliases as PostfixAdmin does, instead of answering 409.
 	DomainDeleteCascade bool `yaml:"domain_delete_cascade"`
@@ -103,7 +108,8 @@ func Default() Config {
 			Quota:          true, DomainQuota: true, PasswordExpiration: true,
 			PasswordValidation: pwhash.DefaultRules,
 		},
-		Bootstrap: Bootstrap{Username: "admin@example.org"},
+		Bootstrap:      Bootstrap{Username: "admin@example.org"},
+		ListCountCache: 5 * time.Second,
 	}
 }
 
@@ -169,6 +175,7 @@ func envVars(c *Config) []envVar {
 		{"PFSCIM_DOMAIN_QUOTA", flag(&pa.DomainQuota)},
 		{"PFSCIM_PASSWORD_EXPIRATION", flag(&pa.PasswordExpiration)},
 		{"PFSCIM_DOMAIN_DELETE_CASCADE", flag(&c.DomainDeleteCascade)},
+		{"PFSCIM_LIST_COUNT_CACHE", func(s string) (err error) { c.ListCountCache, err = time.ParseDuration(s); return }},
 		{"PFSCIM_BOOTSTRAP_USERNAME", str(&c.Bootstrap.Username)},
 		{"PFSCIM_BOOTSTRAP_PASSWORD", str(&c.Bootstrap.Password)},
 	}
@@ -222,6 +229,9 @@ func (c Config) validate() error {
 	}
 	if _, err := pwhash.Parse(c.PostfixAdmin.Encrypt); err != nil {
 		errs = append(errs, fmt.Errorf("postfixadmin.encrypt: %w", err))
+	}
+	if c.ListCountCache < 0 {
+		errs = append(errs, errors.New("list_count_cache must not be negative"))
 	}
 	if c.JWT.MaxLifetime <= 0 {
 		errs = append(errs, errors.New("jwt.max_lifetime must be positive"))

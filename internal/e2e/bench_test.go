@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"testing"
 
+	"postfixadmin-scim/internal/config"
 	"postfixadmin-scim/internal/testdb"
 )
 
@@ -55,11 +56,11 @@ func BenchmarkCreateUser(b *testing.B) {
 
 var benchSizes = []int{1000, 100000}
 
-func benchList(b *testing.B, query string) {
+func benchList(b *testing.B, query string, configure ...func(*config.Config)) {
 	for _, engine := range testdb.Engines {
 		for _, n := range benchSizes {
 			b.Run(fmt.Sprintf("%s/%d", engine, n), func(b *testing.B) {
-				e := start(b, engine, testdb.Master, true)
+				e := start(b, engine, testdb.Master, true, configure...)
 				e.skipValidation = true
 				testdb.SeedMailboxes(b, e.db, "example.org", n)
 				tok := bearer(mintTB(b, adminUser))
@@ -79,6 +80,13 @@ func BenchmarkFilterUserNameEq(b *testing.B) {
 	benchList(b, "/Users?filter="+url.QueryEscape(`userName eq "user000500@example.org"`))
 }
 
+// BenchmarkListPage100 is a client paging through a list (the total is
+// reused for the same filter, see list_count_cache); the Uncached variant
+// counts the whole table on every request.
 func BenchmarkListPage100(b *testing.B) {
 	benchList(b, "/Users?startIndex=501&count=100")
+}
+
+func BenchmarkListPage100Uncached(b *testing.B) {
+	benchList(b, "/Users?startIndex=501&count=100", func(c *config.Config) { c.ListCountCache = 0 })
 }

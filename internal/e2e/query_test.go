@@ -271,3 +271,22 @@ func keys(m map[string]any) string {
 	sort.Strings(out)
 	return strings.Join(out, ",")
 }
+
+// Cached list totals never hide this server's own writes.
+func TestTotalsFollowWrites(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine sqlstore.Engine) {
+		e := start(t, engine, testdb.Master, true)
+		total := func() float64 {
+			return e.do(http.MethodGet, "/Users?count=1", nil, asAdmin()).json(t)["totalResults"].(float64)
+		}
+		before := total()
+		expect(t, e.do(http.MethodPost, "/Users", userBody("new1@example.org", nil), asAdmin()), http.StatusCreated, "")
+		if got := total(); got != before+1 {
+			t.Errorf("after create: %v, want %v", got, before+1)
+		}
+		expect(t, e.do(http.MethodDelete, "/Users/new1@example.org", nil, asAdmin()), http.StatusNoContent, "")
+		if got := total(); got != before {
+			t.Errorf("after delete: %v, want %v", got, before)
+		}
+	})
+}

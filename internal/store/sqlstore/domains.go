@@ -185,7 +185,8 @@ func (s *Store[Q]) ListDomains(ctx context.Context, query store.Query) ([]store.
 	// One read transaction, so the total and the page agree.
 	err := s.inTx(ctx, func(q Q) error {
 		var err error
-		if total, err = q.CountDomains(ctx); err != nil {
+		key := countKey("Domain", query.Where.SQL, query.Where.Args)
+		if total, err = s.counts.cachedCount(key, func() (int64, error) { return q.CountDomains(ctx) }); err != nil {
 			return err
 		}
 		ds, err := s.domains.list(ctx, q, query.Page)
@@ -207,7 +208,7 @@ func (s *Store[Q]) ListDomains(ctx context.Context, query store.Query) ([]store.
 }
 
 func (s *Store[Q]) CreateDomain(ctx context.Context, by store.Actor, d store.Domain, defaultAliases []store.Alias) error {
-	return s.inTx(ctx, func(q Q) error {
+	return s.write(ctx, func(q Q) error {
 		if err := s.domains.insert(ctx, q, d); err != nil {
 			return err
 		}
@@ -228,7 +229,7 @@ func (s *Store[Q]) CreateDomain(ctx context.Context, by store.Actor, d store.Dom
 
 func (s *Store[Q]) UpdateDomain(ctx context.Context, by store.Actor, name string, change func(cur store.DomainWithUsage) (store.Domain, error)) (store.DomainWithUsage, error) {
 	var out store.DomainWithUsage
-	err := s.inTx(ctx, func(q Q) error {
+	err := s.write(ctx, func(q Q) error {
 		if _, err := s.domains.lock(ctx, q, name); err != nil {
 			return err
 		}
@@ -264,7 +265,7 @@ func (s *Store[Q]) UpdateDomain(ctx context.Context, by store.Actor, name string
 }
 
 func (s *Store[Q]) DeleteDomain(ctx context.Context, by store.Actor, name string, cascade bool, check func(cur store.Domain) error) error {
-	return s.inTx(ctx, func(q Q) error {
+	return s.write(ctx, func(q Q) error {
 		if _, err := s.domains.lock(ctx, q, name); err != nil {
 			return err
 		}

@@ -119,7 +119,8 @@ func (s *Store[Q]) ListMailboxes(ctx context.Context, query store.Query) ([]stor
 	ctx = s.withExternalIDs(withQuery(ctx, query))
 	err := s.inTx(ctx, func(q Q) error {
 		var err error
-		if total, err = q.CountMailboxes(ctx); err != nil {
+		key := countKey("User", query.Where.SQL, query.Where.Args)
+		if total, err = s.counts.cachedCount(key, func() (int64, error) { return q.CountMailboxes(ctx) }); err != nil {
 			return err
 		}
 		if query.Limit == 0 {
@@ -144,7 +145,7 @@ func (s *Store[Q]) lockDomain(ctx context.Context, q Q, name string) (store.Doma
 
 func (s *Store[Q]) CreateMailbox(ctx context.Context, by store.Actor, w store.MailboxWrite, p store.MailboxPolicy) error {
 	m := w.Mailbox
-	return s.inTx(ctx, func(q Q) error {
+	return s.write(ctx, func(q Q) error {
 		d, err := s.lockDomain(ctx, q, m.Domain)
 		if err != nil {
 			return err
@@ -193,7 +194,7 @@ func (s *Store[Q]) CreateMailbox(ctx context.Context, by store.Actor, w store.Ma
 
 func (s *Store[Q]) UpdateMailbox(ctx context.Context, by store.Actor, username string, change func(cur store.Mailbox) (store.MailboxWrite, error), p store.MailboxPolicy) (store.Mailbox, error) {
 	var out store.Mailbox
-	err := s.inTx(ctx, func(q Q) error {
+	err := s.write(ctx, func(q Q) error {
 		// The lock comes first, so the read below and the write are one step
 		// for every other writer of the domain.
 		_, domain, _ := strings.Cut(username, "@")
@@ -252,7 +253,7 @@ func (s *Store[Q]) UpdateMailbox(ctx context.Context, by store.Actor, username s
 }
 
 func (s *Store[Q]) DeleteMailbox(ctx context.Context, by store.Actor, username string, check func(cur store.Mailbox) error) error {
-	return s.inTx(ctx, func(q Q) error {
+	return s.write(ctx, func(q Q) error {
 		m, err := s.mailboxes.get(s.withExternalIDs(ctx), q, username)
 		if err != nil {
 			return err

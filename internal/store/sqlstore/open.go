@@ -62,7 +62,14 @@ type DB interface {
 type Option func(*options)
 
 type options struct {
-	observe func(query string, args []any)
+	observe  func(query string, args []any)
+	countTTL time.Duration
+}
+
+// WithCountCache keeps list totals (COUNT queries) for up to ttl; writes
+// through this store drop them at once. Zero, the default, counts every time.
+func WithCountCache(ttl time.Duration) Option {
+	return func(o *options) { o.countTTL = ttl }
 }
 
 // WithQueryObserver calls f with every statement as sent to the database
@@ -112,11 +119,17 @@ func Open(ctx context.Context, engine Engine, dsn string, loc *time.Location, op
 	}
 	switch engine {
 	case SQLite:
-		return newSQLite(db, o), nil
+		s := newSQLite(db, o)
+		s.counts = newCountCache(o.countTTL)
+		return s, nil
 	case MySQL:
-		return newMySQL(db, o), nil
+		s := newMySQL(db, o)
+		s.counts = newCountCache(o.countTTL)
+		return s, nil
 	default:
-		return newPostgres(db, o), nil
+		s := newPostgres(db, o)
+		s.counts = newCountCache(o.countTTL)
+		return s, nil
 	}
 }
 
@@ -195,6 +208,7 @@ func (s *Store[Q]) Migrate(ctx context.Context) (bool, error) {
 }
 
 func (s *Store[Q]) Initialize(ctx context.Context, ddl, version string, admin store.Admin, by store.Actor) error {
+	defer s.counts.invalidate()
 	return s.inRawTx(ctx, func(tx *sql.Tx) error {
 		if ddl != "" {
 			if _, err := tx.ExecContext(ctx, ddl); err != nil {

@@ -68,6 +68,7 @@ type Store[Q scalarQueries] struct {
 	isUnique  func(error) bool // the engine's unique-violation test
 	// externalIDs: the companion table exists (found by Check).
 	externalIDs bool
+	counts      *countCache
 }
 
 func (s *Store[Q]) ExternalIDs() bool { return s.externalIDs }
@@ -121,6 +122,15 @@ func (s *Store[Q]) Close() error { return s.db.Close() }
 // inTx runs fn in one transaction, committed only if fn succeeds.
 func (s *Store[Q]) inTx(ctx context.Context, fn func(q Q) error) error {
 	return s.inRawTx(ctx, func(tx *sql.Tx) error { return fn(s.queries(tx)) })
+}
+
+// write is inTx for changes: after a commit, cached list totals are dropped.
+func (s *Store[Q]) write(ctx context.Context, fn func(q Q) error) error {
+	err := s.inTx(ctx, fn)
+	if err == nil {
+		s.counts.invalidate()
+	}
+	return err
 }
 
 func (s *Store[Q]) inRawTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
