@@ -22,13 +22,13 @@ func Version(fields ...any) string {
 
 // MailboxVersion is a mailbox's meta.version and ETag.
 func MailboxVersion(m store.Mailbox) string {
-	return Version(m.Username, m.Name, m.QuotaBytes, m.Active, m.Phone, m.EmailOther, m.Maildir, m.Modified.UnixNano())
+	return Version(m.Username, m.Name, m.QuotaBytes, m.Active, m.Phone, m.EmailOther, m.Maildir, m.ExternalID, m.Modified.UnixNano())
 }
 
 // DomainVersion is a domain's meta.version and ETag.
 func DomainVersion(d store.Domain) string {
 	return Version(d.Name, d.Description, d.MaxAliases, d.MaxMailboxes, d.MaxQuotaMB, d.QuotaMB,
-		d.Transport, d.BackupMX, d.Active, d.PasswordExpiryDays, d.Modified.UnixNano())
+		d.Transport, d.BackupMX, d.Active, d.PasswordExpiryDays, d.ExternalID, d.Modified.UnixNano())
 }
 
 // ETagMatches reports whether an If-Match or If-None-Match value ("*" or a
