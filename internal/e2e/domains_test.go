@@ -320,3 +320,25 @@ func count(t *testing.T, e *env, q string) int {
 	}
 	return n
 }
+
+// meta.location and Location are absolute; X-Forwarded-* count only from a
+// configured trusted proxy.
+func TestLocationBehindProxies(t *testing.T) {
+	forwarded := []reqOpt{header("X-Forwarded-Proto", "https"), header("X-Forwarded-Host", "scim.example.net"), header("X-Forwarded-For", "203.0.113.7")}
+	e := start(t, sqlstore.SQLite, testdb.Master, true)
+	r := e.do(http.MethodGet, "/Domains/example.org", nil, append(forwarded, asAdmin())...)
+	if loc := r.json(t)["meta"].(map[string]any)["location"]; loc != e.base+"/Domains/example.org" {
+		t.Errorf("untrusted X-Forwarded-* used: %v", loc)
+	}
+	e = start(t, sqlstore.SQLite, testdb.Master, true, func(c *config.Config) { c.TrustedProxies = []string{"127.0.0.1"} })
+	r = e.do(http.MethodPost, "/Domains", domainBody("proxied.example", nil), append(forwarded, asAdmin())...)
+	expect(t, r, http.StatusCreated, "")
+	want := "https://scim.example.net/scim/v2/Domains/proxied.example"
+	if r.header.Get("Location") != want || r.json(t)["meta"].(map[string]any)["location"] != want {
+		t.Errorf("Location %q, meta %v, want %s", r.header.Get("Location"), r.json(t)["meta"], want)
+	}
+	// The log row names the client the trusted proxy reports.
+	if got := query(t, e, "SELECT username FROM log WHERE action = 'create_domain' AND domain = 'proxied.example'"); fmt.Sprint(got) != "[[admin@example.org (203.0.113.7)]]" {
+		t.Errorf("log username %v", got)
+	}
+}
