@@ -88,3 +88,54 @@ func usesPrimaryKey(engine sqlstore.Engine, plan string) bool {
 		return strings.Contains(plan, "Index") && strings.Contains(plan, "on mailbox m") && !strings.Contains(plan, "Seq Scan on mailbox")
 	}
 }
+
+// externalId eq (how Entra ID and Okta correlate) is index lookups too: the
+// companion table's unique index, then the mailbox's primary key.
+func TestExternalIDFilterUsesTheIndexes(t *testing.T) {
+	ctx := context.Background()
+	for _, engine := range testdb.Engines {
+		t.Run(string(engine), func(t *testing.T) {
+			db := testdb.New(t, engine, testdb.Master, true)
+			testdb.SeedMailboxes(t, db, "example.org", 3000)
+			var mu sync.Mutex
+			var seen [][2]any
+			s, err := sqlstore.Open(ctx, engine, db.DSN, time.UTC, sqlstore.WithQueryObserver(func(q string, a []any) {
+				if strings.Contains(q, "FROM mailbox m") && strings.Contains(q, "external_id = ") {
+					mu.Lock()
+					seen = append(seen, [2]any{q, a})
+					mu.Unlock()
+				}
+			}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if _, err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Raw.Exec("INSERT INTO scim_external_id (resource_type, resource_id, external_id) VALUES ('User', 'user000042@example.org', 'ext-42')"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Raw.Exec(map[sqlstore.Engine]string{sqlstore.SQLite: "ANALYZE", sqlstore.MySQL: "ANALYZE TABLE scim_external_id", sqlstore.PostgreSQL: "ANALYZE"}[engine]); err != nil {
+				t.Fatal(err)
+			}
+			where, err := scim.WithExternalID(scim.UserFilter, "User", "m.username").Where(`externalId eq "ext-42"`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			items, total, err := s.ListMailboxes(ctx, store.Query{Where: store.Fragment(where), Page: store.Page{Limit: 10}})
+			if err != nil || total != 1 || len(items) != 1 || items[0].ExternalID != "ext-42" {
+				t.Fatalf("= %v, %d, %v", items, total, err)
+			}
+			if len(seen) != 2 {
+				t.Fatalf("%d statements with the filter, want count + page", len(seen))
+			}
+			for _, st := range seen {
+				plan := explain(t, db, st[0].(string), st[1].([]any))
+				if strings.Contains(plan, "SCAN m") || strings.Contains(plan, "Seq Scan on mailbox") || strings.Contains(plan, "table=m type=ALL") || strings.Contains(plan, "table=m type=index ") {
+					t.Errorf("scans the mailbox table:\n%s\nplan:\n%s", st[0], plan)
+				}
+			}
+		})
+	}
+}
