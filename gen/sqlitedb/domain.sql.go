@@ -21,17 +21,6 @@ func (q *Queries) CountAliasDomainsTargeting(ctx context.Context, domain string)
 	return count, err
 }
 
-const countAliasRowsOfDomain = `-- name: CountAliasRowsOfDomain :one
-SELECT COUNT(*) FROM alias WHERE domain = ?1
-`
-
-func (q *Queries) CountAliasRowsOfDomain(ctx context.Context, domain string) (int64, error) {
-	row := q.db.QueryRowContext(ctx, countAliasRowsOfDomain, domain)
-	var count int64
-	err := row.Scan(&count)
-	return count, err
-}
-
 const countDomains = `-- name: CountDomains :one
 
 SELECT COUNT(*) FROM domain d WHERE d.domain <> 'ALL' AND (/* TEMPLATE_BEGIN: where */ 1 = 1 /* TEMPLATE_END */)
@@ -46,12 +35,9 @@ func (q *Queries) CountDomains(ctx context.Context) (int64, error) {
 }
 
 const countMailboxesOfDomain = `-- name: CountMailboxesOfDomain :one
-
 SELECT COUNT(*) FROM mailbox WHERE domain = ?1
 `
 
-// Usage counters of one domain. Aliases are counted as PostfixAdmin counts them:
-// all alias rows of the domain minus its mailboxes (each mailbox owns a self-alias).
 func (q *Queries) CountMailboxesOfDomain(ctx context.Context, domain string) (int64, error) {
 	row := q.db.QueryRowContext(ctx, countMailboxesOfDomain, domain)
 	var count int64
@@ -168,7 +154,11 @@ func (q *Queries) DeleteVacationsOfDomain(ctx context.Context, domain string) er
 const getDomain = `-- name: GetDomain :one
 
 SELECT domain, description, aliases, mailboxes, maxquota, quota, transport, backupmx,
-       created, modified, active, password_expiry, /* TEMPLATE_BEGIN: domain_external_id */ CAST('' AS TEXT) /* TEMPLATE_END */ AS external_id
+       created, modified, active, password_expiry, /* TEMPLATE_BEGIN: domain_external_id */ CAST('' AS TEXT) /* TEMPLATE_END */ AS external_id,
+       CAST((SELECT COUNT(*) FROM mailbox mc WHERE mc.domain = d.domain) AS bigint) AS mailbox_count,
+       CAST((SELECT COUNT(*) FROM alias ac WHERE ac.domain = d.domain) AS bigint) AS alias_rows,
+       CAST((SELECT COALESCE(SUM(q.bytes), 0) FROM quota2 q JOIN mailbox mq ON mq.username = q.username
+             WHERE mq.domain = d.domain) AS bigint) AS used_bytes
 FROM domain d
 WHERE d.domain = ?1 AND d.domain <> 'ALL'
 `
@@ -187,10 +177,16 @@ type GetDomainRow struct {
 	Active         bool
 	PasswordExpiry *int64
 	ExternalID     string
+	MailboxCount   int64
+	AliasRows      int64
+	UsedBytes      int64
 }
 
 // Domain queries. The three engines' files differ only where marked ENGINE:
 // the clock expression, LIMIT parameters and boolean literals.
+// With the domain come its usage counters, counted as PostfixAdmin counts
+// them (alias rows include each mailbox's self-alias; quota2 is written by
+// Dovecot), so a page of domains is one query.
 func (q *Queries) GetDomain(ctx context.Context, domain string) (GetDomainRow, error) {
 	row := q.db.QueryRowContext(ctx, getDomain, domain)
 	var i GetDomainRow
@@ -208,6 +204,9 @@ func (q *Queries) GetDomain(ctx context.Context, domain string) (GetDomainRow, e
 		&i.Active,
 		&i.PasswordExpiry,
 		&i.ExternalID,
+		&i.MailboxCount,
+		&i.AliasRows,
+		&i.UsedBytes,
 	)
 	return i, err
 }
@@ -252,7 +251,11 @@ func (q *Queries) InsertDomain(ctx context.Context, arg InsertDomainParams) erro
 
 const listDomains = `-- name: ListDomains :many
 SELECT d.domain, d.description, d.aliases, d.mailboxes, d.maxquota, d.quota, d.transport, d.backupmx,
-       d.created, d.modified, d.active, d.password_expiry, /* TEMPLATE_BEGIN: domain_external_id */ CAST('' AS TEXT) /* TEMPLATE_END */ AS external_id
+       d.created, d.modified, d.active, d.password_expiry, /* TEMPLATE_BEGIN: domain_external_id */ CAST('' AS TEXT) /* TEMPLATE_END */ AS external_id,
+       CAST((SELECT COUNT(*) FROM mailbox mc WHERE mc.domain = d.domain) AS bigint) AS mailbox_count,
+       CAST((SELECT COUNT(*) FROM alias ac WHERE ac.domain = d.domain) AS bigint) AS alias_rows,
+       CAST((SELECT COALESCE(SUM(q.bytes), 0) FROM quota2 q JOIN mailbox mq ON mq.username = q.username
+             WHERE mq.domain = d.domain) AS bigint) AS used_bytes
 FROM domain d
 WHERE d.domain <> 'ALL' AND (/* TEMPLATE_BEGIN: where */ 1 = 1 /* TEMPLATE_END */)
 ORDER BY /* TEMPLATE_BEGIN: order */ d.domain /* TEMPLATE_END */
@@ -278,10 +281,13 @@ type ListDomainsRow struct {
 	Active         bool
 	PasswordExpiry *int64
 	ExternalID     string
+	MailboxCount   int64
+	AliasRows      int64
+	UsedBytes      int64
 }
 
 // The where and order templates take a filter and sortBy translated by
-// internal/scimfilter (see internal/sqltemplate).
+// internal/scimfilter (see internal/sqltemplate); usage as in GetDomain.
 func (q *Queries) ListDomains(ctx context.Context, arg ListDomainsParams) ([]ListDomainsRow, error) {
 	rows, err := q.db.QueryContext(ctx, listDomains, arg.Off, arg.Lim)
 	if err != nil {
@@ -305,6 +311,9 @@ func (q *Queries) ListDomains(ctx context.Context, arg ListDomainsParams) ([]Lis
 			&i.Active,
 			&i.PasswordExpiry,
 			&i.ExternalID,
+			&i.MailboxCount,
+			&i.AliasRows,
+			&i.UsedBytes,
 		); err != nil {
 			return nil, err
 		}
@@ -317,20 +326,6 @@ func (q *Queries) ListDomains(ctx context.Context, arg ListDomainsParams) ([]Lis
 		return nil, err
 	}
 	return items, nil
-}
-
-const sumUsedBytesOfDomain = `-- name: SumUsedBytesOfDomain :one
-SELECT CAST(COALESCE(SUM(q.bytes), 0) AS bigint)
-FROM quota2 q JOIN mailbox m ON m.username = q.username
-WHERE m.domain = ?1
-`
-
-// quota2 is written by Dovecot, never by PostfixAdmin.
-func (q *Queries) SumUsedBytesOfDomain(ctx context.Context, domain string) (int64, error) {
-	row := q.db.QueryRowContext(ctx, sumUsedBytesOfDomain, domain)
-	var column_1 int64
-	err := row.Scan(&column_1)
-	return column_1, err
 }
 
 const updateDomain = `-- name: UpdateDomain :execrows

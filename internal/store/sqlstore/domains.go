@@ -31,6 +31,7 @@ type (
 		Active                              bool
 		PasswordExpiry                      *int64
 		ExternalID                          string
+		MailboxCount, AliasRows, UsedBytes  int64
 	}
 	domainWriteShape = struct {
 		Domain                              string
@@ -62,8 +63,8 @@ type domainQueries[G, R ~domainReadShape, D ~domainRowShape, I ~domainWriteShape
 
 // domainOps is the engine-independent face of domainAdapter.
 type domainOps[Q any] interface {
-	get(ctx context.Context, q Q, name string) (store.Domain, error)
-	list(ctx context.Context, q Q, page store.Page) ([]store.Domain, error)
+	get(ctx context.Context, q Q, name string) (store.DomainWithUsage, error)
+	list(ctx context.Context, q Q, page store.Page) ([]store.DomainWithUsage, error)
 	insert(ctx context.Context, q Q, d store.Domain) error
 	update(ctx context.Context, q Q, d store.Domain) (int64, error)
 	lock(ctx context.Context, q Q, name string) (store.Domain, error)
@@ -74,10 +75,10 @@ type domainAdapter[Q domainQueries[G, R, D, I, U, L], G, R ~domainReadShape, D ~
 	page func(store.Page) L // the one struct whose field names and types differ per engine
 }
 
-func (a domainAdapter[Q, G, R, D, I, U, L]) get(ctx context.Context, q Q, name string) (store.Domain, error) {
+func (a domainAdapter[Q, G, R, D, I, U, L]) get(ctx context.Context, q Q, name string) (store.DomainWithUsage, error) {
 	r, err := q.GetDomain(ctx, name)
 	if err != nil {
-		return store.Domain{}, err
+		return store.DomainWithUsage{}, err
 	}
 	return domainFromRead(domainReadShape(r)), nil
 }
@@ -90,12 +91,12 @@ func (a domainAdapter[Q, G, R, D, I, U, L]) lock(ctx context.Context, q Q, name 
 	return domainFromRow(domainRowShape(r)), nil
 }
 
-func (a domainAdapter[Q, G, R, D, I, U, L]) list(ctx context.Context, q Q, page store.Page) ([]store.Domain, error) {
+func (a domainAdapter[Q, G, R, D, I, U, L]) list(ctx context.Context, q Q, page store.Page) ([]store.DomainWithUsage, error) {
 	rows, err := q.ListDomains(ctx, a.page(page))
 	if err != nil {
 		return nil, err
 	}
-	out := make([]store.Domain, len(rows))
+	out := make([]store.DomainWithUsage, len(rows))
 	for i, r := range rows {
 		out[i] = domainFromRead(domainReadShape(r))
 	}
@@ -125,14 +126,19 @@ func domainFromRow(r domainRowShape) store.Domain {
 	}
 }
 
-func domainFromRead(r domainReadShape) store.Domain {
+func domainFromRead(r domainReadShape) store.DomainWithUsage {
 	d := domainFromRow(domainRowShape{
 		Domain: r.Domain, Description: r.Description, Aliases: r.Aliases, Mailboxes: r.Mailboxes,
 		Maxquota: r.Maxquota, Quota: r.Quota, Transport: r.Transport, Backupmx: r.Backupmx,
 		Created: r.Created, Modified: r.Modified, Active: r.Active, PasswordExpiry: r.PasswordExpiry,
 	})
 	d.ExternalID = r.ExternalID
-	return d
+	return store.DomainWithUsage{Domain: d, Usage: store.DomainUsage{
+		Mailboxes: r.MailboxCount,
+		// PostfixAdmin's alias count leaves out the mailboxes' own aliases.
+		Aliases:   max(r.AliasRows-r.MailboxCount, 0),
+		UsedBytes: r.UsedBytes,
+	}}
 }
 
 func domainWriteFrom(d store.Domain) domainWriteShape {
@@ -153,29 +159,8 @@ func deref[T any](p *T) T {
 }
 
 func (s *Store[Q]) GetDomain(ctx context.Context, name string) (store.DomainWithUsage, error) {
-	ctx = s.withExternalIDs(ctx)
-	q := s.queries(s.db)
-	d, err := s.domains.get(ctx, q, name)
-	if err != nil {
-		return store.DomainWithUsage{}, s.mapErr(err)
-	}
-	u, err := s.usage(ctx, q, name)
-	return store.DomainWithUsage{Domain: d, Usage: u}, s.mapErr(err)
-}
-
-func (s *Store[Q]) usage(ctx context.Context, q Q, name string) (store.DomainUsage, error) {
-	var u store.DomainUsage
-	var aliasRows int64
-	var err error
-	if u.Mailboxes, err = q.CountMailboxesOfDomain(ctx, name); err != nil {
-		return u, err
-	}
-	if aliasRows, err = q.CountAliasRowsOfDomain(ctx, name); err != nil {
-		return u, err
-	}
-	u.Aliases = max(aliasRows-u.Mailboxes, 0)
-	u.UsedBytes, err = q.SumUsedBytesOfDomain(ctx, name)
-	return u, err
+	d, err := s.domains.get(s.withExternalIDs(ctx), s.queries(s.db), name)
+	return d, s.mapErr(err)
 }
 
 func (s *Store[Q]) ListDomains(ctx context.Context, query store.Query) ([]store.DomainWithUsage, int, error) {
@@ -189,20 +174,8 @@ func (s *Store[Q]) ListDomains(ctx context.Context, query store.Query) ([]store.
 		if total, err = s.counts.cachedCount(key, func() (int64, error) { return q.CountDomains(ctx) }); err != nil {
 			return err
 		}
-		ds, err := s.domains.list(ctx, q, query.Page)
-		if err != nil {
-			return err
-		}
-		out = make([]store.DomainWithUsage, len(ds))
-		for i, d := range ds {
-			// A page holds few domains; per-domain counters keep each query indexed.
-			u, err := s.usage(ctx, q, d.Name)
-			if err != nil {
-				return err
-			}
-			out[i] = store.DomainWithUsage{Domain: d, Usage: u}
-		}
-		return nil
+		out, err = s.domains.list(ctx, q, query.Page)
+		return err
 	})
 	return out, int(total), err
 }
@@ -237,11 +210,7 @@ func (s *Store[Q]) UpdateDomain(ctx context.Context, by store.Actor, name string
 		if err != nil {
 			return err
 		}
-		u, err := s.usage(ctx, q, name)
-		if err != nil {
-			return err
-		}
-		d, err := change(store.DomainWithUsage{Domain: cur, Usage: u})
+		d, err := change(cur)
 		if err != nil {
 			return err
 		}
@@ -257,8 +226,7 @@ func (s *Store[Q]) UpdateDomain(ctx context.Context, by store.Actor, name string
 		if err := s.meta.log(ctx, q, by, d.Name, "edit_domain", d.Name); err != nil {
 			return err
 		}
-		got, err := s.domains.get(s.withExternalIDs(ctx), q, name)
-		out = store.DomainWithUsage{Domain: got, Usage: u}
+		out, err = s.domains.get(s.withExternalIDs(ctx), q, name)
 		return err
 	})
 	return out, err
@@ -273,7 +241,7 @@ func (s *Store[Q]) DeleteDomain(ctx context.Context, by store.Actor, name string
 		if err != nil {
 			return err
 		}
-		if err := check(cur); err != nil {
+		if err := check(cur.Domain); err != nil {
 			return err
 		}
 		targets, err := q.CountAliasDomainsTargeting(ctx, name)
@@ -283,11 +251,7 @@ func (s *Store[Q]) DeleteDomain(ctx context.Context, by store.Actor, name string
 		if targets > 0 {
 			return fault.New(fault.Refused, "domain %s is the target of %d alias domain(s); delete those first", name, targets)
 		}
-		if !cascade {
-			u, err := s.usage(ctx, q, name)
-			if err != nil {
-				return err
-			}
+		if u := cur.Usage; !cascade {
 			if u.Mailboxes > 0 || u.Aliases > 0 {
 				return fault.New(fault.Refused, "domain %s still has %d mailbox(es) and %d alias(es); delete them first", name, u.Mailboxes, u.Aliases)
 			}

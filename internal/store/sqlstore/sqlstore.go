@@ -25,8 +25,6 @@ type DBTX = sqltemplate.DBTX
 type scalarQueries interface {
 	CountDomains(ctx context.Context) (int64, error)
 	CountMailboxesOfDomain(ctx context.Context, domain string) (int64, error)
-	CountAliasRowsOfDomain(ctx context.Context, domain string) (int64, error)
-	SumUsedBytesOfDomain(ctx context.Context, domain string) (int64, error)
 	CountAliasDomainsTargeting(ctx context.Context, domain string) (int64, error)
 	DeleteDomainAdminsOfDomain(ctx context.Context, domain string) error
 	DeleteAliasesOfDomain(ctx context.Context, domain string) error

@@ -2,16 +2,27 @@
 -- the clock expression, LIMIT parameters and boolean literals.
 
 -- name: GetDomain :one
+-- With the domain come its usage counters, counted as PostfixAdmin counts
+-- them (alias rows include each mailbox's self-alias; quota2 is written by
+-- Dovecot), so a page of domains is one query.
 SELECT domain, description, aliases, mailboxes, maxquota, quota, transport, backupmx,
-       created, modified, active, password_expiry, /* TEMPLATE_BEGIN: domain_external_id */ CAST('' AS text) /* TEMPLATE_END */ AS external_id
+       created, modified, active, password_expiry, /* TEMPLATE_BEGIN: domain_external_id */ CAST('' AS text) /* TEMPLATE_END */ AS external_id,
+       CAST((SELECT COUNT(*) FROM mailbox mc WHERE mc.domain = d.domain) AS bigint) AS mailbox_count,
+       CAST((SELECT COUNT(*) FROM alias ac WHERE ac.domain = d.domain) AS bigint) AS alias_rows,
+       CAST((SELECT COALESCE(SUM(q.bytes), 0) FROM quota2 q JOIN mailbox mq ON mq.username = q.username
+             WHERE mq.domain = d.domain) AS bigint) AS used_bytes
 FROM domain d
 WHERE d.domain = sqlc.arg(domain) AND d.domain <> 'ALL';
 
 -- name: ListDomains :many
 -- The where and order templates take a filter and sortBy translated by
--- internal/scimfilter (see internal/sqltemplate).
+-- internal/scimfilter (see internal/sqltemplate); usage as in GetDomain.
 SELECT d.domain, d.description, d.aliases, d.mailboxes, d.maxquota, d.quota, d.transport, d.backupmx,
-       d.created, d.modified, d.active, d.password_expiry, /* TEMPLATE_BEGIN: domain_external_id */ CAST('' AS text) /* TEMPLATE_END */ AS external_id
+       d.created, d.modified, d.active, d.password_expiry, /* TEMPLATE_BEGIN: domain_external_id */ CAST('' AS text) /* TEMPLATE_END */ AS external_id,
+       CAST((SELECT COUNT(*) FROM mailbox mc WHERE mc.domain = d.domain) AS bigint) AS mailbox_count,
+       CAST((SELECT COUNT(*) FROM alias ac WHERE ac.domain = d.domain) AS bigint) AS alias_rows,
+       CAST((SELECT COALESCE(SUM(q.bytes), 0) FROM quota2 q JOIN mailbox mq ON mq.username = q.username
+             WHERE mq.domain = d.domain) AS bigint) AS used_bytes
 FROM domain d
 WHERE d.domain <> 'ALL' AND (/* TEMPLATE_BEGIN: where */ 1 = 1 /* TEMPLATE_END */)
 ORDER BY /* TEMPLATE_BEGIN: order */ d.domain /* TEMPLATE_END */
@@ -20,20 +31,8 @@ LIMIT sqlc.arg(lim) OFFSET sqlc.arg(off); -- ENGINE
 -- name: CountDomains :one
 SELECT COUNT(*) FROM domain d WHERE d.domain <> 'ALL' AND (/* TEMPLATE_BEGIN: where */ 1 = 1 /* TEMPLATE_END */);
 
--- Usage counters of one domain. Aliases are counted as PostfixAdmin counts them:
--- all alias rows of the domain minus its mailboxes (each mailbox owns a self-alias).
-
 -- name: CountMailboxesOfDomain :one
 SELECT COUNT(*) FROM mailbox WHERE domain = sqlc.arg(domain);
-
--- name: CountAliasRowsOfDomain :one
-SELECT COUNT(*) FROM alias WHERE domain = sqlc.arg(domain);
-
--- name: SumUsedBytesOfDomain :one
--- quota2 is written by Dovecot, never by PostfixAdmin.
-SELECT CAST(COALESCE(SUM(q.bytes), 0) AS bigint)
-FROM quota2 q JOIN mailbox m ON m.username = q.username
-WHERE m.domain = sqlc.arg(domain);
 
 -- name: InsertDomain :exec
 INSERT INTO domain (domain, description, aliases, mailboxes, maxquota, quota, transport,
