@@ -30,6 +30,8 @@ type Authenticator struct {
 	Secrets     [][]byte       // accepted HS256 keys
 	MaxLifetime time.Duration  // longest accepted token lifetime
 	Now         func() time.Time
+
+	verified verifiedCache
 }
 
 // Principal is an authenticated superadmin.
@@ -87,8 +89,14 @@ func (a *Authenticator) basic(ctx context.Context, cred string) (Principal, erro
 		a.Passwords.Verify(dummyHash, pass)
 		return Principal{}, unauthenticated("Invalid username or password.")
 	}
-	if !a.Passwords.Verify(admin.PasswordHash, pass) {
-		return Principal{}, unauthenticated("Invalid username or password.")
+	// Basic clients send the password with every request; a slow hash
+	// (bcrypt, argon2) is checked once per password and stored hash.
+	key := verifiedKey(admin, pass)
+	if !a.verified.has(key, a.now()) {
+		if !a.Passwords.Verify(admin.PasswordHash, pass) {
+			return Principal{}, unauthenticated("Invalid username or password.")
+		}
+		a.verified.add(key, a.now())
 	}
 	return superadmin(admin)
 }

@@ -82,3 +82,31 @@ func TestMintValidates(t *testing.T) {
 		t.Error("minted without user")
 	}
 }
+
+// A verified Basic password is remembered only for the same stored hash:
+// changing the password in PostfixAdmin invalidates it at once.
+func TestBasicVerificationIsRememberedPerHash(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	admins := admins{"root@example.org": {Username: "root@example.org", PasswordHash: "{CLEARTEXT}pw", Superadmin: true}}
+	a := &Authenticator{Admins: admins, Passwords: pwhash.MustParse(pwhash.Default), MaxLifetime: time.Hour, Now: func() time.Time { return now }}
+	hdr := "Basic cm9vdEBleGFtcGxlLm9yZzpwdw==" // root@example.org:pw
+	if _, err := a.Authenticate(context.Background(), hdr); err != nil {
+		t.Fatal(err)
+	}
+	admins["root@example.org"] = store.Admin{Username: "root@example.org", PasswordHash: "{CLEARTEXT}other", Superadmin: true}
+	if _, err := a.Authenticate(context.Background(), hdr); err == nil {
+		t.Error("the old password still works after a change of the stored hash")
+	}
+	admins["root@example.org"] = store.Admin{Username: "root@example.org", PasswordHash: "{CLEARTEXT}pw", Superadmin: false}
+	if _, err := a.Authenticate(context.Background(), hdr); err == nil {
+		t.Error("a demoted admin passed on a remembered password")
+	}
+	admins["root@example.org"] = store.Admin{Username: "root@example.org", PasswordHash: "{CLEARTEXT}pw", Superadmin: true}
+	now = now.Add(verifiedFor + time.Second)
+	if _, err := a.Authenticate(context.Background(), hdr); err != nil {
+		t.Errorf("after expiry: %v", err)
+	}
+	if _, err := a.Authenticate(context.Background(), "Basic cm9vdEBleGFtcGxlLm9yZzp3cm9uZw=="); err == nil {
+		t.Error("wrong password accepted")
+	}
+}

@@ -1,0 +1,43 @@
+package auth
+
+import (
+	"crypto/sha256"
+	"sync"
+	"time"
+
+	"postfixadmin-scim/internal/store"
+)
+
+// verifiedCache remembers recent successful password checks. Its keys bind
+// the username, the stored hash and a digest of the password, so a changed
+// password (in PostfixAdmin or here) or hash misses; the admin row is still
+// read on every request, so deactivation takes effect at once.
+type verifiedCache struct {
+	mu      sync.Mutex
+	entries map[[sha256.Size]byte]time.Time
+}
+
+const (
+	verifiedFor = 5 * time.Minute
+	maxVerified = 1024
+)
+
+func verifiedKey(a store.Admin, password string) [sha256.Size]byte {
+	return sha256.Sum256([]byte(a.Username + "\x00" + a.PasswordHash + "\x00" + password))
+}
+
+func (c *verifiedCache) has(key [sha256.Size]byte, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	at, ok := c.entries[key]
+	return ok && now.Sub(at) < verifiedFor
+}
+
+func (c *verifiedCache) add(key [sha256.Size]byte, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil || len(c.entries) >= maxVerified {
+		c.entries = map[[sha256.Size]byte]time.Time{}
+	}
+	c.entries[key] = now
+}
