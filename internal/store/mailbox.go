@@ -84,9 +84,14 @@ func (p MailboxPolicy) CheckQuota(d Domain, quotaBytes, othersBytes int64) error
 	return nil
 }
 
-// DefaultQuota is the quota (bytes) of a new mailbox that asks for none: the
-// domain's per-mailbox maximum, so that the domain's limits admit it.
+// DefaultQuota is the quota (bytes) of a new mailbox that asks for none:
+// with quotas enforced, the domain's per-mailbox maximum, so that the
+// domain's limits admit it; otherwise 0 (unlimited), as PostfixAdmin writes
+// when its quota field is off.
 func (p MailboxPolicy) DefaultQuota(d Domain) int64 {
+	if !p.EnforceQuota {
+		return 0
+	}
 	if d.MaxQuotaMB < 0 {
 		return -1
 	}
