@@ -21,5 +21,15 @@ var (
 	PostgresCompanion string
 )
 
+// The upgrade of a companion table created while externalId was unique.
+var (
+	//go:embed sqlite/scim_upgrade.sql
+	SQLiteCompanionUpgrade string
+	//go:embed mysql/scim_upgrade.sql
+	MySQLCompanionUpgrade string
+	//go:embed postgresql/scim_upgrade.sql
+	PostgresCompanionUpgrade string
+)
+
 // SQLiteSchemaVersion is the config table's version row for SQLiteSchema.
 const SQLiteSchemaVersion = "1856"

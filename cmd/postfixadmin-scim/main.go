@@ -106,7 +106,7 @@ func migrate(ctx context.Context, cfg config.Config, stdout io.Writer) error {
 		return err
 	}
 	if created {
-		fmt.Fprintln(stdout, "Created table scim_external_id: externalId is now stored.")
+		fmt.Fprintln(stdout, "Created (or upgraded) table scim_external_id: externalId is now stored.")
 	} else {
 		fmt.Fprintln(stdout, "Table scim_external_id exists already; nothing to do.")
 	}

@@ -27,6 +27,17 @@ type MailboxWrite struct {
 	QuotaUnset   bool   // create: take the domain's default (DefaultQuota)
 }
 
+// Changes reports whether writing w over cur changes anything PostfixAdmin
+// or the companion table stores. A write that changes nothing is skipped:
+// no modified time, no log rows, the same version (RFC 7644 §3.5.2: the
+// server "SHALL NOT" change the modify timestamp when nothing changed).
+// A given password always counts: it restarts the password's expiry.
+func (w MailboxWrite) Changes(cur Mailbox) bool {
+	m := w.Mailbox
+	return w.PasswordHash != "" || m.Name != cur.Name || m.QuotaBytes != cur.QuotaBytes || m.Active != cur.Active ||
+		m.Phone != cur.Phone || m.EmailOther != cur.EmailOther || m.ExternalID != cur.ExternalID
+}
+
 // MailboxPolicy holds the PostfixAdmin settings that govern mailbox writes.
 type MailboxPolicy struct {
 	QuotaMultiplier int64 // bytes per MB ($CONF['quota_multiplier'])
@@ -58,6 +69,12 @@ func (p MailboxPolicy) CheckQuota(d Domain, quotaBytes, othersBytes int64) error
 	if quotaBytes < -1 {
 		return fault.New(fault.Invalid, "sizeQuota must be 0 (unlimited), -1 (disabled) or a positive number of bytes")
 	}
+	// PostfixAdmin's edit form shows and saves the quota in whole MB: any
+	// other byte count would be rounded the next time an admin saves the mailbox.
+	if quotaBytes > 0 && p.QuotaMultiplier > 0 && quotaBytes%p.QuotaMultiplier != 0 {
+		return fault.New(fault.Invalid, "sizeQuota %d bytes is not a whole number of MB (quota_multiplier %d bytes): PostfixAdmin would round it to %d bytes when the mailbox is next saved in its UI",
+			quotaBytes, p.QuotaMultiplier, (quotaBytes+p.QuotaMultiplier/2)/p.QuotaMultiplier*p.QuotaMultiplier)
+	}
 	if !p.EnforceQuota {
 		return nil
 	}
@@ -74,8 +91,10 @@ func (p MailboxPolicy) CheckQuota(d Domain, quotaBytes, othersBytes int64) error
 	}
 	if p.EnforceDomainQuota && d.QuotaMB > 0 {
 		total := d.QuotaMB * p.QuotaMultiplier
-		if quotaBytes <= 0 {
-			return fault.New(fault.Invalid, "domain %s has a total quota of %d MB (domainQuota): a mailbox needs a positive sizeQuota", d.Name, d.QuotaMB)
+		// check_quota() refuses only an unlimited (0) mailbox here; a disabled
+		// one (-1) passes, as PostfixAdmin's form accepts it.
+		if quotaBytes == 0 {
+			return fault.New(fault.Invalid, "domain %s has a total quota of %d MB (domainQuota): a mailbox cannot be unlimited (sizeQuota 0)", d.Name, d.QuotaMB)
 		}
 		if quotaBytes+max(othersBytes, 0) > total {
 			return fault.New(fault.Invalid, "sizeQuota %d bytes would exceed domain %s's total quota of %d MB (%d bytes, domainQuota; %d bytes given to other mailboxes)", quotaBytes, d.Name, d.QuotaMB, total, othersBytes)

@@ -17,14 +17,19 @@ func TestCheckQuota(t *testing.T) {
 	}{
 		{"unlimited domain, unlimited mailbox", 0, 0, 0, 0, true},
 		{"within maxquota", 100, 0, 100 * mb, 0, true},
-		{"above maxquota", 100, 0, 100*mb + 1, 0, false},
+		{"above maxquota", 100, 0, 101 * mb, 0, false},
 		{"unlimited under a maxquota", 100, 0, 0, 0, false},
 		{"quota disabled: only -1", -1, 0, -1, 0, true},
 		{"quota disabled: a number", -1, 0, 5 * mb, 0, false},
 		{"domain total reached", 100, 250, 60 * mb, 200 * mb, false},
 		{"domain total fits", 100, 250, 50 * mb, 200 * mb, true},
-		{"domain total needs a positive quota", 0, 250, 0, 0, false},
+		// check_quota(): "if ($quota == 0) return false" under a domain total; -1 passes.
+		{"domain total refuses an unlimited mailbox", 0, 250, 0, 0, false},
+		{"domain total admits a disabled mailbox (-1)", 100, 250, -1, 200 * mb, true},
 		{"below -1", 0, 0, -2, 0, false},
+		// PostfixAdmin's edit form keeps whole MB: a byte count between them would be rounded.
+		{"not a whole MB", 0, 0, 100*mb + 1, 0, false},
+		{"not a whole MB, below one", 0, 0, 1000, 0, false},
 	}
 	for _, tt := range tests {
 		err := p.CheckQuota(Domain{Name: "d", MaxQuotaMB: tt.maxMB, QuotaMB: tt.domMB}, tt.quota, tt.others)
@@ -35,6 +40,9 @@ func TestCheckQuota(t *testing.T) {
 	off := MailboxPolicy{QuotaMultiplier: 1024000}
 	if err := off.CheckQuota(Domain{MaxQuotaMB: 1}, 999*mb, 0); err != nil {
 		t.Errorf("quota=NO still checks: %v", err)
+	}
+	if err := off.CheckQuota(Domain{}, mb/2, 0); fault.KindOf(err) != fault.Invalid {
+		t.Errorf("quota=NO: half a MB accepted (%v), though the edit form would round it", err)
 	}
 	if off.DefaultQuota(Domain{MaxQuotaMB: 10}) != 0 || p.DefaultQuota(Domain{MaxQuotaMB: 10}) != 10*mb || p.DefaultQuota(Domain{MaxQuotaMB: -1}) != -1 {
 		t.Error("DefaultQuota")

@@ -28,6 +28,13 @@ type Domain struct {
 	ExternalID         string // SCIM externalId, in the optional companion table
 }
 
+// Changes reports whether writing d over cur changes a stored column (see
+// MailboxWrite.Changes: a write that changes nothing is skipped).
+func (d Domain) Changes(cur Domain) bool {
+	d.Created, d.Modified = cur.Created, cur.Modified
+	return d != cur
+}
+
 // DomainUsage is what a domain's mailboxes and aliases use of its limits.
 type DomainUsage struct {
 	Mailboxes int64
@@ -88,8 +95,8 @@ type Store interface {
 	// CreateDomain inserts d and its default aliases (which PostfixAdmin does not log).
 	CreateDomain(ctx context.Context, by Actor, d Domain, defaultAliases []Alias) error
 	// UpdateDomain reads the domain in a transaction, lets change derive its
-	// new state (or refuse, e.g. on a version mismatch), writes it and
-	// returns what is stored.
+	// new state (or refuse, e.g. on a version mismatch), writes it (unless
+	// nothing changes) and returns what is stored.
 	UpdateDomain(ctx context.Context, by Actor, name string, change func(cur DomainWithUsage) (Domain, error)) (DomainWithUsage, error)
 	// DeleteDomain removes a domain after check approves it; unless cascade
 	// is set it refuses one that still has mailboxes or aliases.
@@ -103,7 +110,8 @@ type Store interface {
 	// UpdateMailbox reads the mailbox under its domain's lock, lets change
 	// derive the new state (or refuse), and writes name, quota, active,
 	// phone, email_other and, when a password hash is given, the password;
-	// the self-alias follows active. It returns what is stored.
+	// the self-alias follows active. A change that changes nothing writes
+	// nothing. It returns what is stored.
 	UpdateMailbox(ctx context.Context, by Actor, username string, change func(cur Mailbox) (MailboxWrite, error), p MailboxPolicy) (Mailbox, error)
 	// DeleteMailbox removes a mailbox and its rows as MailboxHandler::delete()
 	// does, after check approves it; an address that is only an alias is not found.

@@ -215,6 +215,10 @@ func (s *Store[Q]) UpdateDomain(ctx context.Context, by store.Actor, name string
 			return err
 		}
 		d.Name = cur.Name
+		if !d.Changes(cur.Domain) {
+			out = cur
+			return nil
+		}
 		if _, err := s.domains.update(ctx, q, d); err != nil {
 			return err
 		}

@@ -213,8 +213,12 @@ func (s *Store[Q]) UpdateMailbox(ctx context.Context, by store.Actor, username s
 		if err != nil {
 			return err
 		}
+		w.Username, w.Domain = cur.Username, cur.Domain
+		if !w.Changes(cur) {
+			out = cur
+			return nil
+		}
 		m := w.Mailbox
-		m.Username, m.Domain = cur.Username, cur.Domain
 		if m.QuotaBytes != cur.QuotaBytes {
 			used, err := q.SumQuotaOfDomain(ctx, d.Name)
 			if err != nil {

@@ -50,8 +50,9 @@ type DB interface {
 	// understands and returns its layout version.
 	Check(ctx context.Context) (int, error)
 	// Migrate creates postfixadmin-scim's own companion table (externalId
-	// storage) if it does not exist; PostfixAdmin's tables are not touched.
-	Migrate(ctx context.Context) (created bool, err error)
+	// storage), or upgrades one of an earlier layout, and reports whether it
+	// changed anything; PostfixAdmin's tables are not touched.
+	Migrate(ctx context.Context) (changed bool, err error)
 	// Initialize fills an empty database the way PostfixAdmin's setup.php does:
 	// schema DDL (if any), the config version row, the ALL pseudo-domain and a
 	// first superadmin.
@@ -196,15 +197,44 @@ func (s *Store[Q]) Migrate(ctx context.Context) (bool, error) {
 	if _, err := s.Check(ctx); err != nil {
 		return false, err
 	}
-	if s.externalIDs {
-		return false, nil
+	if !s.externalIDs {
+		ddl := map[Engine]string{SQLite: sqlschema.SQLiteCompanion, MySQL: sqlschema.MySQLCompanion, PostgreSQL: sqlschema.PostgresCompanion}[s.engine]
+		if _, err := s.db.ExecContext(ctx, ddl); err != nil {
+			return false, fmt.Errorf("create scim_external_id: %w", err)
+		}
+		s.externalIDs = true
+		return true, nil
 	}
-	ddl := map[Engine]string{SQLite: sqlschema.SQLiteCompanion, MySQL: sqlschema.MySQLCompanion, PostgreSQL: sqlschema.PostgresCompanion}[s.engine]
-	if _, err := s.db.ExecContext(ctx, ddl); err != nil {
-		return false, fmt.Errorf("create scim_external_id: %w", err)
+	unique, err := s.externalIDsUnique(ctx)
+	if err != nil || !unique {
+		return false, err
 	}
-	s.externalIDs = true
+	ddl := map[Engine]string{SQLite: sqlschema.SQLiteCompanionUpgrade, MySQL: sqlschema.MySQLCompanionUpgrade, PostgreSQL: sqlschema.PostgresCompanionUpgrade}[s.engine]
+	if err := s.inRawTx(ctx, func(tx *sql.Tx) error { _, err := tx.ExecContext(ctx, ddl); return err }); err != nil {
+		return false, fmt.Errorf("upgrade scim_external_id: %w", err)
+	}
 	return true, nil
+}
+
+// externalIDsUnique reports whether the companion table still has the
+// unique index of its first layout: two rows with one externalId are tried
+// in a transaction that is always rolled back.
+func (s *Store[Q]) externalIDsUnique(ctx context.Context) (bool, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	q := s.queries(tx)
+	for _, id := range []string{"probe-1", "probe-2"} {
+		if err := s.meta.insertExternalID(ctx, q, "~migrate", id, "~probe"); err != nil {
+			if s.isUnique(err) {
+				return true, nil
+			}
+			return false, err
+		}
+	}
+	return false, nil
 }
 
 func (s *Store[Q]) Initialize(ctx context.Context, ddl, version string, admin store.Admin, by store.Actor) error {

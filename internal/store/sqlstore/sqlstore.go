@@ -104,13 +104,7 @@ func (s *Store[Q]) setExternalID(ctx context.Context, q Q, resourceType, id, ext
 	if externalID == "" {
 		return nil
 	}
-	if err := s.meta.insertExternalID(ctx, q, resourceType, id, externalID); err != nil {
-		if s.isUnique(err) {
-			return fault.New(fault.Conflict, "externalId %q is already used by another %s", externalID, resourceType)
-		}
-		return err
-	}
-	return nil
+	return s.meta.insertExternalID(ctx, q, resourceType, id, externalID)
 }
 
 var _ store.Store = (*Store[scalarQueries])(nil)
