@@ -32,6 +32,8 @@ const (
 	// InvalidPath and NoTarget are PATCH paths that are malformed or match nothing.
 	InvalidPath
 	NoTarget
+	// UnsupportedMediaType is a body in a charset or media type the server does not read.
+	UnsupportedMediaType
 )
 
 // Error is a classified error with a client-facing detail.

@@ -13,6 +13,9 @@ import (
 // PatchOpSchema is the schema of PATCH bodies (RFC 7644 §3.5.2).
 const PatchOpSchema = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 
+// SearchRequestSchema is the schema of POST .search bodies (RFC 7644 §3.4.3).
+const SearchRequestSchema = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+
 // PatchOp is one operation of a PATCH request. Op is taken in any case
 // (Entra ID sends "Replace").
 type PatchOp struct {
@@ -28,55 +31,21 @@ type patchTarget struct {
 	extensions []string // the canonical extension URN first, then accepted aliases
 	attrs      []Attribute
 	extAttrs   []Attribute
-	// open: unknown core attributes are accepted and ignored (Users), not invalidPath.
-	open bool
+	// ignored are attributes and extension URNs a schema defines but
+	// PostfixAdmin cannot store: operations on them are accepted and do nothing.
+	ignored, ignoredExtensions []string
 }
 
 var (
 	userPatch = patchTarget{core: UserSchema, extensions: provisioningURNs,
-		attrs: Schemas[0].Attributes, extAttrs: Schemas[1].Attributes, open: true}
-	domainPatch = patchTarget{core: DomainSchema, attrs: Schemas[2].Attributes}
+		attrs: schemaByID(UserSchema).Attributes, extAttrs: schemaByID(ProvisioningSchema).Attributes,
+		ignored: IgnoredUserAttributes, ignoredExtensions: []string{EnterpriseUserSchema}}
+	domainPatch = patchTarget{core: DomainSchema, attrs: schemaByID(DomainSchema).Attributes}
 )
 
-// PatchUser applies ops to a User in its JSON form. Name parts patched alone
-// recompose mailbox.name, and displayName and name.formatted stay one value.
-func PatchUser(res map[string]any, ops []PatchOp) error {
-	formatted, display := nameOf(res), res["displayName"]
-	given, family, _ := strings.Cut(formatted, " ")
-	name, _ := res["name"].(map[string]any)
-	if name == nil {
-		name = map[string]any{}
-	}
-	name["givenName"], name["familyName"] = given, family
-	res["name"] = name
-	if err := userPatch.apply(res, ops); err != nil {
-		return err
-	}
-	name, _ = res["name"].(map[string]any)
-	switch {
-	case nameOf(res) != formatted:
-		// name.formatted was patched: it wins.
-	case res["displayName"] != display:
-		if name == nil {
-			name = map[string]any{}
-			res["name"] = name
-		}
-		name["formatted"] = res["displayName"]
-	case name != nil && (name["givenName"] != given || name["familyName"] != family):
-		delete(name, "formatted") // compose from the parts
-		delete(res, "displayName")
-	}
-	return nil
-}
-
-func nameOf(res map[string]any) string {
-	if n, ok := res["name"].(map[string]any); ok {
-		if f, ok := n["formatted"].(string); ok {
-			return f
-		}
-	}
-	return ""
-}
+// PatchUser applies ops to a User in its JSON form; what the result means
+// for the mailbox is MailboxRules.PatchMailbox's to decide.
+func PatchUser(res map[string]any, ops []PatchOp) error { return userPatch.apply(res, ops) }
 
 // PatchDomain applies ops to a Domain in its JSON form.
 func PatchDomain(res map[string]any, ops []PatchOp) error { return domainPatch.apply(res, ops) }
@@ -113,13 +82,16 @@ func (t patchTarget) one(res map[string]any, op PatchOp) error {
 			return fault.New(fault.Invalid, "without a path the value must be an object of attributes")
 		}
 		for k, v := range obj {
+			if t.isIgnoredExtension(k) {
+				continue
+			}
 			if t.isExtension(k) {
 				ext, ok := v.(map[string]any)
 				if !ok {
 					return fault.New(fault.Invalid, "%s must be an object", k)
 				}
 				for ek, ev := range ext {
-					if err := t.at(res, kind, k+":"+ek, ev, true); err != nil {
+					if err := t.member(res, kind, k+":"+ek, ev); err != nil {
 						return err
 					}
 				}
@@ -129,13 +101,33 @@ func (t patchTarget) one(res map[string]any, op PatchOp) error {
 			case "id", "meta", "schemas":
 				continue // clients echo these back (Okta); they cannot change
 			}
-			if err := t.at(res, kind, k, v, true); err != nil {
+			if err := t.member(res, kind, k, v); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
 	return t.at(res, kind, op.Path, op.Value, op.HasValue)
+}
+
+// member applies one member of a path-less value; a null member unassigns
+// its attribute (RFC 7643 §2.5).
+func (t patchTarget) member(res map[string]any, kind, path string, v any) error {
+	if v == nil {
+		return t.at(res, "remove", path, nil, false)
+	}
+	return t.at(res, kind, path, v, true)
+}
+
+func (t patchTarget) isIgnoredExtension(path string) bool {
+	lower := strings.ToLower(path)
+	for _, e := range t.ignoredExtensions {
+		// Microsoft's collections also write "<urn>.attribute".
+		if rest, ok := strings.CutPrefix(lower, strings.ToLower(e)); ok && (rest == "" || rest[0] == ':' || rest[0] == '.') {
+			return true
+		}
+	}
+	return false
 }
 
 func (t patchTarget) isExtension(k string) bool {
@@ -149,6 +141,9 @@ func (t patchTarget) isExtension(k string) bool {
 
 // at applies one operation at a path (which may be dotted or URN-qualified).
 func (t patchTarget) at(res map[string]any, kind, path string, value any, hasValue bool) error {
+	if t.isIgnoredExtension(path) {
+		return nil
+	}
 	lower := strings.ToLower(path)
 	for _, e := range t.extensions {
 		le := strings.ToLower(e)
@@ -172,16 +167,13 @@ func (t patchTarget) at(res map[string]any, kind, path string, value any, hasVal
 	}
 	def, ok := lookup(t.attrs, p.AttributePath.AttributeName)
 	if !ok {
-		if t.open && p.AttributePath.URIPrefix == nil {
+		if p.AttributePath.URIPrefix == nil && containsFold(t.ignored, p.AttributePath.AttributeName) {
 			return nil // an attribute PostfixAdmin cannot store: accepted and ignored
 		}
 		return fault.New(fault.InvalidPath, "no attribute %q", p.AttributePath.String())
 	}
-	if def.Mutability == "readOnly" {
-		return fault.New(fault.Mutability, "%s is read-only", def.Name)
-	}
-	if kind == "remove" && def.Required {
-		return fault.New(fault.Mutability, "%s is required and cannot be removed", def.Name)
+	if err := removable(def, kind); err != nil {
+		return err
 	}
 	sub := p.AttributePath.SubAttribute
 	if p.SubAttribute != nil {
@@ -209,9 +201,7 @@ func (t patchTarget) at(res map[string]any, kind, path string, value any, hasVal
 			delete(obj, sd.Name)
 			return nil
 		}
-		v, err := coerce(sd, value)
-		obj[sd.Name] = v
-		return err
+		return assign(obj, sd, value)
 	case kind == "remove":
 		delete(res, def.Name)
 		return nil
@@ -225,19 +215,50 @@ func (t patchTarget) at(res map[string]any, kind, path string, value any, hasVal
 			cur = map[string]any{}
 		}
 		for k, v := range obj {
-			if sd, ok := lookup(def.SubAttributes, k); ok {
-				if cur[sd.Name], err = coerce(sd, v); err != nil {
-					return err
-				}
+			sd, ok := lookup(def.SubAttributes, k)
+			if !ok {
+				return fault.New(fault.InvalidPath, "no attribute %s.%s", def.Name, k)
+			}
+			if err := assign(cur, sd, v); err != nil {
+				return err
 			}
 		}
 		res[def.Name] = cur
 		return nil
 	default: // add on a single-valued attribute replaces it (RFC 7644 §3.5.2.1)
-		v, err := coerce(def, value)
-		res[def.Name] = v
+		return assign(res, def, value)
+	}
+}
+
+// removable refuses to unassign what PostfixAdmin cannot hold unassigned:
+// RFC 7644 §3.5.2.2 says a removed attribute "SHALL be unassigned", so
+// answering 200 with the value kept would misreport the result.
+func removable(def Attribute, kind string) error {
+	switch {
+	case def.Mutability == "readOnly":
+		return fault.New(fault.Mutability, "%s is read-only", def.Name)
+	case kind != "remove":
+		return nil
+	case def.Required:
+		return fault.New(fault.Mutability, "%s is required and cannot be removed", def.Name)
+	case def.Fixed != "":
+		return fault.New(fault.Mutability, "%s cannot be unassigned: %s", def.Name, def.Fixed)
+	}
+	return nil
+}
+
+// assign sets an attribute of obj to a checked value; null unassigns it.
+func assign(obj map[string]any, def Attribute, value any) error {
+	if value == nil {
+		delete(obj, def.Name)
+		return nil
+	}
+	v, err := coerce(def, value)
+	if err != nil {
 		return err
 	}
+	obj[def.Name] = v
+	return nil
 }
 
 func (t patchTarget) wholeExtension(res map[string]any, kind string, value any) error {
@@ -261,8 +282,8 @@ func (t patchTarget) extAttribute(res map[string]any, kind, name string, value a
 	if !ok {
 		return fault.New(fault.InvalidPath, "no extension attribute %q", name)
 	}
-	if def.Mutability == "readOnly" {
-		return fault.New(fault.Mutability, "%s is read-only", def.Name)
+	if err := removable(def, kind); err != nil {
+		return err
 	}
 	canonical := t.extensions[0]
 	ext, _ := res[canonical].(map[string]any)
@@ -274,9 +295,7 @@ func (t patchTarget) extAttribute(res map[string]any, kind, name string, value a
 		delete(ext, def.Name)
 		return nil
 	}
-	v, err := coerce(def, value)
-	ext[def.Name] = v
-	return err
+	return assign(ext, def, value)
 }
 
 // multi applies an operation to a multi-valued attribute (emails, phoneNumbers).
@@ -329,15 +348,14 @@ func multi(res map[string]any, def Attribute, kind string, where filter.Expressi
 		if kind == "remove" {
 			return fault.New(fault.NoTarget, "no %s value matches", def.Name)
 		}
-		if sub == nil {
-			return fault.New(fault.NoTarget, "no %s value matches", def.Name)
+		// Entra ID: replace or add on emails[type eq "work"].value creates the
+		// value; RFC 7644 §3.5.2.3 wants noTarget where none can be created.
+		if sub == nil || (def.MaxValues > 0 && len(elems) >= def.MaxValues) {
+			return fault.New(fault.NoTarget, "no %s value matches, and PostfixAdmin stores no further %s value", def.Name, def.Name)
 		}
-		// Entra ID: replace or add on emails[type eq "work"].value creates the value.
 		e := equalities(where)
-		v, err := coerce(sd, value)
-		e[sd.Name] = v
 		res[def.Name] = append(elems, e)
-		return err
+		return assign(e, sd, value)
 	}
 	for _, m := range matched {
 		switch {
@@ -346,23 +364,21 @@ func multi(res map[string]any, def Attribute, kind string, where filter.Expressi
 		case kind == "remove":
 			res[def.Name] = removeElement(res[def.Name].([]any), m)
 		case sub != nil:
-			v, err := coerce(sd, value)
-			if err != nil {
+			if err := assign(m, sd, value); err != nil {
 				return err
 			}
-			m[sd.Name] = v
 		default:
 			obj, ok := value.(map[string]any)
 			if !ok {
 				return fault.New(fault.Invalid, "%s values are objects", def.Name)
 			}
 			for k, v := range obj {
-				if sd, ok := lookup(def.SubAttributes, k); ok {
-					cv, err := coerce(sd, v)
-					if err != nil {
-						return err
-					}
-					m[sd.Name] = cv
+				sd, ok := lookup(def.SubAttributes, k)
+				if !ok {
+					return fault.New(fault.InvalidPath, "no attribute %s.%s", def.Name, k)
+				}
+				if err := assign(m, sd, v); err != nil {
+					return err
 				}
 			}
 		}
@@ -385,12 +401,12 @@ func elements(def Attribute, value any) ([]any, error) {
 		}
 		e := map[string]any{}
 		for k, sv := range obj {
-			if sd, ok := lookup(def.SubAttributes, k); ok {
-				cv, err := coerce(sd, sv)
-				if err != nil {
-					return nil, err
-				}
-				e[sd.Name] = cv
+			sd, ok := lookup(def.SubAttributes, k)
+			if !ok {
+				return nil, fault.New(fault.InvalidPath, "no attribute %s.%s", def.Name, k)
+			}
+			if err := assign(e, sd, sv); err != nil {
+				return nil, err
 			}
 		}
 		out = append(out, e)

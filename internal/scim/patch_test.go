@@ -77,23 +77,6 @@ func js(v any) string {
 	return string(b)
 }
 
-func TestPatchUserNames(t *testing.T) {
-	m := user()
-	if err := PatchUser(m, ops(t, `[{"op":"replace","path":"name.familyName","value":"Smith"}]`)); err != nil {
-		t.Fatal(err)
-	}
-	if n := m["name"].(map[string]any); n["formatted"] != nil || n["givenName"] != "Babs" || n["familyName"] != "Smith" || m["displayName"] != nil {
-		t.Errorf("parts patched alone: %v / %v", m["name"], m["displayName"])
-	}
-	m = user()
-	if err := PatchUser(m, ops(t, `[{"op":"replace","path":"displayName","value":"B J"}]`)); err != nil {
-		t.Fatal(err)
-	}
-	if m["name"].(map[string]any)["formatted"] != "B J" {
-		t.Errorf("displayName did not carry to name.formatted: %v", m["name"])
-	}
-}
-
 func TestPatchErrors(t *testing.T) {
 	for raw, kind := range map[string]fault.Kind{
 		`[{"op":"move","path":"displayName","value":"x"}]`:       fault.Syntax,
@@ -108,6 +91,19 @@ func TestPatchErrors(t *testing.T) {
 		`[{"op":"replace","path":"name.formatted","value":[]}]`:  fault.Invalid,
 		`[{"op":"add","path":"emails","value":[1]}]`:             fault.Invalid,
 		`[{"op":"replace","path":"urn:audriga:params:scim:schemas:extension:provisioning:2.0:User:usedQuota","value":1}]`: fault.Mutability,
+		// RFC 7644 §3.5.2.2: a removed attribute "SHALL be unassigned"; these have no unassigned state.
+		`[{"op":"remove","path":"active"}]`:   fault.Mutability,
+		`[{"op":"remove","path":"password"}]`: fault.Mutability,
+		`[{"op":"remove","path":"urn:audriga:params:scim:schemas:extension:provisioning:2.0:User:sizeQuota"}]`: fault.Mutability,
+		`[{"op":"replace","value":{"active":null}}]`:                                                           fault.Mutability,
+		// No schema defines it (RFC 7644 §3.5.2: "invalidPath").
+		`[{"op":"replace","path":"noSuchAttr","value":"x"}]`:                      fault.InvalidPath,
+		`[{"op":"add","value":{"noSuchAttr":"x"}}]`:                               fault.InvalidPath,
+		`[{"op":"add","path":"emails","value":[{"value":"a@b.c","colour":"x"}]}]`: fault.InvalidPath,
+		// §3.5.2.3: "If the target location is a multi-valued attribute for which a value
+		// selection filter ("valuePath") has been supplied and no record match was made,
+		// the service provider SHALL indicate failure ... "noTarget"" — where no value can be created.
+		`[{"op":"replace","path":"phoneNumbers[type eq \"mobile\"].value","value":"1"},{"op":"replace","path":"phoneNumbers[type eq \"fax\"].value","value":"2"}]`: fault.NoTarget,
 	} {
 		err := userPatch.apply(user(), ops(t, raw))
 		if fault.KindOf(err) != kind {
@@ -116,6 +112,43 @@ func TestPatchErrors(t *testing.T) {
 	}
 	if err := domainPatch.apply(map[string]any{}, ops(t, `[{"op":"replace","path":"colour","value":"x"}]`)); fault.KindOf(err) != fault.InvalidPath {
 		t.Errorf("unknown Domain attribute: %v", err)
+	}
+	for _, path := range []string{"maxMailboxes", "maxAliases", "maxQuota", "domainQuota", "transport", "backupMx", "passwordExpiry", "active"} {
+		if err := domainPatch.apply(map[string]any{path: 1}, ops(t, `[{"op":"remove","path":"`+path+`"}]`)); fault.KindOf(err) != fault.Mutability {
+			t.Errorf("remove Domain %s: %v, want mutability", path, err)
+		}
+	}
+}
+
+// Attributes a schema defines but PostfixAdmin cannot store are accepted and
+// change nothing, in every spelling Entra ID and Microsoft's collections use.
+func TestPatchIgnoredAttributes(t *testing.T) {
+	for _, raw := range []string{
+		`[{"op":"add","path":"nickName","value":"Babs"}]`,
+		`[{"op":"replace","path":"Title","value":"Boss"}]`,
+		`[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":"271"}]`,
+		`[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value","value":"271"}]`,
+		`[{"op":"Add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User.department","value":"IT"}]`,
+		`[{"op":"remove","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber"}]`,
+		`[{"op":"replace","value":{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"IT"},"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter":"4"}}]`,
+	} {
+		m := user()
+		if err := userPatch.apply(m, ops(t, raw)); err != nil {
+			t.Errorf("%s: %v", raw, err)
+		} else if js(m) != js(user()) {
+			t.Errorf("%s changed the user: %s", raw, js(m))
+		}
+	}
+}
+
+// A null value unassigns (RFC 7643 §2.5), inside path-less values and complex values too.
+func TestPatchNullIsRemove(t *testing.T) {
+	m := user()
+	if err := userPatch.apply(m, ops(t, `[{"op":"replace","value":{"displayName":null,"name":{"formatted":null}}}]`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := m["displayName"]; ok || js(m["name"]) != `{}` {
+		t.Errorf("displayName %v, name %v", m["displayName"], m["name"])
 	}
 }
 

@@ -14,6 +14,15 @@ type Attribute struct {
 	Returned      string // always, never, default, request
 	Uniqueness    string // none, server, global
 	SubAttributes []Attribute
+
+	// The server's own rules, not RFC 7643 characteristics (never served):
+	// Fixed says why PostfixAdmin has no unassigned state for the attribute
+	// ("" when it has one: remove and null clear it).
+	Fixed string
+	// MaxValues bounds a multi-valued attribute's values (0: no bound); an
+	// add or replace through a value path that matches none creates a value
+	// only below it (RFC 7644 §3.5.2.3 noTarget otherwise).
+	MaxValues int
 }
 
 // Schema is a SCIM schema definition.
@@ -40,18 +49,36 @@ func (a Attribute) multi(sub ...Attribute) Attribute {
 	return a
 }
 func (a Attribute) complex(sub ...Attribute) Attribute { a.SubAttributes = sub; return a }
+func (a Attribute) fixed(why string) Attribute         { a.Fixed = why; return a }
+func (a Attribute) atMost(n int) Attribute             { a.MaxValues = n; return a }
 
-var multiValueSubAttributes = []Attribute{
-	attr("value", "string", "readWrite", "The value."),
-	attr("type", "string", "readWrite", "A label such as work or other."),
-	attr("primary", "boolean", "readWrite", "Whether this is the primary value."),
-	attr("display", "string", "readWrite", "Accepted and ignored."),
+// multiValueSubAttributes describe emails and phoneNumbers as PostfixAdmin
+// keeps them: values only, no labels.
+func multiValueSubAttributes(types string) []Attribute {
+	return []Attribute{
+		attr("value", "string", "readWrite", "The value."),
+		attr("type", "string", "readWrite", "Not stored: returned as "+types+". On input it only tells the mailbox address (work) from other values."),
+		attr("primary", "boolean", "readOnly", "Not stored: the mailbox address is the primary value."),
+		attr("display", "string", "writeOnly", "Not stored: accepted and ignored.").returned("never"),
+	}
+}
+
+// EnterpriseUserSchema is RFC 7643 §4.3's extension. Entra ID sends it; its
+// attributes are accepted and ignored (PostfixAdmin cannot store them).
+const EnterpriseUserSchema = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+
+// IgnoredUserAttributes are the RFC 7643 §4.1 core User attributes
+// PostfixAdmin cannot store: accepted (POST, PUT, PATCH) and ignored, never
+// returned. Any other attribute no schema defines is refused.
+var IgnoredUserAttributes = []string{
+	"nickName", "profileUrl", "title", "userType", "preferredLanguage", "locale", "timezone",
+	"ims", "photos", "addresses", "groups", "entitlements", "roles", "x509Certificates",
 }
 
 // ExternalIDStored and ExternalIDNotStored describe externalId in /Schemas,
 // depending on whether the companion table exists.
 const (
-	ExternalIDStored    = "The client's identifier, stored in postfixadmin-scim's companion table; unique per resource type; filterable."
+	ExternalIDStored    = "The client's identifier, stored in postfixadmin-scim's companion table; filterable; not unique (RFC 7643 §3.1)."
 	ExternalIDNotStored = "Accepted but not stored (PostfixAdmin has no column for it; run \"postfixadmin-scim migrate\" to store it)."
 )
 
@@ -61,36 +88,44 @@ var externalIDAttribute = func() Attribute {
 	return a
 }()
 
+const domainLimit = "PostfixAdmin limits have no unassigned state; replace the limit (0 = unlimited, -1 = disabled)"
+
 // Schemas are the schemas the server serves, in /Schemas order.
 var Schemas = []Schema{
 	{
 		ID: UserSchema, Name: "User",
-		Description: "A PostfixAdmin mailbox. Core User attributes not listed here (nickName, title, addresses, " +
-			"externalId, ...) and other extensions are accepted and ignored: PostfixAdmin cannot store them, " +
-			"and they are never returned.",
+		Description: "A PostfixAdmin mailbox. The core User attributes not listed here (nickName, profileUrl, title, " +
+			"userType, preferredLanguage, locale, timezone, ims, photos, addresses, groups, entitlements, roles, " +
+			"x509Certificates) and the enterprise extension are accepted and ignored: PostfixAdmin cannot store them, " +
+			"and they are never returned. Other attributes are refused.",
 		Attributes: []Attribute{
 			attr("userName", "string", "immutable", "The mailbox address (mailbox.username), lower-cased as PostfixAdmin stores it.").required().unique(),
 			externalIDAttribute,
-			attr("name", "complex", "readWrite", "The person's name; formatted is mailbox.name.").complex(
-				attr("formatted", "string", "readWrite", "mailbox.name."),
-				attr("givenName", "string", "readWrite", "Composes mailbox.name when formatted is absent; returned as the first word of mailbox.name."),
-				attr("middleName", "string", "writeOnly", "Composes mailbox.name when formatted is absent.").returned("never"),
-				attr("familyName", "string", "readWrite", "Composes mailbox.name when formatted is absent; returned as the rest of mailbox.name."),
-				attr("honorificPrefix", "string", "writeOnly", "Composes mailbox.name when formatted is absent.").returned("never"),
-				attr("honorificSuffix", "string", "writeOnly", "Composes mailbox.name when formatted is absent.").returned("never"),
+			attr("name", "complex", "readWrite", "The person's name; PostfixAdmin keeps one (mailbox.name).").complex(
+				attr("formatted", "string", "readWrite", "mailbox.name, the same value as displayName."),
+				attr("givenName", "string", "readWrite", "Not stored: returned as the first word of mailbox.name. Composes mailbox.name when neither formatted nor displayName is given (PATCH: when only the parts change)."),
+				attr("middleName", "string", "writeOnly", "Not stored: composes mailbox.name like givenName.").returned("never"),
+				attr("familyName", "string", "readWrite", "Not stored: returned as the rest of mailbox.name after the first word. Composes mailbox.name like givenName."),
+				attr("honorificPrefix", "string", "writeOnly", "Not stored: composes mailbox.name like givenName.").returned("never"),
+				attr("honorificSuffix", "string", "writeOnly", "Not stored: composes mailbox.name like givenName.").returned("never"),
 			),
-			attr("displayName", "string", "readWrite", "mailbox.name (the same value as name.formatted)."),
-			attr("active", "boolean", "readWrite", "mailbox.active and the mailbox's own alias; false is the soft delete."),
-			attr("password", "string", "writeOnly", "Hashed as PostfixAdmin's encrypt setting prescribes. Optional on create: without it the mailbox gets an unknown random password and cannot log in until one is set.").returned("never"),
-			attr("emails", "complex", "readWrite", "The address (primary) and mailbox.email_other.").multi(multiValueSubAttributes...),
-			attr("phoneNumbers", "complex", "readWrite", "mailbox.phone (one number, at most 30 characters).").multi(multiValueSubAttributes...),
+			attr("displayName", "string", "readWrite", "mailbox.name, the same value as name.formatted."),
+			attr("active", "boolean", "readWrite", "mailbox.active and the mailbox's own alias; false is the soft delete.").
+				fixed("a mailbox is active or not; replace active with false to disable it"),
+			attr("password", "string", "writeOnly", "Hashed as PostfixAdmin's encrypt setting prescribes. Optional on create: without it the mailbox gets an unknown random password and cannot log in until one is set.").
+				returned("never").fixed("PostfixAdmin requires a password; replace it to change it"),
+			attr("emails", "complex", "readWrite", "The mailbox address (type work, primary; it is userName and cannot change) and at most one other address (mailbox.email_other, type other).").
+				multi(multiValueSubAttributes("work for the mailbox address, other for mailbox.email_other")...).atMost(2),
+			attr("phoneNumbers", "complex", "readWrite", "mailbox.phone: one number, at most 30 characters.").
+				multi(multiValueSubAttributes("work")...).atMost(1),
 		},
 	},
 	{
 		ID: ProvisioningSchema, Name: "ProvisioningUser",
 		Description: "Mail provisioning attributes of a PostfixAdmin mailbox.",
 		Attributes: []Attribute{
-			attr("sizeQuota", "integer", "readWrite", "mailbox.quota in bytes; 0 = unlimited, -1 = disabled."),
+			attr("sizeQuota", "integer", "readWrite", "mailbox.quota in bytes, a whole number of PostfixAdmin's quota_multiplier (1 MB); 0 = unlimited, -1 = disabled.").
+				fixed("a mailbox always has a quota; replace sizeQuota with 0 for unlimited"),
 			attr("usedQuota", "integer", "readOnly", "Bytes in use, as Dovecot reports them (quota2)."),
 			attr("maildir", "string", "readOnly", "The maildir path relative to the mail store."),
 		},
@@ -102,15 +137,15 @@ var Schemas = []Schema{
 			attr("domainName", "string", "immutable", "The domain name, lower case.").required().unique(),
 			externalIDAttribute,
 			attr("description", "string", "readWrite", "Free text."),
-			attr("maxAliases", "integer", "readWrite", "Maximum number of aliases."),
-			attr("maxMailboxes", "integer", "readWrite", "Maximum number of mailboxes."),
-			attr("maxQuota", "integer", "readWrite", "Maximum quota of one mailbox, MB."),
-			attr("domainQuota", "integer", "readWrite", "Total quota of all mailboxes, MB."),
+			attr("maxAliases", "integer", "readWrite", "Maximum number of aliases.").fixed(domainLimit),
+			attr("maxMailboxes", "integer", "readWrite", "Maximum number of mailboxes.").fixed(domainLimit),
+			attr("maxQuota", "integer", "readWrite", "Maximum quota of one mailbox, MB.").fixed(domainLimit),
+			attr("domainQuota", "integer", "readWrite", "Total quota of all mailboxes, MB.").fixed(domainLimit),
 			attr("usedQuota", "integer", "readOnly", "Space used by the domain's mailboxes, MB."),
-			attr("transport", "string", "readWrite", "Postfix transport."),
-			attr("backupMx", "boolean", "readWrite", "The domain is relayed as backup MX."),
-			attr("passwordExpiry", "integer", "readWrite", "Days until a mailbox password expires; 0 = never."),
-			attr("active", "boolean", "readWrite", "Whether the domain is active."),
+			attr("transport", "string", "readWrite", "Postfix transport.").fixed("Postfix needs a transport; replace it (PUT without it restores the default)"),
+			attr("backupMx", "boolean", "readWrite", "The domain is relayed as backup MX.").fixed("replace backupMx with false instead"),
+			attr("passwordExpiry", "integer", "readWrite", "Days until a mailbox password expires; 0 = never.").fixed("replace passwordExpiry with 0 for never"),
+			attr("active", "boolean", "readWrite", "Whether the domain is active.").fixed("replace active with false to disable the domain"),
 			attr("mailboxCount", "integer", "readOnly", "Number of mailboxes."),
 			attr("aliasCount", "integer", "readOnly", "Number of aliases, not counting mailboxes' own."),
 		},

@@ -3,6 +3,7 @@ package scim
 import (
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"postfixadmin-scim/internal/fault"
 	"postfixadmin-scim/internal/store"
@@ -43,19 +44,23 @@ func NormalizeAddress(addr string) (username, local, domain string, err error) {
 	return a, local, dom, nil
 }
 
-// UserInput is a SCIM User as sent by a client; nil means "not given".
+// UserInput is a SCIM User as sent by a client (or, for PATCH, the User
+// before and after the operations); nil and empty mean "not given".
 type UserInput struct {
 	Schemas     []string
 	UserName    string
 	Name        NameInput
 	DisplayName *string
 	Active      *bool
-	Emails      []string // values, primary first
-	Phones      []string // values, primary first
+	Emails      []Value
+	Phones      []Value
 	Password    *string
-	SizeQuota   *int64  // from the provisioning extension under any accepted key
-	ExternalID  *string // nil keeps the stored one
+	SizeQuota   *int64  // from the provisioning extension
+	ExternalID  *string // nil keeps the stored one (PUT)
 }
+
+// Value is one value of a multi-valued attribute (emails, phoneNumbers).
+type Value struct{ Value, Type string }
 
 // NameInput is the SCIM name complex attribute.
 type NameInput struct {
@@ -68,7 +73,9 @@ type MailboxRules struct {
 	DomainInMailbox bool // $CONF['domain_in_mailbox']
 }
 
-// NewMailbox builds the mailbox PostfixAdmin's MailboxHandler writes for in.
+// NewMailbox builds the mailbox PostfixAdmin's MailboxHandler writes for a
+// POST: what is given is stored; name.formatted and displayName, which are
+// both mailbox.name, must agree.
 func (r MailboxRules) NewMailbox(in UserInput) (store.MailboxWrite, error) {
 	if err := CheckUserSchemas(in.Schemas); err != nil {
 		return store.MailboxWrite{}, err
@@ -78,10 +85,13 @@ func (r MailboxRules) NewMailbox(in UserInput) (store.MailboxWrite, error) {
 		return store.MailboxWrite{}, err
 	}
 	m := store.Mailbox{Username: user, LocalPart: local, Domain: domain, Maildir: r.maildir(user, local, domain), Active: true}
-	w := store.MailboxWrite{Mailbox: m, QuotaUnset: in.SizeQuota == nil}
-	if err := applyUser(&w.Mailbox, in); err != nil {
+	if m.Name, err = assertedName("", in); err != nil {
 		return store.MailboxWrite{}, err
 	}
+	if err := applyUser(&m, in, fault.Invalid); err != nil {
+		return store.MailboxWrite{}, err
+	}
+	w := store.MailboxWrite{Mailbox: m, QuotaUnset: in.SizeQuota == nil}
 	if in.SizeQuota != nil {
 		w.QuotaBytes = *in.SizeQuota
 	}
@@ -89,76 +99,221 @@ func (r MailboxRules) NewMailbox(in UserInput) (store.MailboxWrite, error) {
 }
 
 // ReplaceMailbox applies a PUT (RFC 7644 §3.5.1): the given attributes replace
-// the stored ones; omitted active and sizeQuota keep their values (the password
-// changes only when one is given); userName cannot change.
+// the stored ones; omitted active, sizeQuota and externalId keep their values
+// (the password changes only when one is given); userName cannot change.
+// Where name.formatted and displayName differ, the one still equal to the
+// stored name is the client's stale copy and the other is the change.
 func (r MailboxRules) ReplaceMailbox(cur store.Mailbox, in UserInput) (store.MailboxWrite, error) {
-	if err := CheckUserSchemas(in.Schemas); err != nil {
+	if err := r.sameUser(cur, in); err != nil {
 		return store.MailboxWrite{}, err
-	}
-	if !strings.EqualFold(strings.TrimSpace(in.UserName), cur.Username) {
-		return store.MailboxWrite{}, fault.New(fault.Mutability, "userName is immutable: PostfixAdmin cannot rename mailbox %s", cur.Username)
 	}
 	m := cur
-	m.Name, m.Phone, m.EmailOther = "", "", ""
-	if err := applyUser(&m, in); err != nil {
+	m.Phone, m.EmailOther = "", ""
+	var err error
+	if m.Name, err = assertedName(cur.Name, in); err != nil {
 		return store.MailboxWrite{}, err
 	}
-	if in.SizeQuota != nil {
-		m.QuotaBytes = *in.SizeQuota
+	if err := applyUser(&m, in, fault.Mutability); err != nil {
+		return store.MailboxWrite{}, err
 	}
 	return store.MailboxWrite{Mailbox: m}, nil
 }
 
-func applyUser(m *store.Mailbox, in UserInput) error {
-	m.Name = displayName(in)
-	if len(m.Name) > 255 {
-		return fault.New(fault.Invalid, "name is longer than PostfixAdmin's 255 characters")
+// PatchMailbox applies the result of PATCH operations (RFC 7644 §3.5.2):
+// before is the User as the client saw it, after the User the operations
+// left. What they changed is written: mailbox.name from name.formatted or
+// displayName (two different new values are refused), else from changed
+// name parts; removing either clears it. The mailbox address cannot leave
+// emails. Everything else is after's state.
+func (r MailboxRules) PatchMailbox(cur store.Mailbox, before, after UserInput) (store.MailboxWrite, error) {
+	if err := r.sameUser(cur, after); err != nil {
+		return store.MailboxWrite{}, err
 	}
-	set(&m.Active, in.Active)
-	for _, e := range in.Emails {
-		if e = strings.TrimSpace(e); e != "" && !strings.EqualFold(e, m.Username) {
-			if len(e) > 255 {
-				return fault.New(fault.Invalid, "emails: %q is longer than 255 characters", e)
-			}
-			m.EmailOther = e // the first email that is not the address itself
-			break
-		}
+	if hasValue(before.Emails, cur.Username) && !hasValue(after.Emails, cur.Username) {
+		return store.MailboxWrite{}, fault.New(fault.Mutability, "emails: the mailbox address %s (type work) is userName and cannot be removed", cur.Username)
 	}
-	if len(in.Phones) > 0 {
-		m.Phone = strings.TrimSpace(in.Phones[0])
-		if len(m.Phone) > 30 {
-			return fault.New(fault.Invalid, "phoneNumbers: PostfixAdmin stores at most 30 characters")
-		}
+	m := cur
+	m.Phone, m.EmailOther, m.ExternalID = "", "", ""
+	var err error
+	if m.Name, err = changedName(cur.Name, before, after); err != nil {
+		return store.MailboxWrite{}, err
 	}
-	set(&m.ExternalID, in.ExternalID)
-	if len(m.ExternalID) > 255 {
-		return fault.New(fault.Invalid, "externalId is longer than 255 characters")
+	if err := applyUser(&m, after, fault.Mutability); err != nil {
+		return store.MailboxWrite{}, err
 	}
-	if in.SizeQuota != nil && *in.SizeQuota < -1 {
-		return fault.New(fault.Invalid, "sizeQuota must be 0 (unlimited), -1 (disabled) or a positive number of bytes")
+	return store.MailboxWrite{Mailbox: m}, nil
+}
+
+func (r MailboxRules) sameUser(cur store.Mailbox, in UserInput) error {
+	if err := CheckUserSchemas(in.Schemas); err != nil {
+		return err
+	}
+	if !strings.EqualFold(strings.TrimSpace(in.UserName), cur.Username) {
+		return fault.New(fault.Mutability, "userName is immutable: PostfixAdmin cannot rename mailbox %s", cur.Username)
 	}
 	return nil
 }
 
-// displayName is mailbox.name: name.formatted, else the name composed from
-// its parts (as the original did), else displayName.
-func displayName(in UserInput) string {
-	if in.Name.Formatted != nil && strings.TrimSpace(*in.Name.Formatted) != "" {
-		return strings.TrimSpace(*in.Name.Formatted)
+// applyUser sets the attributes other than the name and the password from
+// in; workKind is the error for a work email that is not the address
+// (Invalid on create, Mutability on a change).
+func applyUser(m *store.Mailbox, in UserInput, workKind fault.Kind) error {
+	if utf8.RuneCountInString(m.Name) > 255 {
+		return fault.New(fault.Invalid, "name is longer than PostfixAdmin's 255 characters")
 	}
-	var parts []string
-	for _, p := range []*string{in.Name.HonorificPrefix, in.Name.GivenName, in.Name.MiddleName, in.Name.FamilyName, in.Name.HonorificSuffix} {
-		if p != nil && strings.TrimSpace(*p) != "" {
-			parts = append(parts, strings.TrimSpace(*p))
+	set(&m.Active, in.Active)
+	var err error
+	if m.EmailOther, err = otherEmail(m.Username, in.Emails, workKind); err != nil {
+		return err
+	}
+	if m.Phone, err = onlyValue("phoneNumbers", "mailbox.phone", in.Phones); err != nil {
+		return err
+	}
+	if utf8.RuneCountInString(m.Phone) > 30 {
+		return fault.New(fault.Invalid, "phoneNumbers: PostfixAdmin stores at most 30 characters")
+	}
+	set(&m.ExternalID, in.ExternalID)
+	if utf8.RuneCountInString(m.ExternalID) > 255 {
+		return fault.New(fault.Invalid, "externalId is longer than 255 characters")
+	}
+	if in.SizeQuota != nil {
+		m.QuotaBytes = *in.SizeQuota
+	}
+	return nil
+}
+
+// otherEmail is mailbox.email_other from a User's emails: the address
+// (userName) is implied, and one more address can be stored. A work email
+// other than the address would be a second address PostfixAdmin cannot keep.
+func otherEmail(username string, emails []Value, workKind fault.Kind) (string, error) {
+	var others []Value
+	for _, e := range emails {
+		switch {
+		case strings.EqualFold(e.Value, username):
+		case strings.EqualFold(e.Type, "work"):
+			return "", fault.New(workKind, "emails: the work email is the mailbox address %s (userName), which PostfixAdmin cannot change; send %q with type \"other\"", username, e.Value)
+		default:
+			others = append(others, e)
 		}
 	}
-	if len(parts) > 0 {
-		return strings.Join(parts, " ")
+	other, err := onlyValue("emails", "mailbox.email_other, besides the address", others)
+	if utf8.RuneCountInString(other) > 255 {
+		return "", fault.New(fault.Invalid, "emails: %q is longer than 255 characters", other)
 	}
-	if in.DisplayName != nil {
-		return strings.TrimSpace(*in.DisplayName)
+	return other, err
+}
+
+// onlyValue is the one value PostfixAdmin keeps of a multi-valued attribute;
+// more than one is refused, so none is dropped silently.
+func onlyValue(attr, column string, vs []Value) (string, error) {
+	var out string
+	for _, v := range vs {
+		switch {
+		case out == "":
+			out = v.Value
+		case !strings.EqualFold(out, v.Value):
+			return "", fault.New(fault.Invalid, "%s: PostfixAdmin stores one value (%s); got %q and %q", attr, column, out, v.Value)
+		}
 	}
-	return ""
+	return out, nil
+}
+
+func hasValue(vs []Value, v string) bool {
+	for _, e := range vs {
+		if strings.EqualFold(e.Value, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// assertedName is mailbox.name as a POST or PUT body asserts it:
+// name.formatted or displayName (where they differ, the one equal to the
+// stored name is stale), else the name composed from its parts.
+func assertedName(stored string, in UserInput) (string, error) {
+	f, d := trimmed(in.Name.Formatted), trimmed(in.DisplayName)
+	switch {
+	case f != "" && d != "" && f != d:
+		if f == stored {
+			return d, nil
+		}
+		if d == stored {
+			return f, nil
+		}
+		return "", nameConflict(f, d)
+	case f != "":
+		return f, nil
+	case d != "":
+		return d, nil
+	}
+	return composedName(in.Name), nil
+}
+
+// changedName is mailbox.name after PATCH operations: what they changed.
+func changedName(stored string, before, after UserInput) (string, error) {
+	bf, af := trimmed(before.Name.Formatted), trimmed(after.Name.Formatted)
+	bd, ad := trimmed(before.DisplayName), trimmed(after.DisplayName)
+	fChanged, dChanged := bf != af, bd != ad
+	partsChanged := !sameParts(before.Name, after.Name)
+	switch {
+	case fChanged && dChanged && af != "" && ad != "" && af != ad:
+		return "", nameConflict(af, ad)
+	case fChanged && af != "":
+		return af, nil
+	case dChanged && ad != "":
+		return ad, nil
+	case partsChanged && composedName(after.Name) != "":
+		return composedName(after.Name), nil
+	case fChanged || dChanged:
+		return "", nil // removed: unassigned
+	case partsChanged && af == "" && ad == "":
+		return "", nil // every part removed, and no name left
+	}
+	return stored, nil // the parts are derived from the name, which stays
+}
+
+func nameConflict(formatted, display string) error {
+	return fault.New(fault.Invalid, "name.formatted %q and displayName %q differ: PostfixAdmin keeps one name (mailbox.name) for both", formatted, display)
+}
+
+func nameParts(n NameInput) []*string {
+	return []*string{n.HonorificPrefix, n.GivenName, n.MiddleName, n.FamilyName, n.HonorificSuffix}
+}
+
+func sameParts(a, b NameInput) bool {
+	pa, pb := nameParts(a), nameParts(b)
+	for i := range pa {
+		if trimmed(pa[i]) != trimmed(pb[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// composedName joins the name parts as the original did.
+func composedName(n NameInput) string {
+	var parts []string
+	for _, p := range nameParts(n) {
+		if t := trimmed(p); t != "" {
+			parts = append(parts, t)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// SplitName is how a User's givenName and familyName are derived from
+// mailbox.name, the one name PostfixAdmin keeps: the first word and the rest
+// (clients such as Okta require both).
+func SplitName(name string) (given, family string) {
+	given, family, _ = strings.Cut(name, " ")
+	return given, strings.TrimSpace(family)
+}
+
+func trimmed(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return strings.TrimSpace(*p)
 }
 
 // maildir is MailboxHandler::_missing_maildir() without a maildir_name_hook.
