@@ -215,13 +215,13 @@ func (s *Server) domainResource(ctx context.Context, d store.DomainWithUsage) ap
 		Schemas:        []string{scim.DomainSchema},
 		Id:             &d.Name,
 		DomainName:     &d.Name,
-		Description:    &d.Description,
+		Description:    nonEmpty(d.Description), // unassigned values are omitted (RFC 7643 §2.5)
 		MaxAliases:     &d.MaxAliases,
 		MaxMailboxes:   &d.MaxMailboxes,
 		MaxQuota:       &d.MaxQuotaMB,
 		DomainQuota:    &d.QuotaMB,
 		UsedQuota:      &used,
-		Transport:      &d.Transport,
+		Transport:      nonEmpty(d.Transport),
 		BackupMx:       &d.BackupMX,
 		PasswordExpiry: &d.PasswordExpiryDays,
 		Active:         &d.Active,
@@ -238,6 +238,14 @@ func (s *Server) domainResource(ctx context.Context, d store.DomainWithUsage) ap
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// nonEmpty is nil for "", so an unassigned string is left out of a resource.
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
 
 func timePtr(t time.Time) *time.Time {
 	if t.IsZero() {

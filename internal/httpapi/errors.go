@@ -27,16 +27,17 @@ type scimError struct {
 }
 
 var faultStatus = map[fault.Kind]scimError{
-	fault.NotFound:           {status: http.StatusNotFound},
-	fault.Conflict:           {status: http.StatusConflict, scimType: "uniqueness"},
-	fault.Refused:            {status: http.StatusConflict},
-	fault.Invalid:            {status: http.StatusBadRequest, scimType: "invalidValue"},
-	fault.Syntax:             {status: http.StatusBadRequest, scimType: "invalidSyntax"},
-	fault.Mutability:         {status: http.StatusBadRequest, scimType: "mutability"},
-	fault.Unauthenticated:    {status: http.StatusUnauthorized},
-	fault.PreconditionFailed: {status: http.StatusPreconditionFailed},
-	fault.InvalidPath:        {status: http.StatusBadRequest, scimType: "invalidPath"},
-	fault.NoTarget:           {status: http.StatusBadRequest, scimType: "noTarget"},
+	fault.NotFound:             {status: http.StatusNotFound},
+	fault.Conflict:             {status: http.StatusConflict, scimType: "uniqueness"},
+	fault.Refused:              {status: http.StatusConflict},
+	fault.Invalid:              {status: http.StatusBadRequest, scimType: "invalidValue"},
+	fault.Syntax:               {status: http.StatusBadRequest, scimType: "invalidSyntax"},
+	fault.Mutability:           {status: http.StatusBadRequest, scimType: "mutability"},
+	fault.Unauthenticated:      {status: http.StatusUnauthorized},
+	fault.PreconditionFailed:   {status: http.StatusPreconditionFailed},
+	fault.InvalidPath:          {status: http.StatusBadRequest, scimType: "invalidPath"},
+	fault.NoTarget:             {status: http.StatusBadRequest, scimType: "noTarget"},
+	fault.UnsupportedMediaType: {status: http.StatusUnsupportedMediaType},
 }
 
 // toSCIM is the one place where errors become SCIM responses.
@@ -98,8 +99,17 @@ func requestError(re *openapi3filter.RequestError) scimError {
 		}
 		return scimError{status: http.StatusBadRequest, scimType: "invalidSyntax", detail: "Request body is not valid JSON."}
 	case errors.As(re.Err, &se):
-		ptr := strings.Join(se.JSONPointer(), "/")
-		if ptr != "" {
+		// An error inside an allOf (the extension objects) carries the
+		// attribute's own error as its origin.
+		path := se.JSONPointer()
+		for {
+			var inner *openapi3.SchemaError
+			if !errors.As(se.Origin, &inner) {
+				break
+			}
+			se, path = inner, append(path, inner.JSONPointer()...)
+		}
+		if ptr := strings.Join(path, "/"); ptr != "" {
 			where = fmt.Sprintf("%s attribute %q", where, ptr)
 		}
 		return scimError{status: http.StatusBadRequest, scimType: "invalidValue", detail: fmt.Sprintf("%s: %s", where, se.Reason)}

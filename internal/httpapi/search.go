@@ -12,9 +12,6 @@ import (
 	"postfixadmin-scim/internal/scimfilter"
 )
 
-// SearchRequestSchema is the schema of POST .search bodies (RFC 7644 §3.4.3).
-const SearchRequestSchema = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
-
 func searchRequest(scimBody, jsonBody *api.SearchRequest) (listRequest, error) {
 	b, err := oneBody(scimBody, jsonBody)
 	if err != nil {
@@ -22,10 +19,10 @@ func searchRequest(scimBody, jsonBody *api.SearchRequest) (listRequest, error) {
 	}
 	ok := false
 	for _, s := range b.Schemas {
-		ok = ok || strings.EqualFold(s, SearchRequestSchema)
+		ok = ok || strings.EqualFold(s, scim.SearchRequestSchema)
 	}
 	if !ok {
-		return listRequest{}, fault.New(fault.Invalid, "schemas must contain %q", SearchRequestSchema)
+		return listRequest{}, fault.New(fault.Invalid, "schemas must contain %q", scim.SearchRequestSchema)
 	}
 	return listRequest{
 		filter: deref(b.Filter), sortBy: deref(b.SortBy), sortOrder: string(deref(b.SortOrder)),

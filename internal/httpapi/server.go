@@ -62,6 +62,8 @@ func New(opts Options) (*echo.Echo, error) {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = ipExtractor(opts.TrustedProxies)
+	// GET /Users/ is GET /Users (the query string stays).
+	e.Pre(middleware.RemoveTrailingSlash())
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableErrorHandler: false, DisablePrintStack: true}))
 	e.Use(s.logRequests)
 	// SCIM bodies are small; a limit keeps a huge one from exhausting memory (413).
@@ -69,7 +71,7 @@ func New(opts Options) (*echo.Echo, error) {
 
 	// Authentication and validation wrap every generated route, and only
 	// those, so an unknown path is a plain 404 and a wrong method a 405 with Allow.
-	guarded := routeGuard{e: e, chain: []echo.MiddlewareFunc{s.requestScope, s.authenticate, validate}}
+	guarded := routeGuard{e: e, chain: []echo.MiddlewareFunc{s.requestScope, s.authenticate, canonicalBody, validate}}
 	api.RegisterHandlersWithBaseURL(guarded, api.NewStrictHandler(s, nil), opts.BasePath)
 	return e, nil
 }

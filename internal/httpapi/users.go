@@ -119,8 +119,9 @@ func (s *Server) ReplaceUser(ctx context.Context, req api.ReplaceUserRequestObje
 	if err != nil {
 		return nil, err
 	}
-	m, err := s.updateUser(ctx, userID(req.Id), req.Params.IfMatch, func(cur store.Mailbox) (scim.UserInput, error) {
-		return in, nil
+	m, err := s.updateUser(ctx, userID(req.Id), req.Params.IfMatch, func(cur store.Mailbox) (scim.UserInput, store.MailboxWrite, error) {
+		w, err := s.opts.MailboxRules.ReplaceMailbox(cur, in)
+		return in, w, err
 	})
 	if err != nil {
 		return nil, err
@@ -137,24 +138,30 @@ func (s *Server) PatchUser(ctx context.Context, req api.PatchUserRequestObject) 
 	if err != nil {
 		return nil, err
 	}
-	m, err := s.updateUser(ctx, userID(req.Id), req.Params.IfMatch, func(cur store.Mailbox) (scim.UserInput, error) {
-		// The operations apply to the resource as clients see it, then it is
-		// written like a PUT of the result: all of them in one transaction.
+	m, err := s.updateUser(ctx, userID(req.Id), req.Params.IfMatch, func(cur store.Mailbox) (scim.UserInput, store.MailboxWrite, error) {
+		// The operations apply to the resource as clients see it; what they
+		// changed in it is then written, all in one transaction.
 		res, err := asMap(userResource(ctx, cur))
 		if err != nil {
-			return scim.UserInput{}, err
+			return scim.UserInput{}, store.MailboxWrite{}, err
+		}
+		before, err := userInput(userResource(ctx, cur))
+		if err != nil {
+			return scim.UserInput{}, store.MailboxWrite{}, err
 		}
 		if err := scim.PatchUser(res, ops); err != nil {
-			return scim.UserInput{}, err
+			return scim.UserInput{}, store.MailboxWrite{}, err
 		}
 		var u api.User
 		if err := fromMap(res, &u); err != nil {
-			return scim.UserInput{}, err
+			return scim.UserInput{}, store.MailboxWrite{}, err
 		}
-		if u.ExternalId == nil {
-			u.ExternalId = ptr("") // removed by the patch (PUT would keep it)
+		after, err := userInput(u)
+		if err != nil {
+			return scim.UserInput{}, store.MailboxWrite{}, err
 		}
-		return userInput(u)
+		w, err := s.opts.MailboxRules.PatchMailbox(cur, before, after)
+		return after, w, err
 	})
 	if err != nil {
 		return nil, err
@@ -166,18 +173,14 @@ func (s *Server) PatchUser(ctx context.Context, req api.PatchUserRequestObject) 
 }
 
 // updateUser runs a PUT or PATCH: under the store's lock it checks If-Match
-// against the stored version, derives the input from the current mailbox
-// and applies PUT's rules to it.
-func (s *Server) updateUser(ctx context.Context, id string, ifMatch *string, input func(cur store.Mailbox) (scim.UserInput, error)) (store.Mailbox, error) {
+// against the stored version and lets change derive the new mailbox from the
+// current one; a given password is hashed for it.
+func (s *Server) updateUser(ctx context.Context, id string, ifMatch *string, change func(cur store.Mailbox) (scim.UserInput, store.MailboxWrite, error)) (store.Mailbox, error) {
 	return s.opts.Store.UpdateMailbox(ctx, actor(ctx), id, func(cur store.Mailbox) (store.MailboxWrite, error) {
 		if err := scim.CheckIfMatch(ifMatch, scim.MailboxVersion(cur)); err != nil {
 			return store.MailboxWrite{}, err
 		}
-		in, err := input(cur)
-		if err != nil {
-			return store.MailboxWrite{}, err
-		}
-		w, err := s.opts.MailboxRules.ReplaceMailbox(cur, in)
+		in, w, err := change(cur)
 		if err != nil {
 			return store.MailboxWrite{}, err
 		}
@@ -232,36 +235,23 @@ func userInput(b api.User) (scim.UserInput, error) {
 		in.Name = scim.NameInput{Formatted: b.Name.Formatted, GivenName: b.Name.GivenName, MiddleName: b.Name.MiddleName,
 			FamilyName: b.Name.FamilyName, HonorificPrefix: b.Name.HonorificPrefix, HonorificSuffix: b.Name.HonorificSuffix}
 	}
-	in.Emails = primaryFirst(b.Emails)
-	in.Phones = primaryFirst(b.PhoneNumbers)
-	// The extension under its canonical key or either spelling of the original;
-	// a quota given under two keys must agree, so none is dropped silently.
-	for _, ext := range []*api.ProvisioningUser{b.Provisioning, b.ProvisioningCodeAlias, b.ProvisioningReadmeAlias} {
-		if ext == nil || ext.SizeQuota == nil {
-			continue
-		}
-		if in.SizeQuota != nil && *in.SizeQuota != *ext.SizeQuota {
-			return in, fault.New(fault.Invalid, "sizeQuota is given twice with different values (%d, %d)", *in.SizeQuota, *ext.SizeQuota)
-		}
-		in.SizeQuota = ext.SizeQuota
+	in.Emails = values(b.Emails)
+	in.Phones = values(b.PhoneNumbers)
+	if b.Provisioning != nil {
+		in.SizeQuota = b.Provisioning.SizeQuota // the original's spellings were merged into it (scim.Canonicalize)
 	}
 	return in, nil
 }
 
-// primaryFirst returns the values of a multi-valued attribute, the primary one first.
-func primaryFirst(vs *[]api.MultiValue) []string {
+// values are the non-empty values of a multi-valued attribute.
+func values(vs *[]api.MultiValue) []scim.Value {
 	if vs == nil {
 		return nil
 	}
-	var out []string
+	var out []scim.Value
 	for _, v := range *vs {
-		if v.Value == nil {
-			continue
-		}
-		if v.Primary != nil && *v.Primary {
-			out = append([]string{*v.Value}, out...)
-		} else {
-			out = append(out, *v.Value)
+		if val := strings.TrimSpace(deref(v.Value)); val != "" {
+			out = append(out, scim.Value{Value: val, Type: deref(v.Type)})
 		}
 	}
 	return out
@@ -292,9 +282,7 @@ func userResource(ctx context.Context, m store.Mailbox) api.User {
 		},
 	}
 	if m.Name != "" {
-		// PostfixAdmin keeps one name; the parts are derived (first word,
-		// rest) for clients that require them (Okta).
-		given, family, _ := strings.Cut(m.Name, " ")
+		given, family := scim.SplitName(m.Name)
 		u.Name = &api.Name{Formatted: &m.Name, GivenName: &given}
 		if family != "" {
 			u.Name.FamilyName = &family
