@@ -51,7 +51,7 @@ func TestDomainLifecycle(t *testing.T) {
 			"maxAliases": 99, "maxQuota": -1, "active": false, "backupMx": true, "transport": "relay:[mx.example.com]"}), asAdmin())
 		expect(t, r, http.StatusOK, "")
 		assertAttrs(t, r.json(t), map[string]any{"maxAliases": 99.0, "maxQuota": -1.0, "active": false, "backupMx": true,
-			"transport": "relay:[mx.example.com]", "description": ""})
+			"transport": "relay:[mx.example.com]", "description": nil}) // cleared, so omitted (RFC 7643 §2.5)
 		if r.json(t)["meta"].(map[string]any)["version"] == version {
 			t.Error("meta.version did not change with the resource")
 		}

@@ -187,6 +187,10 @@ func (e *env) validate(req *http.Request, r response) {
 	vreq := req.Clone(context.Background())
 	vreq.URL.Host, vreq.URL.Scheme = "", ""
 	route, params, err := e.router.FindRoute(vreq)
+	if err != nil && strings.HasSuffix(vreq.URL.Path, "/") {
+		vreq.URL.Path = strings.TrimSuffix(vreq.URL.Path, "/") // the server serves /Users/ as /Users
+		route, params, err = e.router.FindRoute(vreq)
+	}
 	if err != nil {
 		var v any
 		if jerr := json.Unmarshal(r.body, &v); jerr != nil {
