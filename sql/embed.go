@@ -21,6 +21,17 @@ var (
 	PostgresCompanion string
 )
 
+// The DDL of the companion table of User spellings, per engine (run by the
+// migrate command only).
+var (
+	//go:embed sqlite/scim_spelling.sql
+	SQLiteSpelling string
+	//go:embed mysql/scim_spelling.sql
+	MySQLSpelling string
+	//go:embed postgresql/scim_spelling.sql
+	PostgresSpelling string
+)
+
 // The upgrade of a companion table created while externalId was unique.
 var (
 	//go:embed sqlite/scim_upgrade.sql

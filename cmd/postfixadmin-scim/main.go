@@ -106,9 +106,9 @@ func migrate(ctx context.Context, cfg config.Config, stdout io.Writer) error {
 		return err
 	}
 	if created {
-		fmt.Fprintln(stdout, "Created (or upgraded) table scim_external_id: externalId is now stored.")
+		fmt.Fprintln(stdout, "Created or upgraded the companion tables (scim_external_id, scim_user_spelling): externalId and the clients' spellings are now stored.")
 	} else {
-		fmt.Fprintln(stdout, "Table scim_external_id exists already; nothing to do.")
+		fmt.Fprintln(stdout, "The companion tables are up to date; nothing to do.")
 	}
 	return nil
 }

@@ -110,6 +110,7 @@ const getMailbox = `-- name: GetMailbox :one
 SELECT m.username, m.name, m.maildir, m.quota, m.local_part, m.domain, m.created, m.modified,
        m.active, m.phone, m.email_other,
        /* TEMPLATE_BEGIN: user_external_id */ CAST('' AS TEXT) /* TEMPLATE_END */ AS external_id,
+       /* TEMPLATE_BEGIN: user_spelling */ CAST('' AS TEXT) /* TEMPLATE_END */ AS spelling,
        CAST(COALESCE(q.bytes, 0) AS bigint) AS used_bytes -- ENGINE
 FROM mailbox m LEFT JOIN quota2 q ON q.username = m.username
 WHERE m.username = ?1
@@ -128,6 +129,7 @@ type GetMailboxRow struct {
 	Phone      string
 	EmailOther string
 	ExternalID string
+	Spelling   string
 	UsedBytes  int64
 }
 
@@ -151,6 +153,7 @@ func (q *Queries) GetMailbox(ctx context.Context, username string) (GetMailboxRo
 		&i.Phone,
 		&i.EmailOther,
 		&i.ExternalID,
+		&i.Spelling,
 		&i.UsedBytes,
 	)
 	return i, err
@@ -204,6 +207,7 @@ const listMailboxes = `-- name: ListMailboxes :many
 SELECT m.username, m.name, m.maildir, m.quota, m.local_part, m.domain, m.created, m.modified,
        m.active, m.phone, m.email_other,
        /* TEMPLATE_BEGIN: user_external_id */ CAST('' AS TEXT) /* TEMPLATE_END */ AS external_id,
+       /* TEMPLATE_BEGIN: user_spelling */ CAST('' AS TEXT) /* TEMPLATE_END */ AS spelling,
        CAST(COALESCE(q.bytes, 0) AS bigint) AS used_bytes -- ENGINE
 FROM mailbox m LEFT JOIN quota2 q ON q.username = m.username
 WHERE (/* TEMPLATE_BEGIN: where */ 1 = 1 /* TEMPLATE_END */)
@@ -229,6 +233,7 @@ type ListMailboxesRow struct {
 	Phone      string
 	EmailOther string
 	ExternalID string
+	Spelling   string
 	UsedBytes  int64
 }
 
@@ -256,6 +261,7 @@ func (q *Queries) ListMailboxes(ctx context.Context, arg ListMailboxesParams) ([
 			&i.Phone,
 			&i.EmailOther,
 			&i.ExternalID,
+			&i.Spelling,
 			&i.UsedBytes,
 		); err != nil {
 			return nil, err

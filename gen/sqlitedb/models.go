@@ -175,6 +175,11 @@ type ScimExternalID struct {
 	ExternalID   string
 }
 
+type ScimUserSpelling struct {
+	Username string
+	Spelling string
+}
+
 type TotpExceptionAddress struct {
 	ID          int64
 	Ip          string

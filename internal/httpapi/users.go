@@ -267,7 +267,7 @@ func userResource(ctx context.Context, m store.Mailbox) api.User {
 	u := api.User{
 		Schemas:  []string{scim.UserSchema, scim.ProvisioningSchema},
 		Id:       &m.Username,
-		UserName: &m.Username,
+		UserName: ptr(scim.ShownUserName(m)),
 		Active:   &m.Active,
 		Emails:   &emails,
 		Provisioning: &api.ProvisioningUser{
@@ -282,11 +282,8 @@ func userResource(ctx context.Context, m store.Mailbox) api.User {
 		},
 	}
 	if m.Name != "" {
-		given, family := scim.SplitName(m.Name)
-		u.Name = &api.Name{Formatted: &m.Name, GivenName: &given}
-		if family != "" {
-			u.Name.FamilyName = &family
-		}
+		p := scim.ShownName(m)
+		u.Name = &api.Name{Formatted: &m.Name, GivenName: nonEmpty(p.GivenName), FamilyName: nonEmpty(p.FamilyName)}
 		u.DisplayName = &m.Name
 	}
 	if m.ExternalID != "" {

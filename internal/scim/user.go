@@ -91,6 +91,7 @@ func (r MailboxRules) NewMailbox(in UserInput) (store.MailboxWrite, error) {
 	if err := applyUser(&m, in, fault.Invalid); err != nil {
 		return store.MailboxWrite{}, err
 	}
+	m.Spelling = spellingOf(m, in, parts(in.Name))
 	w := store.MailboxWrite{Mailbox: m, QuotaUnset: in.SizeQuota == nil}
 	if in.SizeQuota != nil {
 		w.QuotaBytes = *in.SizeQuota
@@ -116,6 +117,7 @@ func (r MailboxRules) ReplaceMailbox(cur store.Mailbox, in UserInput) (store.Mai
 	if err := applyUser(&m, in, fault.Mutability); err != nil {
 		return store.MailboxWrite{}, err
 	}
+	m.Spelling = spellingOf(m, in, parts(in.Name))
 	return store.MailboxWrite{Mailbox: m}, nil
 }
 
@@ -141,6 +143,17 @@ func (r MailboxRules) PatchMailbox(cur store.Mailbox, before, after UserInput) (
 	if err := applyUser(&m, after, fault.Mutability); err != nil {
 		return store.MailboxWrite{}, err
 	}
+	// Parts the operations changed are the client's; parts they left alone
+	// stay as kept (with those never returned, such as middleName) while
+	// they still go with the name, and are stale once the name changes.
+	var kept store.NameParts
+	switch {
+	case !sameParts(before.Name, after.Name):
+		kept = parts(after.Name)
+	case m.Name == cur.Name && cur.Spelling.ForName == cur.Name:
+		kept = cur.Spelling.Name
+	}
+	m.Spelling = spellingOf(m, after, kept)
 	return store.MailboxWrite{Mailbox: m}, nil
 }
 
@@ -299,6 +312,46 @@ func composedName(n NameInput) string {
 		}
 	}
 	return strings.Join(parts, " ")
+}
+
+// spellingOf is what of the client's spelling the companion table keeps:
+// the address in the client's case and name parts that mailbox.name alone
+// does not give back (PostfixAdmin keeps the address lower-cased and one name).
+func spellingOf(m store.Mailbox, in UserInput, p store.NameParts) store.Spelling {
+	var sp store.Spelling
+	if u := strings.TrimSpace(in.UserName); u != m.Username {
+		sp.UserName = u
+	}
+	given, family := SplitName(m.Name)
+	if p != (store.NameParts{}) && p != (store.NameParts{GivenName: given, FamilyName: family}) {
+		sp.Name, sp.ForName = p, m.Name
+	}
+	return sp
+}
+
+func parts(n NameInput) store.NameParts {
+	return store.NameParts{GivenName: trimmed(n.GivenName), MiddleName: trimmed(n.MiddleName), FamilyName: trimmed(n.FamilyName),
+		HonorificPrefix: trimmed(n.HonorificPrefix), HonorificSuffix: trimmed(n.HonorificSuffix)}
+}
+
+// ShownName is a User's name parts as returned: the client's own while
+// mailbox.name is still the name they went with (an edit in PostfixAdmin's
+// UI makes them stale), else derived from mailbox.name (SplitName).
+func ShownName(m store.Mailbox) store.NameParts {
+	if m.Spelling.ForName != "" && m.Spelling.ForName == m.Name {
+		return m.Spelling.Name
+	}
+	given, family := SplitName(m.Name)
+	return store.NameParts{GivenName: given, FamilyName: family}
+}
+
+// ShownUserName is a User's userName as returned: the client's spelling
+// where kept, else the address as PostfixAdmin stores it.
+func ShownUserName(m store.Mailbox) string {
+	if m.Spelling.UserName != "" && strings.EqualFold(m.Spelling.UserName, m.Username) {
+		return m.Spelling.UserName
+	}
+	return m.Username
 }
 
 // SplitName is how a User's givenName and familyName are derived from

@@ -126,3 +126,46 @@ func TestUnchangedWriteIsNoChange(t *testing.T) {
 		t.Errorf("empty PATCH result changes %+v (%v)", w.Mailbox, err)
 	}
 }
+
+// What PostfixAdmin cannot keep as the client wrote it (the address's case,
+// the parts of the one name) is kept in the companion table and returned
+// while mailbox.name is still the name it went with; what mailbox.name gives
+// back by itself is not kept.
+func TestSpelling(t *testing.T) {
+	in := UserInput{Schemas: []string{UserSchema}, UserName: "Daniel.McGee@Example.com",
+		Name: NameInput{Formatted: sp("Daniel Mcgee"), GivenName: sp("Daniel"), FamilyName: sp("OMalley")}}
+	w, err := MailboxRules{}.NewMailbox(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Username != "daniel.mcgee@example.com" || w.Name != "Daniel Mcgee" {
+		t.Fatalf("row %q %q", w.Username, w.Name)
+	}
+	if got := ShownName(w.Mailbox); got.FamilyName != "OMalley" || got.GivenName != "Daniel" {
+		t.Errorf("shown parts %+v, want the client's", got)
+	}
+	if ShownUserName(w.Mailbox) != "Daniel.McGee@Example.com" {
+		t.Errorf("shown userName %q", ShownUserName(w.Mailbox))
+	}
+	renamed := w.Mailbox
+	renamed.Name = "Dan Mcgee" // edited in PostfixAdmin's UI
+	if got := ShownName(renamed); got.GivenName != "Dan" || got.FamilyName != "Mcgee" {
+		t.Errorf("stale parts shown: %+v", got)
+	}
+	w, _ = MailboxRules{}.NewMailbox(UserInput{Schemas: []string{UserSchema}, UserName: "ab@example.com", Name: NameInput{GivenName: sp("A"), FamilyName: sp("B")}})
+	if w.Spelling != (store.Spelling{}) {
+		t.Errorf("derivable spelling kept: %+v", w.Spelling)
+	}
+	// A PATCH of the name alone drops parts that went with the old name.
+	cur := store.Mailbox{Username: "x@example.com", Name: "Mary Ann Smith", Spelling: store.Spelling{Name: store.NameParts{GivenName: "Mary Ann", MiddleName: "Q", FamilyName: "Smith"}, ForName: "Mary Ann Smith"}}
+	before := UserInput{Schemas: []string{UserSchema}, UserName: cur.Username, DisplayName: sp(cur.Name), Name: NameInput{Formatted: sp(cur.Name), GivenName: sp("Mary Ann"), FamilyName: sp("Smith")}}
+	after := before
+	after.Active = new(bool)
+	if w, _ := (MailboxRules{}).PatchMailbox(cur, before, after); w.Spelling != cur.Spelling {
+		t.Errorf("a PATCH not about the name changed the spelling: %+v", w.Spelling)
+	}
+	after.DisplayName, after.Name.Formatted = sp("Mary Jones"), sp("Mary Jones")
+	if w, _ := (MailboxRules{}).PatchMailbox(cur, before, after); w.Spelling.Name != (store.NameParts{}) {
+		t.Errorf("stale parts kept: %+v", w.Spelling)
+	}
+}

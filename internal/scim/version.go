@@ -22,7 +22,7 @@ func Version(fields ...any) string {
 
 // MailboxVersion is a mailbox's meta.version and ETag.
 func MailboxVersion(m store.Mailbox) string {
-	return Version(m.Username, m.Name, m.QuotaBytes, m.Active, m.Phone, m.EmailOther, m.Maildir, m.ExternalID, m.Modified.UnixNano())
+	return Version(m.Username, m.Name, m.QuotaBytes, m.Active, m.Phone, m.EmailOther, m.Maildir, m.ExternalID, m.Spelling, m.Modified.UnixNano())
 }
 
 // DomainVersion is a domain's meta.version and ETag.

@@ -18,6 +18,22 @@ type Mailbox struct {
 	Created, Modified time.Time
 	UsedBytes         int64  // from Dovecot's quota2 table; read only
 	ExternalID        string // SCIM externalId, in the optional companion table
+	Spelling          Spelling
+}
+
+// Spelling is how the client wrote what PostfixAdmin cannot keep as written:
+// the address in its own case and the parts of the one name PostfixAdmin
+// stores. It lives in the optional companion table; empty when it adds
+// nothing to what the mailbox row says.
+type Spelling struct {
+	UserName string    // the address as sent, when it differs from the lower-cased one
+	Name     NameParts // the parts as sent, when they are not derivable from ForName
+	ForName  string    // the mailbox.name the parts went with
+}
+
+// NameParts are SCIM's name sub-attributes besides formatted.
+type NameParts struct {
+	GivenName, MiddleName, FamilyName, HonorificPrefix, HonorificSuffix string
 }
 
 // MailboxWrite is a mailbox to create or update.
@@ -35,7 +51,7 @@ type MailboxWrite struct {
 func (w MailboxWrite) Changes(cur Mailbox) bool {
 	m := w.Mailbox
 	return w.PasswordHash != "" || m.Name != cur.Name || m.QuotaBytes != cur.QuotaBytes || m.Active != cur.Active ||
-		m.Phone != cur.Phone || m.EmailOther != cur.EmailOther || m.ExternalID != cur.ExternalID
+		m.Phone != cur.Phone || m.EmailOther != cur.EmailOther || m.ExternalID != cur.ExternalID || m.Spelling != cur.Spelling
 }
 
 // MailboxPolicy holds the PostfixAdmin settings that govern mailbox writes.

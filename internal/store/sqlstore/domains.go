@@ -282,6 +282,11 @@ func (s *Store[Q]) DeleteDomain(ctx context.Context, by store.Actor, name string
 				return err
 			}
 		}
+		if s.spellings {
+			if err := q.DeleteUserSpellingsOfDomain(ctx, name); err != nil {
+				return err
+			}
+		}
 		return s.meta.log(ctx, q, by, name, "delete_domain", name)
 	})
 }

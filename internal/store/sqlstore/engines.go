@@ -39,7 +39,7 @@ func newSQLite(db *sql.DB, o options) *Store[*sqlitedb.Queries] {
 				return sqlitedb.ListMailboxesParams{Lim: int64(p.Limit), Off: int64(p.Offset)}
 			},
 		},
-		meta: metaAdapter[*sqlitedb.Queries, sqlitedb.GetLoginAdminRow, sqlitedb.InsertAdminParams, sqlitedb.InsertDomainAdminParams, sqlitedb.InsertConfigValueParams, sqlitedb.InsertLogParams, sqlitedb.InsertAliasParams, sqlitedb.InsertExternalIDParams]{},
+		meta: metaAdapter[*sqlitedb.Queries, sqlitedb.GetLoginAdminRow, sqlitedb.InsertAdminParams, sqlitedb.InsertDomainAdminParams, sqlitedb.InsertConfigValueParams, sqlitedb.InsertLogParams, sqlitedb.InsertAliasParams, sqlitedb.InsertExternalIDParams, sqlitedb.InsertUserSpellingParams]{},
 		isUnique: func(err error) bool {
 			var se *sqlite.Error
 			return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
@@ -63,7 +63,7 @@ func newMySQL(db *sql.DB, o options) *Store[*mysqldb.Queries] {
 				return mysqldb.ListMailboxesParams{Limit: int32(p.Limit), Offset: int32(p.Offset)}
 			},
 		},
-		meta: metaAdapter[*mysqldb.Queries, mysqldb.GetLoginAdminRow, mysqldb.InsertAdminParams, mysqldb.InsertDomainAdminParams, mysqldb.InsertConfigValueParams, mysqldb.InsertLogParams, mysqldb.InsertAliasParams, mysqldb.InsertExternalIDParams]{},
+		meta: metaAdapter[*mysqldb.Queries, mysqldb.GetLoginAdminRow, mysqldb.InsertAdminParams, mysqldb.InsertDomainAdminParams, mysqldb.InsertConfigValueParams, mysqldb.InsertLogParams, mysqldb.InsertAliasParams, mysqldb.InsertExternalIDParams, mysqldb.InsertUserSpellingParams]{},
 		isUnique: func(err error) bool {
 			var me *mysql.MySQLError
 			return errors.As(err, &me) && me.Number == 1062
@@ -87,7 +87,7 @@ func newPostgres(db *sql.DB, o options) *Store[*pgdb.Queries] {
 				return pgdb.ListMailboxesParams{Lim: int32(p.Limit), Off: int32(p.Offset)}
 			},
 		},
-		meta: metaAdapter[*pgdb.Queries, pgdb.GetLoginAdminRow, pgdb.InsertAdminParams, pgdb.InsertDomainAdminParams, pgdb.InsertConfigValueParams, pgdb.InsertLogParams, pgdb.InsertAliasParams, pgdb.InsertExternalIDParams]{},
+		meta: metaAdapter[*pgdb.Queries, pgdb.GetLoginAdminRow, pgdb.InsertAdminParams, pgdb.InsertDomainAdminParams, pgdb.InsertConfigValueParams, pgdb.InsertLogParams, pgdb.InsertAliasParams, pgdb.InsertExternalIDParams, pgdb.InsertUserSpellingParams]{},
 		isUnique: func(err error) bool {
 			var pe *pgconn.PgError
 			return errors.As(err, &pe) && pe.Code == "23505"

@@ -18,7 +18,7 @@ type (
 		Created, Modified       *time.Time
 		Active                  bool
 		Phone, EmailOther       string
-		ExternalID              string
+		ExternalID, Spelling    string
 		UsedBytes               int64
 	}
 	mailboxInsertShape = struct {
@@ -105,6 +105,7 @@ func mailboxFromRow(r mailboxRowShape) store.Mailbox {
 		Username: r.Username, Name: r.Name, Maildir: r.Maildir, LocalPart: r.LocalPart, Domain: r.Domain,
 		QuotaBytes: r.Quota, Active: r.Active, Phone: r.Phone, EmailOther: r.EmailOther,
 		Created: deref(r.Created), Modified: deref(r.Modified), UsedBytes: r.UsedBytes, ExternalID: r.ExternalID,
+		Spelling: decodeSpelling(r.Spelling),
 	}
 }
 
@@ -188,6 +189,9 @@ func (s *Store[Q]) CreateMailbox(ctx context.Context, by store.Actor, w store.Ma
 		if err := s.setExternalID(ctx, q, "User", m.Username, m.ExternalID, false); err != nil {
 			return err
 		}
+		if err := s.setSpelling(ctx, q, m.Username, m.Spelling, false); err != nil {
+			return err
+		}
 		return s.meta.log(ctx, q, by, d.Name, "create_mailbox", m.Username)
 	})
 }
@@ -244,6 +248,11 @@ func (s *Store[Q]) UpdateMailbox(ctx context.Context, by store.Actor, username s
 				return err
 			}
 		}
+		if m.Spelling != cur.Spelling {
+			if err := s.setSpelling(ctx, q, m.Username, m.Spelling, true); err != nil {
+				return err
+			}
+		}
 		if err := s.meta.log(ctx, q, by, d.Name, "edit_alias", m.Username); err != nil {
 			return err
 		}
@@ -279,6 +288,11 @@ func (s *Store[Q]) DeleteMailbox(ctx context.Context, by store.Actor, username s
 		}
 		if s.externalIDs {
 			if err := q.DeleteUserExternalID(ctx, username); err != nil {
+				return err
+			}
+		}
+		if s.spellings {
+			if err := q.DeleteUserSpelling(ctx, username); err != nil {
 				return err
 			}
 		}

@@ -174,11 +174,9 @@ func (s *Store[Q]) Check(ctx context.Context) (int, error) {
 		}
 		rows.Close()
 	}
-	// The optional externalId companion table (see Migrate).
-	if rows, err := s.db.QueryContext(ctx, "SELECT resource_type, resource_id, external_id FROM scim_external_id WHERE 1 = 0"); err == nil {
-		rows.Close()
-		s.externalIDs = true
-	}
+	// The optional companion tables (see Migrate).
+	s.externalIDs = s.tableReadable(ctx, "SELECT resource_type, resource_id, external_id FROM scim_external_id WHERE 1 = 0")
+	s.spellings = s.tableReadable(ctx, "SELECT username, spelling FROM scim_user_spelling WHERE 1 = 0")
 	v, err := s.queries(s.db).GetConfigValue(ctx, "version")
 	if err != nil {
 		return 0, fmt.Errorf("not a PostfixAdmin database: no config version row (run PostfixAdmin's upgrade.php): %w", err)
@@ -197,23 +195,41 @@ func (s *Store[Q]) Migrate(ctx context.Context) (bool, error) {
 	if _, err := s.Check(ctx); err != nil {
 		return false, err
 	}
+	var changed bool
+	run := func(what string, ddl map[Engine]string) error {
+		if err := s.inRawTx(ctx, func(tx *sql.Tx) error { _, err := tx.ExecContext(ctx, ddl[s.engine]); return err }); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		changed = true
+		return nil
+	}
 	if !s.externalIDs {
-		ddl := map[Engine]string{SQLite: sqlschema.SQLiteCompanion, MySQL: sqlschema.MySQLCompanion, PostgreSQL: sqlschema.PostgresCompanion}[s.engine]
-		if _, err := s.db.ExecContext(ctx, ddl); err != nil {
-			return false, fmt.Errorf("create scim_external_id: %w", err)
+		if err := run("create scim_external_id", map[Engine]string{SQLite: sqlschema.SQLiteCompanion, MySQL: sqlschema.MySQLCompanion, PostgreSQL: sqlschema.PostgresCompanion}); err != nil {
+			return false, err
 		}
 		s.externalIDs = true
-		return true, nil
-	}
-	unique, err := s.externalIDsUnique(ctx)
-	if err != nil || !unique {
+	} else if unique, err := s.externalIDsUnique(ctx); err != nil {
 		return false, err
+	} else if unique {
+		if err := run("upgrade scim_external_id", map[Engine]string{SQLite: sqlschema.SQLiteCompanionUpgrade, MySQL: sqlschema.MySQLCompanionUpgrade, PostgreSQL: sqlschema.PostgresCompanionUpgrade}); err != nil {
+			return false, err
+		}
 	}
-	ddl := map[Engine]string{SQLite: sqlschema.SQLiteCompanionUpgrade, MySQL: sqlschema.MySQLCompanionUpgrade, PostgreSQL: sqlschema.PostgresCompanionUpgrade}[s.engine]
-	if err := s.inRawTx(ctx, func(tx *sql.Tx) error { _, err := tx.ExecContext(ctx, ddl); return err }); err != nil {
-		return false, fmt.Errorf("upgrade scim_external_id: %w", err)
+	if !s.spellings {
+		if err := run("create scim_user_spelling", map[Engine]string{SQLite: sqlschema.SQLiteSpelling, MySQL: sqlschema.MySQLSpelling, PostgreSQL: sqlschema.PostgresSpelling}); err != nil {
+			return false, err
+		}
+		s.spellings = true
 	}
-	return true, nil
+	return changed, nil
+}
+
+func (s *Store[Q]) tableReadable(ctx context.Context, probe string) bool {
+	rows, err := s.db.QueryContext(ctx, probe)
+	if err != nil {
+		return false
+	}
+	return rows.Close() == nil
 }
 
 // externalIDsUnique reports whether the companion table still has the

@@ -8,6 +8,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -51,6 +52,8 @@ type scalarQueries interface {
 	DeleteUserExternalID(ctx context.Context, resourceID string) error
 	DeleteDomainExternalID(ctx context.Context, resourceID string) error
 	DeleteUserExternalIDsOfDomain(ctx context.Context, domain string) error
+	DeleteUserSpelling(ctx context.Context, username string) error
+	DeleteUserSpellingsOfDomain(ctx context.Context, domain string) error
 	GetConfigValue(ctx context.Context, name string) (string, error)
 	InsertPseudoDomainAll(ctx context.Context) error
 }
@@ -64,22 +67,27 @@ type Store[Q scalarQueries] struct {
 	mailboxes mailboxOps[Q]
 	meta      metaOps[Q]
 	isUnique  func(error) bool // the engine's unique-violation test
-	// externalIDs: the companion table exists (found by Check).
-	externalIDs bool
-	counts      *countCache
+	// externalIDs, spellings: the companion tables exist (found by Check).
+	externalIDs, spellings bool
+	counts                 *countCache
 }
 
 func (s *Store[Q]) ExternalIDs() bool { return s.externalIDs }
 
-// withExternalIDs makes reads fill externalId from the companion table.
+// withExternalIDs makes reads fill externalId and the client's spellings
+// from the companion tables that exist.
 func (s *Store[Q]) withExternalIDs(ctx context.Context) context.Context {
-	if !s.externalIDs {
+	if !s.externalIDs && !s.spellings {
 		return ctx
 	}
 	frags, _ := sqltemplate.From(ctx)
-	out := map[string]sqltemplate.Fragment{
-		"user_external_id":   {SQL: "COALESCE((SELECT e.external_id FROM scim_external_id e WHERE e.resource_type = 'User' AND e.resource_id = m.username), '')"},
-		"domain_external_id": {SQL: "COALESCE((SELECT e.external_id FROM scim_external_id e WHERE e.resource_type = 'Domain' AND e.resource_id = d.domain), '')"},
+	out := map[string]sqltemplate.Fragment{}
+	if s.externalIDs {
+		out["user_external_id"] = sqltemplate.Fragment{SQL: "COALESCE((SELECT e.external_id FROM scim_external_id e WHERE e.resource_type = 'User' AND e.resource_id = m.username), '')"}
+		out["domain_external_id"] = sqltemplate.Fragment{SQL: "COALESCE((SELECT e.external_id FROM scim_external_id e WHERE e.resource_type = 'Domain' AND e.resource_id = d.domain), '')"}
+	}
+	if s.spellings {
+		out["user_spelling"] = sqltemplate.Fragment{SQL: "COALESCE((SELECT sp.spelling FROM scim_user_spelling sp WHERE sp.username = m.username), '')"}
 	}
 	for k, v := range frags {
 		out[k] = v
@@ -105,6 +113,42 @@ func (s *Store[Q]) setExternalID(ctx context.Context, q Q, resourceType, id, ext
 		return nil
 	}
 	return s.meta.insertExternalID(ctx, q, resourceType, id, externalID)
+}
+
+// spellingJSON is the companion table's encoding of a store.Spelling.
+type spellingJSON struct {
+	UserName string          `json:"userName,omitempty"`
+	Name     store.NameParts `json:"name,omitzero"`
+	ForName  string          `json:"forName,omitempty"`
+}
+
+// setSpelling stores a User's spelling (replacing the stored one); an empty
+// one leaves no row.
+func (s *Store[Q]) setSpelling(ctx context.Context, q Q, username string, sp store.Spelling, replace bool) error {
+	if !s.spellings {
+		return nil
+	}
+	if replace {
+		if err := q.DeleteUserSpelling(ctx, username); err != nil {
+			return err
+		}
+	}
+	if sp == (store.Spelling{}) {
+		return nil
+	}
+	b, err := json.Marshal(spellingJSON(sp))
+	if err != nil {
+		return err
+	}
+	return s.meta.insertSpelling(ctx, q, username, string(b))
+}
+
+func decodeSpelling(col string) store.Spelling {
+	var sp spellingJSON
+	if col == "" || json.Unmarshal([]byte(col), &sp) != nil {
+		return store.Spelling{} // none, or not ours: the row's own values stand
+	}
+	return store.Spelling(sp)
 }
 
 var _ store.Store = (*Store[scalarQueries])(nil)

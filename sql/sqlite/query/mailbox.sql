@@ -7,6 +7,7 @@
 SELECT m.username, m.name, m.maildir, m.quota, m.local_part, m.domain, m.created, m.modified,
        m.active, m.phone, m.email_other,
        /* TEMPLATE_BEGIN: user_external_id */ CAST('' AS TEXT) /* TEMPLATE_END */ AS external_id,
+       /* TEMPLATE_BEGIN: user_spelling */ CAST('' AS TEXT) /* TEMPLATE_END */ AS spelling,
        CAST(COALESCE(q.bytes, 0) AS bigint) AS used_bytes -- ENGINE
 FROM mailbox m LEFT JOIN quota2 q ON q.username = m.username
 WHERE m.username = sqlc.arg(username);
@@ -17,6 +18,7 @@ WHERE m.username = sqlc.arg(username);
 SELECT m.username, m.name, m.maildir, m.quota, m.local_part, m.domain, m.created, m.modified,
        m.active, m.phone, m.email_other,
        /* TEMPLATE_BEGIN: user_external_id */ CAST('' AS TEXT) /* TEMPLATE_END */ AS external_id,
+       /* TEMPLATE_BEGIN: user_spelling */ CAST('' AS TEXT) /* TEMPLATE_END */ AS spelling,
        CAST(COALESCE(q.bytes, 0) AS bigint) AS used_bytes -- ENGINE
 FROM mailbox m LEFT JOIN quota2 q ON q.username = m.username
 WHERE (/* TEMPLATE_BEGIN: where */ 1 = 1 /* TEMPLATE_END */)
