@@ -99,15 +99,15 @@ var Schemas = []Schema{
 			"x509Certificates) and the enterprise extension are accepted and ignored: PostfixAdmin cannot store them, " +
 			"and they are never returned. Other attributes are refused.",
 		Attributes: []Attribute{
-			attr("userName", "string", "immutable", "The mailbox address (mailbox.username), lower-cased as PostfixAdmin stores it.").required().unique(),
+			attr("userName", "string", "immutable", "The mailbox address (mailbox.username, lower-cased as PostfixAdmin stores it); returned in the client's spelling when postfixadmin-scim's companion table keeps it.").required().unique(),
 			externalIDAttribute,
 			attr("name", "complex", "readWrite", "The person's name; PostfixAdmin keeps one (mailbox.name).").complex(
 				attr("formatted", "string", "readWrite", "mailbox.name, the same value as displayName."),
-				attr("givenName", "string", "readWrite", "Not stored: returned as the first word of mailbox.name. Composes mailbox.name when neither formatted nor displayName is given (PATCH: when only the parts change)."),
-				attr("middleName", "string", "writeOnly", "Not stored: composes mailbox.name like givenName.").returned("never"),
-				attr("familyName", "string", "readWrite", "Not stored: returned as the rest of mailbox.name after the first word. Composes mailbox.name like givenName."),
-				attr("honorificPrefix", "string", "writeOnly", "Not stored: composes mailbox.name like givenName.").returned("never"),
-				attr("honorificSuffix", "string", "writeOnly", "Not stored: composes mailbox.name like givenName.").returned("never"),
+				attr("givenName", "string", "readWrite", "Returned as sent while mailbox.name is unchanged when postfixadmin-scim's companion table keeps it, else as the first word of mailbox.name. Composes mailbox.name when neither formatted nor displayName is given (PATCH: when only the parts change)."),
+				attr("middleName", "string", "writeOnly", "Composes mailbox.name like givenName; kept (not returned) with the companion table.").returned("never"),
+				attr("familyName", "string", "readWrite", "Returned like givenName; derived, it is the rest of mailbox.name after the first word. Composes mailbox.name like givenName."),
+				attr("honorificPrefix", "string", "writeOnly", "Composes mailbox.name like givenName; kept (not returned) with the companion table.").returned("never"),
+				attr("honorificSuffix", "string", "writeOnly", "Composes mailbox.name like givenName; kept (not returned) with the companion table.").returned("never"),
 			),
 			attr("displayName", "string", "readWrite", "mailbox.name, the same value as name.formatted."),
 			attr("active", "boolean", "readWrite", "mailbox.active and the mailbox's own alias; false is the soft delete.").
