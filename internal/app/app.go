@@ -54,7 +54,7 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 	policy, _ := pwhash.NewPolicy(pa.PasswordValidation) // validated by config.Load
 	h, err := httpapi.New(httpapi.Options{
 		Store: db,
-		Auth:  &auth.Authenticator{Admins: db, Passwords: passwords, Secrets: secrets, MaxLifetime: cfg.JWT.MaxLifetime},
+		Auth:  &auth.Authenticator{Admins: auth.NewAdminCache(db, cfg.AdminCache), Passwords: passwords, Secrets: secrets, MaxLifetime: cfg.JWT.MaxLifetime},
 		DomainRules: scim.DomainRules{
 			Defaults: store.Domain{
 				MaxAliases: pa.DefaultAliasLimit, MaxMailboxes: pa.DefaultMailboxLimit,
@@ -122,7 +122,8 @@ func OpenDB(ctx context.Context, cfg config.Config, create bool, passwords pwhas
 			fresh = true
 		}
 	}
-	db, err := sqlstore.Open(ctx, engine, cfg.Database.DSN, loc, sqlstore.WithCountCache(cfg.ListCountCache))
+	db, err := sqlstore.Open(ctx, engine, cfg.Database.DSN, loc, sqlstore.WithCountCache(cfg.ListCountCache),
+		sqlstore.WithPool(sqlstore.Pool(cfg.Database.Pool)))
 	if err != nil {
 		return nil, err
 	}

@@ -35,6 +35,12 @@ type Config struct {
 	// made in PostfixAdmin's UI show after at most this long). 0 disables.
 	ListCountCache time.Duration `yaml:"list_count_cache"`
 
+	// AdminCache is how long an active superadmin's row is reused for
+	// authentication, so a steady client costs one query per request;
+	// deactivating or demoting an admin takes effect within it. 0 reads it
+	// every time.
+	AdminCache time.Duration `yaml:"admin_cache"`
+
 	// DomainDeleteCascade makes DELETE /Domains/{id} remove the domain's
 	// mailboxes and aliases as PostfixAdmin does, instead of answering 409.
 	DomainDeleteCascade bool `yaml:"domain_delete_cascade"`
@@ -48,6 +54,21 @@ type Database struct {
 	Driver   string `yaml:"driver"` // sqlite, mysql or postgres
 	DSN      string `yaml:"dsn"`    // a file path for sqlite
 	TimeZone string `yaml:"time_zone"`
+	Pool     Pool   `yaml:"pool"`
+}
+
+// Pool bounds the connections to the database (for SQLite: the readers;
+// SQLite has one writer).
+type Pool struct {
+	MaxOpen int `yaml:"max_open"`
+	// MaxIdle connections are kept between requests; equal to MaxOpen by
+	// default, so a burst does not open (and close) connections.
+	MaxIdle int `yaml:"max_idle"`
+	// MaxLifetime and MaxIdleTime recycle connections before the server's
+	// own timeouts cut them (MariaDB's wait_timeout is 8 h by default; proxies
+	// and firewalls often drop idle connections after minutes).
+	MaxLifetime time.Duration `yaml:"max_lifetime"`
+	MaxIdleTime time.Duration `yaml:"max_idle_time"`
 }
 
 type JWT struct {
@@ -98,8 +119,9 @@ func Default() Config {
 	return Config{
 		Listen:   "127.0.0.1:8080",
 		BasePath: "/scim/v2",
-		Database: Database{Driver: "sqlite", DSN: "postfixadmin-scim.db", TimeZone: "UTC"},
-		JWT:      JWT{MaxLifetime: 24 * time.Hour},
+		Database: Database{Driver: "sqlite", DSN: "postfixadmin-scim.db", TimeZone: "UTC",
+			Pool: Pool{MaxOpen: 20, MaxIdle: 20, MaxLifetime: 30 * time.Minute, MaxIdleTime: 5 * time.Minute}},
+		JWT: JWT{MaxLifetime: 24 * time.Hour},
 		PostfixAdmin: PostfixAdmin{
 			Encrypt: "php_crypt", QuotaMultiplier: 1024000, DomainPath: true,
 			DefaultAliasLimit: 10, DefaultMailboxLimit: 10, DefaultMaxQuota: 10, DefaultDomainQuota: 2048,
@@ -110,6 +132,7 @@ func Default() Config {
 		},
 		Bootstrap:      Bootstrap{Username: "admin@example.org"},
 		ListCountCache: 5 * time.Second,
+		AdminCache:     time.Second,
 	}
 }
 
@@ -151,6 +174,12 @@ func envVars(c *Config) []envVar {
 	num := func(p *int64) func(string) error {
 		return func(s string) (err error) { *p, err = strconv.ParseInt(s, 10, 64); return }
 	}
+	integer := func(p *int) func(string) error {
+		return func(s string) (err error) { *p, err = strconv.Atoi(s); return }
+	}
+	dur := func(p *time.Duration) func(string) error {
+		return func(s string) (err error) { *p, err = time.ParseDuration(s); return }
+	}
 	flag := func(p *bool) func(string) error {
 		return func(s string) (err error) { *p, err = strconv.ParseBool(s); return }
 	}
@@ -165,6 +194,11 @@ func envVars(c *Config) []envVar {
 		{"PFSCIM_DB_DRIVER", str(&c.Database.Driver)},
 		{"PFSCIM_DB_DSN", str(&c.Database.DSN)},
 		{"PFSCIM_DB_TIME_ZONE", str(&c.Database.TimeZone)},
+		{"PFSCIM_DB_POOL_MAX_OPEN", integer(&c.Database.Pool.MaxOpen)},
+		{"PFSCIM_DB_POOL_MAX_IDLE", integer(&c.Database.Pool.MaxIdle)},
+		{"PFSCIM_DB_POOL_MAX_LIFETIME", dur(&c.Database.Pool.MaxLifetime)},
+		{"PFSCIM_DB_POOL_MAX_IDLE_TIME", dur(&c.Database.Pool.MaxIdleTime)},
+		{"PFSCIM_ADMIN_CACHE", dur(&c.AdminCache)},
 		{"PFSCIM_JWT_SECRETS", list(&c.JWT.Secrets)},
 		{"PFSCIM_JWT_MAX_LIFETIME", func(s string) (err error) { c.JWT.MaxLifetime, err = time.ParseDuration(s); return }},
 		{"PFSCIM_ENCRYPT", str(&pa.Encrypt)},
@@ -232,6 +266,12 @@ func (c Config) validate() error {
 	}
 	if c.ListCountCache < 0 {
 		errs = append(errs, errors.New("list_count_cache must not be negative"))
+	}
+	if c.AdminCache < 0 || c.AdminCache > 2*time.Second {
+		errs = append(errs, errors.New("admin_cache must be between 0 and 2s: it bounds how long a deactivated admin keeps access"))
+	}
+	if p := c.Database.Pool; p.MaxOpen < 1 || p.MaxIdle < 0 || p.MaxIdle > p.MaxOpen || p.MaxLifetime < 0 || p.MaxIdleTime < 0 {
+		errs = append(errs, errors.New("database.pool: max_open ≥ 1, 0 ≤ max_idle ≤ max_open, lifetimes ≥ 0"))
 	}
 	if c.JWT.MaxLifetime <= 0 {
 		errs = append(errs, errors.New("jwt.max_lifetime must be positive"))

@@ -159,7 +159,7 @@ func deref[T any](p *T) T {
 }
 
 func (s *Store[Q]) GetDomain(ctx context.Context, name string) (store.DomainWithUsage, error) {
-	d, err := s.domains.get(s.withExternalIDs(ctx), s.queries(s.db), name)
+	d, err := s.domains.get(s.withExternalIDs(ctx), s.queries(s.rdb), name)
 	return d, s.mapErr(err)
 }
 
@@ -168,7 +168,7 @@ func (s *Store[Q]) ListDomains(ctx context.Context, query store.Query) ([]store.
 	var total int64
 	ctx = s.withExternalIDs(withQuery(ctx, query))
 	// One read transaction, so the total and the page agree.
-	err := s.inTx(ctx, func(q Q) error {
+	err := s.read(ctx, func(q Q) error {
 		var err error
 		key := countKey("Domain", query.Where.SQL, query.Where.Args)
 		if total, err = s.counts.cachedCount(key, func() (int64, error) { return q.CountDomains(ctx) }); err != nil {

@@ -23,9 +23,9 @@ func sqliteTime(t time.Time) any { return t.UTC().Format(time.DateTime) }
 
 // Each constructor names its engine's generated types once; everything else is shared.
 
-func newSQLite(db *sql.DB, o options) *Store[*sqlitedb.Queries] {
+func newSQLite(db, rdb *sql.DB, o options) *Store[*sqlitedb.Queries] {
 	return &Store[*sqlitedb.Queries]{
-		db: db, engine: SQLite,
+		db: db, rdb: rdb, engine: SQLite, counts: newCountCache(o.countTTL),
 		queries: func(d DBTX) *sqlitedb.Queries {
 			return sqlitedb.New(sqltemplate.DB{DBTX: d, Style: sqltemplate.QuestionN, TimeArg: sqliteTime, Observe: o.observe})
 		},
@@ -49,7 +49,7 @@ func newSQLite(db *sql.DB, o options) *Store[*sqlitedb.Queries] {
 
 func newMySQL(db *sql.DB, o options) *Store[*mysqldb.Queries] {
 	return &Store[*mysqldb.Queries]{
-		db: db, engine: MySQL,
+		db: db, rdb: db, engine: MySQL, counts: newCountCache(o.countTTL),
 		queries: func(d DBTX) *mysqldb.Queries {
 			return mysqldb.New(sqltemplate.DB{DBTX: d, Style: sqltemplate.Question, Observe: o.observe})
 		},
@@ -73,7 +73,7 @@ func newMySQL(db *sql.DB, o options) *Store[*mysqldb.Queries] {
 
 func newPostgres(db *sql.DB, o options) *Store[*pgdb.Queries] {
 	return &Store[*pgdb.Queries]{
-		db: db, engine: PostgreSQL,
+		db: db, rdb: db, engine: PostgreSQL, counts: newCountCache(o.countTTL),
 		queries: func(d DBTX) *pgdb.Queries {
 			return pgdb.New(sqltemplate.DB{DBTX: d, Style: sqltemplate.Dollar, Observe: o.observe})
 		},

@@ -110,7 +110,7 @@ func mailboxFromRow(r mailboxRowShape) store.Mailbox {
 }
 
 func (s *Store[Q]) GetMailbox(ctx context.Context, username string) (store.Mailbox, error) {
-	m, err := s.mailboxes.get(s.withExternalIDs(ctx), s.queries(s.db), username)
+	m, err := s.mailboxes.get(s.withExternalIDs(ctx), s.queries(s.rdb), username)
 	return m, s.mapErr(err)
 }
 
@@ -118,7 +118,7 @@ func (s *Store[Q]) ListMailboxes(ctx context.Context, query store.Query) ([]stor
 	var out []store.Mailbox
 	var total int64
 	ctx = s.withExternalIDs(withQuery(ctx, query))
-	err := s.inTx(ctx, func(q Q) error {
+	err := s.read(ctx, func(q Q) error {
 		var err error
 		key := countKey("User", query.Where.SQL, query.Where.Args)
 		if total, err = s.counts.cachedCount(key, func() (int64, error) { return q.CountMailboxes(ctx) }); err != nil {

@@ -90,6 +90,6 @@ func (metaAdapter[Q, A, IA, DA, C, L, AL, X, S]) insertSpelling(ctx context.Cont
 }
 
 func (s *Store[Q]) ActiveAdmin(ctx context.Context, username string) (store.Admin, error) {
-	a, err := s.meta.loginAdmin(ctx, s.queries(s.db), username)
+	a, err := s.meta.loginAdmin(ctx, s.queries(s.rdb), username)
 	return a, s.mapErr(err)
 }

@@ -65,6 +65,29 @@ type Option func(*options)
 type options struct {
 	observe  func(query string, args []any)
 	countTTL time.Duration
+	pool     Pool
+}
+
+// Pool bounds and recycles the connections (for SQLite: the readers).
+type Pool struct {
+	MaxOpen, MaxIdle         int
+	MaxLifetime, MaxIdleTime time.Duration
+}
+
+// DefaultPool keeps its connections (idle = open) and recycles them before
+// typical server and firewall timeouts.
+var DefaultPool = Pool{MaxOpen: 20, MaxIdle: 20, MaxLifetime: 30 * time.Minute, MaxIdleTime: 5 * time.Minute}
+
+// WithPool sets the connection pool (DefaultPool otherwise).
+func WithPool(p Pool) Option {
+	return func(o *options) { o.pool = p }
+}
+
+func (p Pool) apply(db *sql.DB) {
+	db.SetMaxOpenConns(p.MaxOpen)
+	db.SetMaxIdleConns(p.MaxIdle)
+	db.SetConnMaxLifetime(p.MaxLifetime)
+	db.SetConnMaxIdleTime(p.MaxIdleTime)
 }
 
 // WithCountCache keeps list totals (COUNT queries) for up to ttl; writes
@@ -82,31 +105,29 @@ func WithQueryObserver(f func(query string, args []any)) Option {
 // Open connects to a database. loc is the time zone of the database's clock,
 // which matters for MySQL's zone-less DATETIME columns.
 func Open(ctx context.Context, engine Engine, dsn string, loc *time.Location, opts ...Option) (DB, error) {
-	var o options
+	o := options{pool: DefaultPool}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	var (
-		db  *sql.DB
-		err error
+		db, rdb *sql.DB
+		err     error
 	)
 	switch engine {
 	case SQLite:
-		// busy_timeout waits for other writers (PostfixAdmin's PHP) instead of failing;
-		// _txlock=immediate takes the write lock at BEGIN, so concurrent
-		// transactions queue instead of deadlocking on lock upgrade.
-		db, err = sql.Open("sqlite", sqliteDSN(dsn))
-		if err == nil {
-			db.SetMaxOpenConns(1) // SQLite has one writer; one connection serialises cleanly
-		}
+		db, rdb, err = openSQLite(ctx, dsn, o.pool)
 	case MySQL:
 		var cfg *mysql.Config
 		if cfg, err = mysql.ParseDSN(dsn); err == nil {
 			cfg.ParseTime = true
 			cfg.Loc = loc
+			// Arguments are escaped by the driver instead of a server-side
+			// prepare, execute and close per query: one round trip, not three.
+			cfg.InterpolateParams = true
 			db, err = sql.Open("mysql", cfg.FormatDSN())
 		}
 	case PostgreSQL:
+		// pgx caches each statement's preparation per connection by itself.
 		db, err = sql.Open("pgx", dsn)
 	default:
 		err = fmt.Errorf("unknown engine %q", engine)
@@ -114,33 +135,63 @@ func Open(ctx context.Context, engine Engine, dsn string, loc *time.Location, op
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", engine, err)
 	}
+	if rdb == nil {
+		o.pool.apply(db)
+		rdb = db
+	}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
+		rdb.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", engine, err)
 	}
 	switch engine {
 	case SQLite:
-		s := newSQLite(db, o)
-		s.counts = newCountCache(o.countTTL)
-		return s, nil
+		return newSQLite(db, rdb, o), nil
 	case MySQL:
-		s := newMySQL(db, o)
-		s.counts = newCountCache(o.countTTL)
-		return s, nil
+		return newMySQL(db, o), nil
 	default:
-		s := newPostgres(db, o)
-		s.counts = newCountCache(o.countTTL)
-		return s, nil
+		return newPostgres(db, o), nil
 	}
 }
 
-// sqliteDSN turns a file path into a URI (so '#' or '?' in the path are not
-// taken for URI syntax); a DSN that already is a file: URI is used as given.
-func sqliteDSN(path string) string {
-	if strings.HasPrefix(path, "file:") {
-		return path
+// openSQLite opens the writer (one connection: SQLite has one writer;
+// _txlock=immediate takes the write lock at BEGIN, so writers queue instead
+// of deadlocking on a lock upgrade) and a pool of query-only readers, which
+// WAL lets read while a write is under way. busy_timeout makes both wait for
+// other writers (PostfixAdmin's PHP) instead of failing. WAL is a property of
+// the database file, kept after the server stops; PostfixAdmin's PDO reads
+// and writes such a file as before.
+func openSQLite(ctx context.Context, path string, p Pool) (w, r *sql.DB, err error) {
+	if w, err = sql.Open("sqlite", sqliteDSN(path, "_txlock=immediate")); err != nil {
+		return nil, nil, err
 	}
-	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(5000)&_txlock=immediate"
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	if _, err := w.ExecContext(ctx, "PRAGMA journal_mode=WAL"); err != nil {
+		w.Close()
+		return nil, nil, err
+	}
+	if r, err = sql.Open("sqlite", sqliteDSN(path, "_txlock=deferred&_pragma=query_only(1)")); err != nil {
+		w.Close()
+		return nil, nil, err
+	}
+	p.apply(r)
+	return w, r, nil
+}
+
+// sqliteDSN turns a file path into a URI (so '#' or '?' in the path are not
+// taken for URI syntax) with the server's connection settings; a DSN that
+// already is a file: URI keeps its own parameters and gets these added.
+func sqliteDSN(path, params string) string {
+	uri := path
+	if !strings.HasPrefix(path, "file:") {
+		uri = "file:" + (&url.URL{Path: path}).EscapedPath()
+	}
+	sep := "?"
+	if strings.Contains(uri, "?") {
+		sep = "&"
+	}
+	return uri + sep + "_pragma=busy_timeout(5000)&" + params
 }
 
 // requiredColumns are the columns this server reads or writes, present in
@@ -168,7 +219,7 @@ func (s *Store[Q]) Check(ctx context.Context) (int, error) {
 		if s.engine == MySQL {
 			q = strings.Replace(q, "timestamp", "`timestamp`", 1)
 		}
-		rows, err := s.db.QueryContext(ctx, q)
+		rows, err := s.rdb.QueryContext(ctx, q)
 		if err != nil {
 			return 0, fmt.Errorf("not a PostfixAdmin database this server understands: table %s (columns %s): %w", table, strings.Join(cols, ", "), err)
 		}
@@ -177,7 +228,7 @@ func (s *Store[Q]) Check(ctx context.Context) (int, error) {
 	// The optional companion tables (see Migrate).
 	s.externalIDs = s.tableReadable(ctx, "SELECT resource_type, resource_id, external_id FROM scim_external_id WHERE 1 = 0")
 	s.spellings = s.tableReadable(ctx, "SELECT username, spelling FROM scim_user_spelling WHERE 1 = 0")
-	v, err := s.queries(s.db).GetConfigValue(ctx, "version")
+	v, err := s.queries(s.rdb).GetConfigValue(ctx, "version")
 	if err != nil {
 		return 0, fmt.Errorf("not a PostfixAdmin database: no config version row (run PostfixAdmin's upgrade.php): %w", err)
 	}
@@ -225,7 +276,7 @@ func (s *Store[Q]) Migrate(ctx context.Context) (bool, error) {
 }
 
 func (s *Store[Q]) tableReadable(ctx context.Context, probe string) bool {
-	rows, err := s.db.QueryContext(ctx, probe)
+	rows, err := s.rdb.QueryContext(ctx, probe)
 	if err != nil {
 		return false
 	}

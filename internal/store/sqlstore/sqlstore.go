@@ -60,7 +60,8 @@ type scalarQueries interface {
 
 // Store is store.Store over one engine's generated queries Q.
 type Store[Q scalarQueries] struct {
-	db        *sql.DB
+	db        *sql.DB // writes
+	rdb       *sql.DB // reads: db, or SQLite's pool of readers
 	engine    Engine
 	queries   func(DBTX) Q
 	domains   domainOps[Q]
@@ -153,16 +154,28 @@ func decodeSpelling(col string) store.Spelling {
 
 var _ store.Store = (*Store[scalarQueries])(nil)
 
-func (s *Store[Q]) Close() error { return s.db.Close() }
-
-// inTx runs fn in one transaction, committed only if fn succeeds.
-func (s *Store[Q]) inTx(ctx context.Context, fn func(q Q) error) error {
-	return s.inRawTx(ctx, func(tx *sql.Tx) error { return fn(s.queries(tx)) })
+func (s *Store[Q]) Close() error {
+	if s.rdb != s.db {
+		s.rdb.Close()
+	}
+	return s.db.Close()
 }
 
-// write is inTx for changes: after a commit, cached list totals are dropped.
+// read runs fn in one read-only transaction on the readers, so the reads in
+// it see one state of the database (a page and its total).
+func (s *Store[Q]) read(ctx context.Context, fn func(q Q) error) error {
+	tx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return s.mapErr(err)
+	}
+	defer tx.Rollback()
+	return s.mapErr(fn(s.queries(tx)))
+}
+
+// write runs fn in one transaction, committed only if fn succeeds; after a
+// commit, cached list totals are dropped.
 func (s *Store[Q]) write(ctx context.Context, fn func(q Q) error) error {
-	err := s.inTx(ctx, fn)
+	err := s.inRawTx(ctx, func(tx *sql.Tx) error { return fn(s.queries(tx)) })
 	if err == nil {
 		s.counts.invalidate()
 	}
