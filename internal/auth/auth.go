@@ -22,8 +22,9 @@ type AdminFinder interface {
 	ActiveAdmin(ctx context.Context, username string) (store.Admin, error)
 }
 
-// Authenticator checks credentials against PostfixAdmin's admin table on
-// every request, so deactivating or demoting an admin takes effect at once.
+// Authenticator checks credentials against PostfixAdmin's admin table (read
+// through an AdminCache of at most 2 s in the server, so deactivating or
+// demoting an admin takes effect within that time).
 type Authenticator struct {
 	Admins      AdminFinder
 	Passwords   pwhash.Setting // PostfixAdmin's $CONF['encrypt']

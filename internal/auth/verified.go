@@ -11,7 +11,7 @@ import (
 // verifiedCache remembers recent successful password checks. Its keys bind
 // the username, the stored hash and a digest of the password, so a changed
 // password (in PostfixAdmin or here) or hash misses; the admin row is still
-// read on every request, so deactivation takes effect at once.
+// read (through the short AdminCache), so deactivation takes effect.
 type verifiedCache struct {
 	mu      sync.Mutex
 	entries map[[sha256.Size]byte]time.Time
