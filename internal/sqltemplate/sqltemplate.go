@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -75,14 +76,16 @@ func (db DB) rewrite(ctx context.Context, query string, args []any) (string, []a
 		return query, args, nil
 	}
 	var out strings.Builder
-	last := 0
-	for _, m := range marker.FindAllStringSubmatchIndex(query, -1) {
-		out.WriteString(query[last:m[0]])
-		last = m[1]
-		name := query[m[2]:m[3]]
+	out.Grow(len(query) + 64)
+	for _, seg := range segmentsOf(query) {
+		out.WriteString(seg.text)
+		if seg.name == "" {
+			continue
+		}
+		name := seg.name
 		f, ok := frags[name]
 		if !ok {
-			out.WriteString(query[m[4]:m[5]]) // the default text
+			out.WriteString(seg.def)
 			continue
 		}
 		fargs := f.Args
@@ -105,8 +108,29 @@ func (db DB) rewrite(ctx context.Context, query string, args []any) (string, []a
 			out.WriteString(renumber(f.SQL, n, db.Style))
 		}
 	}
-	out.WriteString(query[last:])
 	return out.String(), args, nil
+}
+
+// segment is static text followed by a template (name "" for the last text).
+type segment struct{ text, name, def string }
+
+// parsed holds each query's segments: the queries are sqlc's constants, a
+// fixed set, so each is parsed once.
+var parsed sync.Map // query -> []segment
+
+func segmentsOf(query string) []segment {
+	if v, ok := parsed.Load(query); ok {
+		return v.([]segment)
+	}
+	var segs []segment
+	last := 0
+	for _, m := range marker.FindAllStringSubmatchIndex(query, -1) {
+		segs = append(segs, segment{text: query[last:m[0]], name: query[m[2]:m[3]], def: query[m[4]:m[5]]})
+		last = m[1]
+	}
+	segs = append(segs, segment{text: query[last:]})
+	parsed.Store(query, segs)
+	return segs
 }
 
 func (db DB) prepare(ctx context.Context, query string, args []any) (string, []any, error) {
