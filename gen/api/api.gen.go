@@ -490,22 +490,20 @@ type MixedListResponseSchemas string
 
 // MultiValue defines model for MultiValue.
 type MultiValue struct {
-	Display              *string                `json:"display,omitempty"`
-	Primary              *bool                  `json:"primary,omitempty"`
-	Type                 *string                `json:"type,omitempty"`
-	Value                *string                `json:"value,omitempty"`
-	AdditionalProperties map[string]interface{} `json:"-"`
+	Display *string `json:"display,omitempty"`
+	Primary *bool   `json:"primary,omitempty"`
+	Type    *string `json:"type,omitempty"`
+	Value   *string `json:"value,omitempty"`
 }
 
 // Name defines model for Name.
 type Name struct {
-	FamilyName           *string                `json:"familyName,omitempty"`
-	Formatted            *string                `json:"formatted,omitempty"`
-	GivenName            *string                `json:"givenName,omitempty"`
-	HonorificPrefix      *string                `json:"honorificPrefix,omitempty"`
-	HonorificSuffix      *string                `json:"honorificSuffix,omitempty"`
-	MiddleName           *string                `json:"middleName,omitempty"`
-	AdditionalProperties map[string]interface{} `json:"-"`
+	FamilyName      *string `json:"familyName,omitempty"`
+	Formatted       *string `json:"formatted,omitempty"`
+	GivenName       *string `json:"givenName,omitempty"`
+	HonorificPrefix *string `json:"honorificPrefix,omitempty"`
+	HonorificSuffix *string `json:"honorificSuffix,omitempty"`
+	MiddleName      *string `json:"middleName,omitempty"`
 }
 
 // PatchOp defines model for PatchOp.
@@ -666,26 +664,62 @@ type Supported struct {
 type User struct {
 	Active *bool `json:"active,omitempty"`
 
+	// Addresses RFC 7643 §4.1; PostfixAdmin cannot store it: accepted and ignored.
+	Addresses interface{} `json:"addresses,omitempty"`
+
 	// DisplayName mailbox.name, the same value as name.formatted.
 	DisplayName *string `json:"displayName,omitempty"`
 
 	// Emails The primary email is the address; one other email is stored as mailbox.email_other.
 	Emails *[]MultiValue `json:"emails,omitempty"`
 
+	// Entitlements RFC 7643 §4.1; PostfixAdmin cannot store it: accepted and ignored.
+	Entitlements interface{} `json:"entitlements,omitempty"`
+
 	// ExternalId The client's identifier; stored (and returned, filterable, unique) only when the companion table exists (postfixadmin-scim migrate).
 	ExternalId *string `json:"externalId,omitempty"`
 
+	// Groups RFC 7643 §4.1; PostfixAdmin cannot store it: accepted and ignored.
+	Groups interface{} `json:"groups,omitempty"`
+
 	// Id The mailbox address, lower case.
-	Id   *string `json:"id,omitempty"`
-	Meta *Meta   `json:"meta,omitempty"`
-	Name *Name   `json:"name,omitempty"`
+	Id *string `json:"id,omitempty"`
+
+	// Ims RFC 7643 §4.1; PostfixAdmin cannot store it: accepted and ignored.
+	Ims interface{} `json:"ims,omitempty"`
+
+	// Locale RFC 7643 §4.1; PostfixAdmin cannot store it: accepted and ignored.
+	Locale interface{} `json:"locale,omitempty"`
+	Meta   *Meta       `json:"meta,omitempty"`
+	Name   *Name       `json:"name,omitempty"`
+
+	// NickName RFC 7643 §4.1; PostfixAdmin cannot store it: accepted and ignored.
+	NickName interface{} `json:"nickName,omitempty"`
 
 	// Password Stored hashed with PostfixAdmin's configured scheme; never returned.
 	Password *string `json:"password,omitempty"`
 
 	// PhoneNumbers The first phone number is mailbox.phone (at most 30 characters).
-	PhoneNumbers *[]MultiValue     `json:"phoneNumbers,omitempty"`
-	Schemas      []string          `json:"schemas"`
+	PhoneNumbers *[]MultiValue `json:"phoneNumbers,omitempty"`
+
+	// Photos RFC 7643 §4.1; PostfixAdmin cannot store it: accepted and ignored.
+	Photos interface{} `json:"photos,omitempty"`
+
+	// PreferredLanguage RFC 7643 §4.1; PostfixAdmin cannot store it: accepted and ignored.
+	PreferredLanguage interface{} `json:"preferredLanguage,omitempty"`
+
+	// ProfileUrl RFC 7643 §4.1; PostfixAdmin cannot store it: accepted and ignored.
+	ProfileUrl interface{} `json:"profileUrl,omitempty"`
+
+	// Roles RFC 7643 §4.1; PostfixAdmin cannot store it: accepted and ignored.
+	Roles   interface{} `json:"roles,omitempty"`
+	Schemas []string    `json:"schemas"`
+
+	// Timezone RFC 7643 §4.1; PostfixAdmin cannot store it: accepted and ignored.
+	Timezone interface{} `json:"timezone,omitempty"`
+
+	// Title RFC 7643 §4.1; PostfixAdmin cannot store it: accepted and ignored.
+	Title        interface{}       `json:"title,omitempty"`
 	Provisioning *ProvisioningUser `json:"urn:audriga:params:scim:schemas:extension:provisioning:2.0:User,omitempty"`
 
 	// ProvisioningReadmeAlias Input alias of the extension, as the PHP original's README spelled it.
@@ -694,9 +728,17 @@ type User struct {
 	// ProvisioningCodeAlias Input alias of the extension, as the PHP original's code spelled it.
 	ProvisioningCodeAlias *ProvisioningUser `json:"urn:ietf:params:scim:schemas:extension:audriga:provisioning:2.0:User,omitempty"`
 
+	// EnterpriseUser RFC 7643 §4.3's extension (Entra ID sends it); PostfixAdmin cannot store it, so it is accepted and ignored.
+	EnterpriseUser *map[string]interface{} `json:"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User,omitempty"`
+
 	// UserName The mailbox address; lower-cased on write; immutable after creation.
-	UserName             *string                `json:"userName,omitempty"`
-	AdditionalProperties map[string]interface{} `json:"-"`
+	UserName *string `json:"userName,omitempty"`
+
+	// UserType RFC 7643 §4.1; PostfixAdmin cannot store it: accepted and ignored.
+	UserType interface{} `json:"userType,omitempty"`
+
+	// X509Certificates RFC 7643 §4.1; PostfixAdmin cannot store it: accepted and ignored.
+	X509Certificates interface{} `json:"x509Certificates,omitempty"`
 }
 
 // UserListResponse defines model for UserListResponse.
@@ -949,525 +991,6 @@ type ReplaceUserJSONRequestBody = User
 
 // ReplaceUserApplicationScimPlusJSONRequestBody defines body for ReplaceUser for application/scim+json ContentType.
 type ReplaceUserApplicationScimPlusJSONRequestBody = User
-
-// Getter for additional properties for MultiValue. Returns the specified
-// element and whether it was found
-func (a MultiValue) Get(fieldName string) (value interface{}, found bool) {
-	if a.AdditionalProperties != nil {
-		value, found = a.AdditionalProperties[fieldName]
-	}
-	return
-}
-
-// Setter for additional properties for MultiValue
-func (a *MultiValue) Set(fieldName string, value interface{}) {
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]interface{})
-	}
-	a.AdditionalProperties[fieldName] = value
-}
-
-// Override default JSON handling for MultiValue to handle AdditionalProperties
-func (a *MultiValue) UnmarshalJSON(b []byte) error {
-	object := make(map[string]json.RawMessage)
-	err := json.Unmarshal(b, &object)
-	if err != nil {
-		return err
-	}
-
-	if raw, found := object["display"]; found {
-		err = json.Unmarshal(raw, &a.Display)
-		if err != nil {
-			return fmt.Errorf("error reading 'display': %w", err)
-		}
-		delete(object, "display")
-	}
-
-	if raw, found := object["primary"]; found {
-		err = json.Unmarshal(raw, &a.Primary)
-		if err != nil {
-			return fmt.Errorf("error reading 'primary': %w", err)
-		}
-		delete(object, "primary")
-	}
-
-	if raw, found := object["type"]; found {
-		err = json.Unmarshal(raw, &a.Type)
-		if err != nil {
-			return fmt.Errorf("error reading 'type': %w", err)
-		}
-		delete(object, "type")
-	}
-
-	if raw, found := object["value"]; found {
-		err = json.Unmarshal(raw, &a.Value)
-		if err != nil {
-			return fmt.Errorf("error reading 'value': %w", err)
-		}
-		delete(object, "value")
-	}
-
-	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]interface{})
-		for fieldName, fieldBuf := range object {
-			var fieldVal interface{}
-			err := json.Unmarshal(fieldBuf, &fieldVal)
-			if err != nil {
-				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
-			}
-			a.AdditionalProperties[fieldName] = fieldVal
-		}
-	}
-	return nil
-}
-
-// Override default JSON handling for MultiValue to handle AdditionalProperties
-func (a MultiValue) MarshalJSON() ([]byte, error) {
-	var err error
-	object := make(map[string]json.RawMessage)
-
-	if a.Display != nil {
-		object["display"], err = json.Marshal(a.Display)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'display': %w", err)
-		}
-	}
-
-	if a.Primary != nil {
-		object["primary"], err = json.Marshal(a.Primary)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'primary': %w", err)
-		}
-	}
-
-	if a.Type != nil {
-		object["type"], err = json.Marshal(a.Type)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'type': %w", err)
-		}
-	}
-
-	if a.Value != nil {
-		object["value"], err = json.Marshal(a.Value)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'value': %w", err)
-		}
-	}
-
-	for fieldName, field := range a.AdditionalProperties {
-		object[fieldName], err = json.Marshal(field)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
-		}
-	}
-	return json.Marshal(object)
-}
-
-// Getter for additional properties for Name. Returns the specified
-// element and whether it was found
-func (a Name) Get(fieldName string) (value interface{}, found bool) {
-	if a.AdditionalProperties != nil {
-		value, found = a.AdditionalProperties[fieldName]
-	}
-	return
-}
-
-// Setter for additional properties for Name
-func (a *Name) Set(fieldName string, value interface{}) {
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]interface{})
-	}
-	a.AdditionalProperties[fieldName] = value
-}
-
-// Override default JSON handling for Name to handle AdditionalProperties
-func (a *Name) UnmarshalJSON(b []byte) error {
-	object := make(map[string]json.RawMessage)
-	err := json.Unmarshal(b, &object)
-	if err != nil {
-		return err
-	}
-
-	if raw, found := object["familyName"]; found {
-		err = json.Unmarshal(raw, &a.FamilyName)
-		if err != nil {
-			return fmt.Errorf("error reading 'familyName': %w", err)
-		}
-		delete(object, "familyName")
-	}
-
-	if raw, found := object["formatted"]; found {
-		err = json.Unmarshal(raw, &a.Formatted)
-		if err != nil {
-			return fmt.Errorf("error reading 'formatted': %w", err)
-		}
-		delete(object, "formatted")
-	}
-
-	if raw, found := object["givenName"]; found {
-		err = json.Unmarshal(raw, &a.GivenName)
-		if err != nil {
-			return fmt.Errorf("error reading 'givenName': %w", err)
-		}
-		delete(object, "givenName")
-	}
-
-	if raw, found := object["honorificPrefix"]; found {
-		err = json.Unmarshal(raw, &a.HonorificPrefix)
-		if err != nil {
-			return fmt.Errorf("error reading 'honorificPrefix': %w", err)
-		}
-		delete(object, "honorificPrefix")
-	}
-
-	if raw, found := object["honorificSuffix"]; found {
-		err = json.Unmarshal(raw, &a.HonorificSuffix)
-		if err != nil {
-			return fmt.Errorf("error reading 'honorificSuffix': %w", err)
-		}
-		delete(object, "honorificSuffix")
-	}
-
-	if raw, found := object["middleName"]; found {
-		err = json.Unmarshal(raw, &a.MiddleName)
-		if err != nil {
-			return fmt.Errorf("error reading 'middleName': %w", err)
-		}
-		delete(object, "middleName")
-	}
-
-	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]interface{})
-		for fieldName, fieldBuf := range object {
-			var fieldVal interface{}
-			err := json.Unmarshal(fieldBuf, &fieldVal)
-			if err != nil {
-				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
-			}
-			a.AdditionalProperties[fieldName] = fieldVal
-		}
-	}
-	return nil
-}
-
-// Override default JSON handling for Name to handle AdditionalProperties
-func (a Name) MarshalJSON() ([]byte, error) {
-	var err error
-	object := make(map[string]json.RawMessage)
-
-	if a.FamilyName != nil {
-		object["familyName"], err = json.Marshal(a.FamilyName)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'familyName': %w", err)
-		}
-	}
-
-	if a.Formatted != nil {
-		object["formatted"], err = json.Marshal(a.Formatted)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'formatted': %w", err)
-		}
-	}
-
-	if a.GivenName != nil {
-		object["givenName"], err = json.Marshal(a.GivenName)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'givenName': %w", err)
-		}
-	}
-
-	if a.HonorificPrefix != nil {
-		object["honorificPrefix"], err = json.Marshal(a.HonorificPrefix)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'honorificPrefix': %w", err)
-		}
-	}
-
-	if a.HonorificSuffix != nil {
-		object["honorificSuffix"], err = json.Marshal(a.HonorificSuffix)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'honorificSuffix': %w", err)
-		}
-	}
-
-	if a.MiddleName != nil {
-		object["middleName"], err = json.Marshal(a.MiddleName)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'middleName': %w", err)
-		}
-	}
-
-	for fieldName, field := range a.AdditionalProperties {
-		object[fieldName], err = json.Marshal(field)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
-		}
-	}
-	return json.Marshal(object)
-}
-
-// Getter for additional properties for User. Returns the specified
-// element and whether it was found
-func (a User) Get(fieldName string) (value interface{}, found bool) {
-	if a.AdditionalProperties != nil {
-		value, found = a.AdditionalProperties[fieldName]
-	}
-	return
-}
-
-// Setter for additional properties for User
-func (a *User) Set(fieldName string, value interface{}) {
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]interface{})
-	}
-	a.AdditionalProperties[fieldName] = value
-}
-
-// Override default JSON handling for User to handle AdditionalProperties
-func (a *User) UnmarshalJSON(b []byte) error {
-	object := make(map[string]json.RawMessage)
-	err := json.Unmarshal(b, &object)
-	if err != nil {
-		return err
-	}
-
-	if raw, found := object["active"]; found {
-		err = json.Unmarshal(raw, &a.Active)
-		if err != nil {
-			return fmt.Errorf("error reading 'active': %w", err)
-		}
-		delete(object, "active")
-	}
-
-	if raw, found := object["displayName"]; found {
-		err = json.Unmarshal(raw, &a.DisplayName)
-		if err != nil {
-			return fmt.Errorf("error reading 'displayName': %w", err)
-		}
-		delete(object, "displayName")
-	}
-
-	if raw, found := object["emails"]; found {
-		err = json.Unmarshal(raw, &a.Emails)
-		if err != nil {
-			return fmt.Errorf("error reading 'emails': %w", err)
-		}
-		delete(object, "emails")
-	}
-
-	if raw, found := object["externalId"]; found {
-		err = json.Unmarshal(raw, &a.ExternalId)
-		if err != nil {
-			return fmt.Errorf("error reading 'externalId': %w", err)
-		}
-		delete(object, "externalId")
-	}
-
-	if raw, found := object["id"]; found {
-		err = json.Unmarshal(raw, &a.Id)
-		if err != nil {
-			return fmt.Errorf("error reading 'id': %w", err)
-		}
-		delete(object, "id")
-	}
-
-	if raw, found := object["meta"]; found {
-		err = json.Unmarshal(raw, &a.Meta)
-		if err != nil {
-			return fmt.Errorf("error reading 'meta': %w", err)
-		}
-		delete(object, "meta")
-	}
-
-	if raw, found := object["name"]; found {
-		err = json.Unmarshal(raw, &a.Name)
-		if err != nil {
-			return fmt.Errorf("error reading 'name': %w", err)
-		}
-		delete(object, "name")
-	}
-
-	if raw, found := object["password"]; found {
-		err = json.Unmarshal(raw, &a.Password)
-		if err != nil {
-			return fmt.Errorf("error reading 'password': %w", err)
-		}
-		delete(object, "password")
-	}
-
-	if raw, found := object["phoneNumbers"]; found {
-		err = json.Unmarshal(raw, &a.PhoneNumbers)
-		if err != nil {
-			return fmt.Errorf("error reading 'phoneNumbers': %w", err)
-		}
-		delete(object, "phoneNumbers")
-	}
-
-	if raw, found := object["schemas"]; found {
-		err = json.Unmarshal(raw, &a.Schemas)
-		if err != nil {
-			return fmt.Errorf("error reading 'schemas': %w", err)
-		}
-		delete(object, "schemas")
-	}
-
-	if raw, found := object["urn:audriga:params:scim:schemas:extension:provisioning:2.0:User"]; found {
-		err = json.Unmarshal(raw, &a.Provisioning)
-		if err != nil {
-			return fmt.Errorf("error reading 'urn:audriga:params:scim:schemas:extension:provisioning:2.0:User': %w", err)
-		}
-		delete(object, "urn:audriga:params:scim:schemas:extension:provisioning:2.0:User")
-	}
-
-	if raw, found := object["urn:ietf:params:scim:schemas:audriga:provisioning:2.0:User"]; found {
-		err = json.Unmarshal(raw, &a.ProvisioningReadmeAlias)
-		if err != nil {
-			return fmt.Errorf("error reading 'urn:ietf:params:scim:schemas:audriga:provisioning:2.0:User': %w", err)
-		}
-		delete(object, "urn:ietf:params:scim:schemas:audriga:provisioning:2.0:User")
-	}
-
-	if raw, found := object["urn:ietf:params:scim:schemas:extension:audriga:provisioning:2.0:User"]; found {
-		err = json.Unmarshal(raw, &a.ProvisioningCodeAlias)
-		if err != nil {
-			return fmt.Errorf("error reading 'urn:ietf:params:scim:schemas:extension:audriga:provisioning:2.0:User': %w", err)
-		}
-		delete(object, "urn:ietf:params:scim:schemas:extension:audriga:provisioning:2.0:User")
-	}
-
-	if raw, found := object["userName"]; found {
-		err = json.Unmarshal(raw, &a.UserName)
-		if err != nil {
-			return fmt.Errorf("error reading 'userName': %w", err)
-		}
-		delete(object, "userName")
-	}
-
-	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]interface{})
-		for fieldName, fieldBuf := range object {
-			var fieldVal interface{}
-			err := json.Unmarshal(fieldBuf, &fieldVal)
-			if err != nil {
-				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
-			}
-			a.AdditionalProperties[fieldName] = fieldVal
-		}
-	}
-	return nil
-}
-
-// Override default JSON handling for User to handle AdditionalProperties
-func (a User) MarshalJSON() ([]byte, error) {
-	var err error
-	object := make(map[string]json.RawMessage)
-
-	if a.Active != nil {
-		object["active"], err = json.Marshal(a.Active)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'active': %w", err)
-		}
-	}
-
-	if a.DisplayName != nil {
-		object["displayName"], err = json.Marshal(a.DisplayName)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'displayName': %w", err)
-		}
-	}
-
-	if a.Emails != nil {
-		object["emails"], err = json.Marshal(a.Emails)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'emails': %w", err)
-		}
-	}
-
-	if a.ExternalId != nil {
-		object["externalId"], err = json.Marshal(a.ExternalId)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'externalId': %w", err)
-		}
-	}
-
-	if a.Id != nil {
-		object["id"], err = json.Marshal(a.Id)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'id': %w", err)
-		}
-	}
-
-	if a.Meta != nil {
-		object["meta"], err = json.Marshal(a.Meta)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'meta': %w", err)
-		}
-	}
-
-	if a.Name != nil {
-		object["name"], err = json.Marshal(a.Name)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'name': %w", err)
-		}
-	}
-
-	if a.Password != nil {
-		object["password"], err = json.Marshal(a.Password)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'password': %w", err)
-		}
-	}
-
-	if a.PhoneNumbers != nil {
-		object["phoneNumbers"], err = json.Marshal(a.PhoneNumbers)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'phoneNumbers': %w", err)
-		}
-	}
-
-	if a.Schemas != nil {
-		object["schemas"], err = json.Marshal(a.Schemas)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'schemas': %w", err)
-		}
-	}
-
-	if a.Provisioning != nil {
-		object["urn:audriga:params:scim:schemas:extension:provisioning:2.0:User"], err = json.Marshal(a.Provisioning)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'urn:audriga:params:scim:schemas:extension:provisioning:2.0:User': %w", err)
-		}
-	}
-
-	if a.ProvisioningReadmeAlias != nil {
-		object["urn:ietf:params:scim:schemas:audriga:provisioning:2.0:User"], err = json.Marshal(a.ProvisioningReadmeAlias)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'urn:ietf:params:scim:schemas:audriga:provisioning:2.0:User': %w", err)
-		}
-	}
-
-	if a.ProvisioningCodeAlias != nil {
-		object["urn:ietf:params:scim:schemas:extension:audriga:provisioning:2.0:User"], err = json.Marshal(a.ProvisioningCodeAlias)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'urn:ietf:params:scim:schemas:extension:audriga:provisioning:2.0:User': %w", err)
-		}
-	}
-
-	if a.UserName != nil {
-		object["userName"], err = json.Marshal(a.UserName)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'userName': %w", err)
-		}
-	}
-
-	for fieldName, field := range a.AdditionalProperties {
-		object[fieldName], err = json.Marshal(field)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
-		}
-	}
-	return json.Marshal(object)
-}
 
 // AsUser returns the union data inside the MixedListResponse_Resources_Item as a User
 func (t MixedListResponse_Resources_Item) AsUser() (User, error) {
@@ -4224,81 +3747,84 @@ func (sh *strictHandler) ReplaceUser(ctx echo.Context, id UserId, params Replace
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3rbtu4tv+rLOj/B2rjKM6l6WwcBwOcTts500HTZiedMx+a4ICWlm3uSqRKUom9B3me/R77yQ540dWU",
-	"LTtOmxn0W2NR5OJaP6471T+CiKcZZ8iUDMZ/BBkRJEWFwvxFlBJ0kis0f8UoI0EzRTkLxsErnqbkQKJ+",
-	"Q2EM1VhQHASqXDAY0BgIi0FGc0yJBCIQSHJHltKNwHg4CsKA6hm/5CiWQRgwkmIwri8eBnYCTYVaZvqp",
-	"VIKyWXB/HwYRz5laJfCcLGiap8DydIIC+BQEyjxREjIUkJEZnsGRI0MCZ8kSFFckubSjusiyq9UpSinT",
-	"CwXjo7CgjjKFMxSGvJinhLK38SqFH+cI9inoyWEQEYkHlElkkip6ixVvMqLmFQ00DsJA4JecCoyDsRI5",
-	"rmcRLqIkjzF+uZtAGVeVULsY41ljPVFTmigUq4S8hKtXb8/BPobB5c+v4G8/nJ7Cv//1fHQ6OhmdDEPA",
-	"0WwEuUTxXjMOv8B1QBIa4X/hgqRZgiMuZtdBF6lu5fXk0ek5UdHcQ1+WJUsLGDoFNUcNLJ6LCJ9JuEUh",
-	"KWdANaRQo07NUSIgU1QtQZGZhAEmEuH0+KSS7xxJbChyFL6dHtjVN9H4njPsopPJOxTw/Oh0NzrXEaeX",
-	"7UWh5EL9tPRjv0SYBpceCJMlDAhbOtmTSVIbNDwDRdHqkIngn5Hp4TTuErJbeTN5H0RsYdg1ix1QnwiZ",
-	"Pu+fAiIjZLGeLDT7c3/chL6lFBHqLYtxscqN44MJkRgD1Y+dMGBKhVROacHgliQ5Sphgwu/g2HBBCbQn",
-	"VcJxpxqtLethRV1R6ePUpaZSQpMJXwCJY4FSPpqqureDUaqfeEytmnptVKT+V8SZQqvrSZYlNCKaxMN/",
-	"SG4eV9P+f4HTYBz8v8PKuh06G3ToptNL1SeREU3/Y8eZ7ttbvA+DC304PmR7I7uYbw90V1P5CL9CIqL5",
-	"pZXC3shvzrqHTbQn9G3lN2kP9l52YCbbA+FunlV6zS8y40xa3L8Rgq8jf4e17ZRmca/NRf28ZXKNmTIK",
-	"zE6i13iZq7m2FJaSK/0ADXlxTPUvJLkQPEOhzBGekkRiGGS1n1o6ZkURFPrD8yATNCViWXs24TxBwvRD",
-	"+4tP01fM/mSfuiWanKg0N5/8AyOl53xNZcRvUSzPUZEtd5lwyyL97ykXKVHBOMgFDcLVjRXW+WOvPTRG",
-	"h9VC3h2UGnQt6W1IXHCppnTxMk4pc45q6Fx5yAUbU1TTsYkY5FiDcewQMiZ5LOiMjE9GR2O7Ngy0r8Gy",
-	"XGnTds24oDPKSPJMrpupnCjiAuuzUQkkijBz1u8Ok2Q4umbvaEqVHMMR/Ag5S/RfGIdwcAw/Qkyl9ifi",
-	"UL9AWWNzo2sWtCVHIm3W9L9YniT61cJ6raKOJJTIV/4w5KV+hrIw6gUbtUttQgnKZoV1RfkM+B0DYl/R",
-	"FrXEDGXqh1NjSkn8gSXLFjGlHQ+DCYk+59n5oh/prWOYksU7ZDM1D8YnL16EXRNUoLX7ee8Oa3Pr7/gd",
-	"ioPIeDacwZ2gCs+ApmmurGs31Q5+pL0Yyk1c0V4+paz4+7g3MX/PuT2nLTdGB3fwRT/UwiBJUvFdA+L8",
-	"JxjYCUZm0NDL/zLYO+gmqCYMXCgUjCRdflWUUGTqmQQaa306pSjOQCouDMuSJdzNkRngaG1OmHbZLfNw",
-	"QaWSMMgsjonG8YE+O5DSmY7ghj6GbmQh3RynhpBowYIW7KgbktWcjs3lAdkB1ClZuIPUJ9B3B6iUp/t7",
-	"LxJNyeK8gE0fWiqMFdSUv+yLng7AF7SUkNeBXuHINwGfksX+MJ86M7nOETGmVBtzIuUdF/GbRUaFJ0x8",
-	"TZYStJZMgJS0Fy8B6rdQnhmFz/AWxXr6j/qQX3NzqMJUep2QlLK39uFxOQcRgiyNEyIIkxkXHmvgrA6U",
-	"Q0oRlL8MQ4hxSnTQdx3cUqFykthUxtaHOZcYd4DjKiMRgh6go+jKMj2Tba1oDOZrfosR19GoJlECVTAw",
-	"iDkZ7mSmWs5MwfNu5+UdlerSecdb+mCXzlNqirRPYLcqWvP6BYoLMkNfGO2HT5Eu8Lo6JKPjFKUkM5TG",
-	"x2ls9cYj1jZRzczCKkn1tGZH7O8TRuvFsJlKaHAirDHZJ8MylGnHAIrQxHvAHs5Gu2Yv/kU0LZzuYg3K",
-	"bklC45+LTKHi/JywZRAGOaNfcmQoNUuMK0MTqpYm/WHeuVoyRRbV3xcuIcI/EjFDVT34H5LkWPsTheFy",
-	"kVLx0i4VUbn02+hfPn68ADsAIh6jObkE7MujINwQUVRyd4v4JLlDDBTZNFXD8sdE4YGiJv5a2WNCpDrn",
-	"sfaGtnlrf6FWGLj0aFcY5lVuNSbRBcZ711iELT9Mg/GnPumFsJ+Cu/mu4val4s7zRFF7ojuFbeHS0oFU",
-	"ZglZronWvKmPzZFdkQrZOOttQfSGkfeeXReBX//9TklKk2Xx3kbi7El26mNrB2hGb5H1XmvOGRd0SqML",
-	"gVO62O6dq3za952UxnGCPcnycb2WW95Cq3zIUBgN2VIr/Wfg2arhIXEcarcw0f4kFyAw5bcYat+RsGUZ",
-	"JK5iWVtFr+ot4NiuZi3h16sP78E8PwPNNpMHcivqRZqsbB96nnkP7lpX/qHBQKfeqQnDR9SF4LdUWyDK",
-	"ZkUWewtBaRc+pqK7lhNTAVoCIDAh2tkAxU0UoB/aBIQrstYKqoemxHrYK+aX9J/YEXq4+MJmWTROJktV",
-	"BHFdWbt9xKVroqGfNAWalFyiN95Rc0wfHPGsSPmy5YbsMX2OLM44tfmWjiTPKo57BO7NZPi6PH1nka94",
-	"9GahtKvb1kdriz7NF/3O/JbOSZG0LnPMDalsdk46j7gpfboaQymOki+O3TcbYPFV497Gzr+7hvtyDa/K",
-	"k7CF9Jq9V1ucjrL/xsesTWrjK2qGhxxRx9E9Hc5Gp1nnqWxzd8sgmEh8syCR8tctN8klLaOL2D9BLRFR",
-	"42ZplKx9+l1QZRIORQkmCANTlTFjfNzslGHFVR81RXNfo1fG9P1pruOtSam4LGdQtnz4Ex755OWjHAXV",
-	"yvi4JcNyH5rCiKYkMSkaqy1Ck4P4aFMQAqcokEX63xPKiGm70cQkuPDupZY6qi3MOEOT9xGWL7OET0ji",
-	"byKqg9mh1xWz6wipjQtryGulq0ohNQjrhn5ldreD/nqorOvOWj269a11U/pVjabTRd/N5d7MZbsB6eFW",
-	"cyNXyh7idc28XX20/ZepWl57GcXtyk5Vq+Xq5PU2x62bFzeBZotizhWKWxqhCW9jFK84m9LZtjL2NB/1",
-	"P67e1iWPqCZ58nnrqHvRzLF4q7UXZJlwEl/Rf3YphTzTQadfYbZ5XY4NW8uvrOUTRzQnbIYXrp66UdOV",
-	"i5leiyhPkSmz3G+C+qNQRWZbzVodkO34vkZhPYihxbzexNEuTnFW9Gr3ZskevGXvoetlLFwRuyexnbYh",
-	"c53i5lCFVf99C39uQYebsOOkr/PR65LeAkG7IcRHwfpknU0Nre2zc9mxMWjx9eq2K+Ws14Y7qua2xy6r",
-	"5RABC+fNzFX01fmmK0eO6xOUCzy0V87VO/wdY0Vq0LYZqTmCJCnalC8QadqPRmVJYKeeCNRrdBRQXX0F",
-	"zBigJu1XtLyf2XsSao6ieu46tUjZNDEyj/7XDBsVjs/GZpiqdHTfuYPyTD6kpWxAWFzevApr1yxCsCHA",
-	"cC9dZzt3mbWuGWzfabZF61ER2pIk6VFWNXi9v1mpMVQtTJ4eG8v0OZFzjO3BrB/1ZxIio4pzPcoshGe2",
-	"jamU0SjYrgmyHs+XBM45w/emIa0D9/amiRlXdK7RCtL29wFRkHKp4PkRRHMiSKRQ2Ba2RwD5w73hB6q5",
-	"/shYKdVolCwOZvzAXYGpDygo29g6/RhENQX/1nRjm9bIojm55ImpgehfLn65gFqv9uWbl6/P34DMMEkw",
-	"BqpGq4jr3vwlkjhF08e5kQ+VeJ42RyIe4678eMXjGjfcZcZeivHMKsZ99VY/D3tUofuGeJq5XzUB4zpe",
-	"vqdf9pF+0SRilAuqlrXIekIkjXTk7Lut23BfZa5DUGfeNKbNzWbtdhR2clTUwIxjqCeu2gPmSmUm+EYi",
-	"UBQL2r9+Liquv/7+MVhxohn8cnXy4gf49fePcDfnEkHmZkvGZ5RAusiEgUQ0J1uZO6URT1PC7LX0ikxD",
-	"QZtOcwOXTbnH8r96ew4no6PyKtXzw7/9cHo6hIZPzqde1x8lDDSm5dDwzfblytE1e6MDSSjuiBUqyuaN",
-	"wbQQEqW3OtPjFag5lVCE6SMoc1YFRwRes0JzRYRxRiOSJEuYo8Cz+tQkkRwU+YyuDl5r7ag2CP/+18no",
-	"eBhqmq+Z6c6YcmEGauXUvMsLKRImIWdESjpj2jNtzPNiOKpdSJMw5UnC765Z62KajUUUVVpvBSs+aVDr",
-	"4wuORsejI40tniEjGQ3GwfPR0ei5jU7nBuaHI2lyj6ZTldvkIy9SKtrfdrnJl0kS1C+qLrtUVOMua/vK",
-	"Yuu638nR0X4v+612IXov/mVkZrCkD6s0QRcrMWdLU7ZM07lFt4fycmEYyDy1fWrB33MNWTN1Hcyg+Ax1",
-	"jHQGpLjob3Zrvx5Rv6sO+shJd6Zr3ySg7mSbBV1Do+HjDD1y02woxoSNr1x0uA3VkEOXrejqqayNdBnY",
-	"niNtQrbP4EqX9xhtU9k9BtZy5T1Ge1Lf2oN6XAh7ev/XYnhvuNVLlmAdaDy+fPcOMol5zA/i8hKiDdYS",
-	"KhXGQ5Pe82qNV6YD2jXdbgu/PYlpS11VXYFoSfj4MSTsk6plmnEX7Aco7KXojzajvOoiez5uMbhD8rn2",
-	"SYthcfkzRUVGbtRoy2+pvKv1ma9SwfCuuknz2+W77Wa/fyhuLdOAFPf1iGynHCzDfyEsTlBAzFsatK8J",
-	"rJTpUzeD30yHWNtXKBGT/iHQ2DxMNNMa7P+DxvcWWQnaJpMm91+b33dUJcUnbTyK+9Rz984sFT+cEXai",
-	"CpSD06P/hLs5TVBb8TmpXznTLqO9rRlCzhKUUvuZEYlR69sqX2a0rdfU/zeqb6Zpwx4iqL7Y87Xspw/v",
-	"1Z3eJ6ZgNanPfXB8zxWk7lYQDBrfIHIRjUlY50IgUwWFw93Qe78tdMqPfGmZljW+JjBN1/6ThmYdllsq",
-	"9fKbMt8W0ob1GD9daHs17YWjenBhWspc9v9H04tCkuEu29B+yM5EPkjb28+jEXCIaH1N5sXoZAhE8dQm",
-	"G87g5Oi0Kjc5TIEkSwleZhgnO/eo/Ut7BeWver46/fGverzcPZ8nfL4eBF2HodJTOQOeUqUwBnMrpfho",
-	"ZZGiqFXv3LIyLN+wNXHttHzGzCZWG/3163MVzZGPLfTOCwc+RzlJWrmZHU3sCkNK37fLrbtsfvLo6/Gk",
-	"+zjU+LAvT6MdlzQWMZ7OGEynBxcumNvPp/dutECuqopIJzavyprD40rA08vbgUf3xgOA6Pa0EYJXVRfy",
-	"42+9C3Z21GPhzbUc/Xb5fp+46ur77GS094VH57t31S4x2MG2phOjKO2BK7k+1Br9PieuiOPqMK7zTDZc",
-	"qtOhtS2mYrT23NoR37Pff5rs90olfXP9Zk+Zb1uwGfirk8PQfKzXfjmobFvYkPw2Rfo/R+q76Cd43MR3",
-	"9RnQv0raW0Ph2ya9iy4Z0+ao/XWJyfTA5BOHnlS4+47bai7caMq+mfBCrT71PPg30Sb1+m9nBnzlG+/P",
-	"6zatZ0p8JwXzrRPiBWANa5qADeGWWGGbwrn9WILgdxIGtupIIEtMicfAe106/Bvp3qeWDO/SuFp/aYR+",
-	"T4TvIRHuPiK/KQ3+hCH5Z0iCr4NykQJ/opD+ngB/3AT4X/NkdfjkX/FYlanvJ3qu9pT41rs7ayWxw+qL",
-	"u+Y/cyo+7QSfETMNWyrsFS1pmVc0EBvk1VqHP91omNR7ez/daDTY9IYFai6SYBwY4R3engT3N/f/FwAA",
-	"//8=",
+	"7F3rbhy3kn6VQu8CnsG2xro5B2eEAOvYzsaBZetIzuZHZCyo7poZHrPJDsmWZhLoefIeebIFL30d9lyk",
+	"kawE/qfpZpPFqmKx6qsi9XuUiCwXHLlW0fj3KCeSZKhR2l9Ea0mvCo32V4oqkTTXVPBoHL0SWUb2FJov",
+	"NKZQtwUtQKIuJIcBTYHwFFQyw4woIBKBsBuyUL4FpsNRFEfU9PhrgXIRxREnGUbj5uBx5DowVOhFbt4q",
+	"LSmfRre3cZSIgutlAk/JnGZFBrzIrlCCmIBEVTCtIEcJOZniCex7MhQIzhaghSbs3LXqI8uN1qQoo9wM",
+	"FI3345I6yjVOUVryUpERyt+myxR+nCG4t2A6h0FCFO5RrpArquk11rzJiZ7VNNA0iiOJvxZUYhqNtSxw",
+	"NYtwnrAixfTl3QTKha6F2seYwBiriZpQplEuE/ISLl69PQX3Ggbn37+Cf3xzfAx//nE0Oh4djg6HMeBo",
+	"OoJCoXxvGIe/wmVEGE3wv3FOspzhSMjpZdRHqh95NXl0ckp0MgvQl+ds4RSGTkDP0CiWKGSCzxRco1RU",
+	"cKBGpdBonZ6hQkCuqV6AJlMFA2QK4fjgsJbvDElqKfIUvp3sudHX0fhecOyjk6sblHC0f3w3OlcRZ4bd",
+	"iEIlpP5uEdb9SsOMcpmGcLWAAeELL3tyxRqNhiegKTobciXFZ+SmOU37hOxHXk/eB5k6NezrxTVodoTc",
+	"rPdfIqIS5KnpLLbz8z8+xaGhNJH6LU9xvsyNg70rojAFal57YcCESqW90YLBNWEFKrhCJm7gwHJBS3Qr",
+	"VcFBrxltDBtgRdNQmeXUZ6YyQtmVmANJU4lKPZipunWNUenvREqdmXptTaT5KxFco7P1JM8ZTYgh8fm/",
+	"lbCv627/U+IkGkf/8bze3Z77Pei5784M1exEJTT7rzv2dNud4m0cnZnF8SHfGdllfzugu+4qRPgFEpnM",
+	"zp0UdkZ+u9cdTKLbYWgqPym3sHcyA9vZDgj3/SzTa5+oXHDl9P6NlGIV+XcY23VpBw/uuWjed7Zcu01Z",
+	"A+Y6MWO8LPTM7BSOkgvzAi15aUrNE8LOpMhRaruEJ4QpjKO88ahjY5YMQWk/Ai9ySTMiF413V0IwJNy8",
+	"dE9Clr5m9i/urR+izYnacourf2OiTZ+vqUrENcrFKWqy5SyZcCwyf0+EzIiOxlEhaRQvT6zcnT9uNIdW",
+	"67geKDiDyoKuJL2rEmdC6Qmdv0wzyr2jGntXHgrJxxT1ZGwjBjU2yjj2GjImRSrplIwPR/tjNzYMjK/B",
+	"80Kbre2SC0mnlBP2TK3qqeooERKbvVEFJEkw97vfDTI2HF3ydzSjWo1hH76FgjPzC9MY9g7gW0ipMv5E",
+	"GpsPKG9NbnTJo67kSGK2NfMXLxgzn5a717LWEUaJehUOQ16ad6jKTb1ko3GpbShB+bTcXVE9A3HDgbhP",
+	"zI5a6Qzl+ptju5WS9ANniw4x1T4eR1ck+Vzkp/PNSO8sw4zM3yGf6lk0PnzxIu7roFZaN5/3frG2p/5O",
+	"3KDcS6xnIzjcSKrxBGiWFdq5dhPj4CfGi6HCxhXd4TPKy98HGxPzr0K4ddpxY0xwB7+al0YYhLGa70Yh",
+	"Tr+DgetgZBsNg/yvgr29foIawsC5RskJ6/OrEkaR62cKaGrs6YSiPAGlhbQsYwu4mSG3imOsOeHGZXfM",
+	"wzlVWsEgd3pMjB7vmbUDGZ2aCG4YYuhaFtL1cWoMzAgWjGBH/SpZ9+nZXC2QOyh1RuZ+IW0S6PsFVMnT",
+	"/96JRDMyPy3VZhNaah0rqame7IqeHoUvaalU3gR6pSPfVviMzHen85nfJlc5InYrNZs5UepGyPTNPKcy",
+	"ECa+JgsFxkoyIBXt5UeA5itUJ9bgc7xGuZr+/U3Ib7g5VGOmgk5IRvlb9/Kg6oNISRbWCZGEq1zIwG7g",
+	"dx2omlQiqJ4MY0hxQkzQdxldU6kLwhyUsfViLhSmPcpxkZMEwTQwUXS9Mz1TXatoN8zX4hoTYaJRQ6IC",
+	"qmFgNeZweKdtquPMlDzvd17eUaXPvXe8pQ927j2ltkg3CeyWRWs/P0N5RqYYCqPD6lPCBUFXh+R0nKFS",
+	"ZIrK+jitqX4KiLVLVBtZWCapCWv2xP4hYXQ+jNtQQosTcYPJIRlWoUw3BtCEsuACuz8b3Zgb8S+hWel0",
+	"l2NQfk0YTb8vkUItxCnhiyiOCk5/LZCjMiyxrgxlVC8s/GG/uVhwTeb17zMPiIiPRE5R1y/+l7ACGz9R",
+	"Wi6XkEqQdqWJLlR4j/7h48czcA0gESnalUvAfTyK4jURRS13P0hIkneIgRIHU7V2/pRo3NPUxl9Lc2RE",
+	"6VORGm9om692F2rFkYdH+8KwoHFrMInOMd25xSJ88WESjX/ZBF6INzNwn76auF2ZuNOCaepW9JZACFU5",
+	"I4sV4VoQ+1gf2pVYyNper0uq17S8DUy7jPy2mPCEZJQtyg/XUufWsjcgW7tAU3qNfOOxZoILSSc0OZM4",
+	"ofPtvrkoJpt+k9E0ZbghWSG2N9DlLTj/IUdpbWTHsGzeg8iXtx6SprFxDJnxKIUEiZm4xth4j4QvqjBx",
+	"WZnNvhg0vqU+dvNZC/jx4sN7sO9PwLDNIkF+RDNIm5XdZS/y4NJd6czfNxzotTwNYYSIOpPimpo9iPJp",
+	"iWNvISjjxKdU9mdzUirBSAAkMmLcDdDCxgHmpYMgfJq1kVJ9bpOszzeK+hX9DXuCDx9hOJzF6MnVQpdh",
+	"XB9ut4vIdEU89J2hwJBSKAxGPHqG2b1jniUpn3cckR0C6MjTXFCHuPTAPMt6vEHo3obDVyH1vWm+8tWb",
+	"uTbObtcerUz7tD8Mu/NbuiclbF2hzC2prHdPepe4TX76LEMljoovnt2f1qjFo0a+rZl/dQ535RxeVCth",
+	"C+m1q6+2WB1VBU6IWevMxiNahvssUc/RHS3OVq1Z76rscnfLMJgofDMniQ5nLtfJJaviizTcQQOKaHCz",
+	"2pTc/vSzpNpCDmUSJoojm5exbULc7JVhzdUQNWV5X6taxlb+Ga7jtQVVPM4ZVUUfYcijuHr5IEtBdzAf",
+	"P2RczcNQmNCMMAvSOGsRWxTiowMhJE5QIk/M31eUE1t4Y4hhOA/OpQEeNQbmgqNFfqTjy5SJK8LCZURN",
+	"Zfba69PZTQ1ptIsbmtcBrCohtQjrV/16291O9Veryqr6rOWl25xaP6WPuml6W/R1u9zZdtktQbr/rrmW",
+	"K1UV8apy3r5K2s2HqYteN9oUt0s81cWWy503Cx23Ll9cpzRbpHMuUF7TBG14m6J8JfiETreVcaD8aPPl",
+	"GixeCojqqmCft466522MJZivPSMLJkh6QX/rMwpFboLOsMHs8rpqG3eGXxorJI5kRvgUz3xGda2lqwaz",
+	"1RZJkSHXdrifJA1HoZpMt+q1XiDb8X2FwboXQ8t+g8DRXZzivKzW3pglO/CWg4tuo83Cp7E3JLZ3b8h9",
+	"rbhdVHFdgd/RPz+g15u4Z6Wv8tGbkt5Cg+6mISEKNgLrVpbaeXhsDEZ+GxXcVYI2g8MN1TNXZpc3QETA",
+	"0nuzfZWldaHuqpbjZgfVAPcul3NF5KH6GV95egR//nE8Ojhp8yUhnAvtsEmgetyoAeQp0CkX0uGEdURT",
+	"VgL7JEu4Tq2EI11xk54hKJKhg5mBKFv0NKrSEHeqxEAzRk/a1id1wLYBaqHGstD+xJ3O0DOU9XtfH0aq",
+	"Uo2RffV/ttmodLbWluDUCavb3hlUdsCeC2GYlQfFHkds9ymfG5jeywgnbhwpicEFO8OdVNitz0BJUeSP",
+	"yDO62RGOrav4aPaIk2AiIQwfb7xtatZKRIQwtkE+3pqc209Lqak44jT5HDZIDzXLvOHmdcrB3JqZETXD",
+	"1G0gzUGfKUisz1CYVnZqeOIq7qolNoq2q9cNEjgTHN/b2skeY+kORdl2ZZElre2gez4gGjKhNBztQzIj",
+	"kiQapau2fADLmM+EFo+4NHILOklM3xE+LTyw8FhDiwll+JNkjzemFOwxHYUdVH/SDH8T/BHFYnfmxxvu",
+	"nt7j5qZzKQVuzOh8byr2/OHCZoPIU7b2UMpDENVm/Ft7zsUWnZfHPiqe2NyyeXL2wxk0TsGcv3n5+vQN",
+	"qBwZwxSoDvC+f/LnSNIMbYX8Wj7U4nnaHElEinflxyuRbs0N5BplLqnCFg9WrKmjZ6oRVA3ecC0JvH0N",
+	"CnmqgOrh6jUXgxJAdfswU3vxtYPLNQx4U03A1wBG5QH5jRzCE+cQ7uq8ztFm9emyrHx4HNs1f7H/z1cm",
+	"ap3QhOjH21i2AEiN8B41fVFqy9fkxQ6SF4ZETApJ9aKBS18RRZOXhQ7d0tDWMFXkKIn3uc36sDeDGO0q",
+	"nfdRWUFiURXTcW0oZlrnFrpGIlGWA7pf35f1Sj/+/DFaQqA4/HBx+OIb+PHnj3AzEwpBFXZKFv1QQPrI",
+	"hIFCtPZb2zsZEpFlhLtrXWoyLQVdOu0NFnwiAuHIq7encDjar44iHz3/xzfHx0NoAVpiEsTNUMHA6LQa",
+	"Wr65cy1qdMnfXKNcQHnGutyIXNYVbAm+MQlApqa9Bj2jCkqQewRVxqfkiMRLXu5PCeGC04QwtoAZSjxp",
+	"dk2YEqDJZ/RVZI3CyHqC8Ocfh6ODYWxovuS2tnEipG1ojEn7LgzIkHAFBSdK0SnHtNPPi+GocaBbwUQw",
+	"Jm4ueedgtwPyvPsYLeEcUaMOPtofHYz2jW6JHDnJaTSOjkb7oyOH7c6smj8fKZu5syc9hEvdiTIh8TY1",
+	"grXvXzIWNS96WPSZqNZdEN0j/53j8of7+7s9LL9cxR88OJ+TqdUls1iVhQ95pXOusMMVOfRO0c+hOpwf",
+	"R6rIXJl39K/CqKztuqnMoMUU9QzlCZDyohw7W3f7UvOuFzBLTvk13bjTh/qVbQf0BwIsH6cYkJthQ9km",
+	"bt0S1eMc1k2ee6y/70xCo6XPX27Y0qUzN2lc2/INWrtE8AYNG5nmDVoHEsfGT35YFQ6cnVupwzvTWzNk",
+	"pawDo48v372DXGGRir20OsTvECRGlcZ0aMGUoNV4ZU8Q+UMr26rfjsS0pa2qjxB2JHzwEBIOSdUxzboL",
+	"7gInd6nIR5ePXQ4HApdDDW6QfG5cCTUsL0/IUJORbzXa8i6yd41zWstUcLypT6L+dP5uu95v76u3jmlA",
+	"yvPuRHVxUMfwHwhPGUpIRceCbroF1sb0qW+DX8yGuL2vNCIWkybQmjxcGaa12P87TW+dZjF0JZpt7r+2",
+	"z+9oSsor4QKG+zhwdt0Old6fEa6jWikHx/v/hJsZZSYGhRlpHtk2LqO77SCGgjNUyviZCUnR2NsaxLfW",
+	"NrjV/w/qL2Zp4w1EUN9491j7Z0jf6zsxnpiBNaQehdTxvdCQ+VO1MGjd4ecjGpsELaRErksKh3fT3ttt",
+	"Vae6JNPItKqQaSumPfP2pFWzqZZbGvXqTrYvq9KW9Zg+XdUOWtozT/XgzObGfEryW1vJSdjwLtMwfsid",
+	"ibyXtXfXixLwGtG5je3F6HAIRIvMgQ0ncLh/XJcweJ0CRRYKgsywTnYRMPvn7gDn33V99frjj7q8/CnZ",
+	"J7y+7qW6XocqT+UEREa1xhTsmc7y0ucSomiUFPhhVVx94QrKjNPyGXMHrLZOp63GKtotH1rovcf1Qo4y",
+	"Yx1s5o5b7BJDKt+3z607b18Z+Hg86V8ODT7sytPoxiWtQaynMwZbJimkD+Z2c3XtJyOQizoj0qubF1XO",
+	"4WElEDgJ06OP/ot7KKKf01oVvKjP8Dz81PvUzrV6KH3z9bo/nb/fpV71nZroZXTwgwfne3DUPjG4xi6n",
+	"k6Ks9gOfXr7vbvTzjPgkjs/D+Lpt1XKpjodub7EZo5Xr1rX4in7/ZdDvpUz6+vzNjpBvl7AZhLOTw9he",
+	"du9u3qtKNNaA3zZJ/9eAvst6gocFvutrtP8usLdRhS8LepcVQbZ03vjrCtlkz+KJwwAU7u9BXcbCraXc",
+	"FAkvzepTx8G/iDVp5n97EfCl/5Fy1NzTNoTE72RgvjQgXiqsZU1bYWO4Jk7YNnHurhqS4kbBwGUdCeTM",
+	"pniseq+Cw7+Q7X1qYHifxTX2y2joVyB8B0C4/ycs62DwJ6ySfwUQfJUqlxD4E1XprwD4wwLgf8+V1eOT",
+	"P+KyqqDvJ7qudgR8m9mddEDsuL6x3v4zxPJiRPiMmBu1pdIdNlaOeWUBsdW8RunwL5+MmjRre3/5ZLTB",
+	"wRtOUQvJonFkhff8+jC6/XT7/wEAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -9,6 +9,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"postfixadmin-scim/gen/api"
+	"postfixadmin-scim/internal/config"
 	"postfixadmin-scim/internal/store/sqlstore"
 	"postfixadmin-scim/internal/testdb"
 )
@@ -25,8 +26,9 @@ func signed(t *testing.T, method jwt.SigningMethod, key any, claims jwt.MapClaim
 // Only active PostfixAdmin superadmins get in, by Basic or Bearer; everyone
 // else gets 401 with a SCIM body and a WWW-Authenticate challenge.
 func TestAuthentication(t *testing.T) {
+	const adminCache = 300 * time.Millisecond
 	forEachEngine(t, func(t *testing.T, engine sqlstore.Engine) {
-		e := start(t, engine, testdb.Master, true)
+		e := start(t, engine, testdb.Master, true, func(c *config.Config) { c.AdminCache = adminCache })
 		now := time.Now()
 		exp := now.Add(30 * time.Minute).Unix()
 		secret := []byte(jwtSecret)
@@ -78,15 +80,27 @@ func TestAuthentication(t *testing.T) {
 			})
 		}
 
-		t.Run("deactivated after minting", func(t *testing.T) {
-			tok := mint(t, "superadmin2@example.org", 10*time.Minute)
-			expect(t, e.do(http.MethodGet, "/Domains", nil, bearer(tok)), http.StatusOK, "")
-			if _, err := e.db.Raw.Exec("UPDATE admin SET active = " + boolLiteral(engine, false) + " WHERE username = 'superadmin2@example.org'"); err != nil {
-				t.Fatal(err)
-			}
-			expect(t, e.do(http.MethodGet, "/Domains", nil, bearer(tok)), http.StatusUnauthorized, "")
-			expect(t, e.do(http.MethodGet, "/Domains", nil, basic("superadmin2@example.org", "Super-Admin-2")), http.StatusUnauthorized, "")
-		})
+		// The admin row is reused for at most admin_cache (≤ 2 s): a
+		// deactivated or demoted admin is refused once it has passed.
+		for _, change := range []struct{ name, set string }{
+			{"deactivated", "active = " + boolLiteral(engine, false)},
+			{"demoted to domain admin", "superadmin = " + boolLiteral(engine, false)},
+		} {
+			t.Run(change.name+" after minting", func(t *testing.T) {
+				tok := mint(t, "superadmin2@example.org", 10*time.Minute)
+				expect(t, e.do(http.MethodGet, "/Domains", nil, bearer(tok)), http.StatusOK, "")
+				if _, err := e.db.Raw.Exec("UPDATE admin SET " + change.set + " WHERE username = 'superadmin2@example.org'"); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(adminCache + 50*time.Millisecond)
+				expect(t, e.do(http.MethodGet, "/Domains", nil, bearer(tok)), http.StatusUnauthorized, "")
+				expect(t, e.do(http.MethodGet, "/Domains", nil, basic("superadmin2@example.org", "Super-Admin-2")), http.StatusUnauthorized, "")
+				if _, err := e.db.Raw.Exec("UPDATE admin SET active = " + boolLiteral(engine, true) + ", superadmin = " + boolLiteral(engine, true) + " WHERE username = 'superadmin2@example.org'"); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(adminCache + 50*time.Millisecond)
+			})
+		}
 	})
 }
 

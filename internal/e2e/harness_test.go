@@ -59,7 +59,7 @@ func startWith(t testing.TB, engine sqlstore.Engine, layout testdb.Layout, sampl
 	t.Helper()
 	db := testdb.New(t, engine, layout, samples)
 	cfg := config.Default()
-	cfg.Database = config.Database{Driver: string(engine), DSN: db.DSN, TimeZone: "UTC"}
+	cfg.Database.Driver, cfg.Database.DSN, cfg.Database.TimeZone = string(engine), db.DSN, "UTC"
 	cfg.JWT.Secrets = []string{jwtSecret}
 	cfg.JWT.MaxLifetime = time.Hour
 	for _, f := range configure {

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -119,7 +120,7 @@ func (s *Server) ReplaceUser(ctx context.Context, req api.ReplaceUserRequestObje
 	if err != nil {
 		return nil, err
 	}
-	m, err := s.updateUser(ctx, userID(req.Id), req.Params.IfMatch, func(cur store.Mailbox) (scim.UserInput, store.MailboxWrite, error) {
+	m, err := s.updateUser(ctx, userID(req.Id), req.Params.IfMatch, in.Password, func(cur store.Mailbox) (scim.UserInput, store.MailboxWrite, error) {
 		w, err := s.opts.MailboxRules.ReplaceMailbox(cur, in)
 		return in, w, err
 	})
@@ -138,7 +139,7 @@ func (s *Server) PatchUser(ctx context.Context, req api.PatchUserRequestObject) 
 	if err != nil {
 		return nil, err
 	}
-	m, err := s.updateUser(ctx, userID(req.Id), req.Params.IfMatch, func(cur store.Mailbox) (scim.UserInput, store.MailboxWrite, error) {
+	m, err := s.updateUser(ctx, userID(req.Id), req.Params.IfMatch, scim.PatchedPassword(ops), func(cur store.Mailbox) (scim.UserInput, store.MailboxWrite, error) {
 		// The operations apply to the resource as clients see it; what they
 		// changed in it is then written, all in one transaction.
 		res, err := asMap(userResource(ctx, cur))
@@ -174,8 +175,17 @@ func (s *Server) PatchUser(ctx context.Context, req api.PatchUserRequestObject) 
 
 // updateUser runs a PUT or PATCH: under the store's lock it checks If-Match
 // against the stored version and lets change derive the new mailbox from the
-// current one; a given password is hashed for it.
-func (s *Server) updateUser(ctx context.Context, id string, ifMatch *string, change func(cur store.Mailbox) (scim.UserInput, store.MailboxWrite, error)) (store.Mailbox, error) {
+// current one. A new password is hashed first, outside the transaction and
+// its locks: bcrypt takes tens of milliseconds that no other writer of the
+// domain (and, on SQLite, no other writer at all) should wait for.
+func (s *Server) updateUser(ctx context.Context, id string, ifMatch, password *string, change func(cur store.Mailbox) (scim.UserInput, store.MailboxWrite, error)) (store.Mailbox, error) {
+	var hash string
+	if password != nil {
+		var err error
+		if hash, err = s.hashPassword(*password); err != nil {
+			return store.Mailbox{}, err
+		}
+	}
 	return s.opts.Store.UpdateMailbox(ctx, actor(ctx), id, func(cur store.Mailbox) (store.MailboxWrite, error) {
 		if err := scim.CheckIfMatch(ifMatch, scim.MailboxVersion(cur)); err != nil {
 			return store.MailboxWrite{}, err
@@ -184,10 +194,12 @@ func (s *Server) updateUser(ctx context.Context, id string, ifMatch *string, cha
 		if err != nil {
 			return store.MailboxWrite{}, err
 		}
-		if in.Password != nil {
-			if w.PasswordHash, err = s.hashPassword(*in.Password); err != nil {
-				return store.MailboxWrite{}, err
-			}
+		switch {
+		case in.Password == nil:
+		case password == nil || *in.Password != *password:
+			return store.MailboxWrite{}, errors.New("httpapi: the password written differs from the one hashed")
+		default:
+			w.PasswordHash = hash
 		}
 		return w, nil
 	}, s.opts.MailboxPolicy)

@@ -47,6 +47,37 @@ var (
 // for the mailbox is MailboxRules.PatchMailbox's to decide.
 func PatchUser(res map[string]any, ops []PatchOp) error { return userPatch.apply(res, ops) }
 
+// PatchedPassword is the password PATCH operations set, if any, found
+// before they are applied, so that it can be hashed (slowly) before the
+// write transaction takes its locks. The last one set wins, as applying
+// the operations in order gives.
+func PatchedPassword(ops []PatchOp) *string {
+	var pw *string
+	take := func(v any) {
+		if s, ok := v.(string); ok {
+			pw = &s
+		}
+	}
+	for _, op := range ops {
+		if k := strings.ToLower(op.Op); k != "add" && k != "replace" {
+			continue
+		}
+		path := strings.ToLower(op.Path)
+		path = strings.TrimPrefix(path, strings.ToLower(UserSchema)+":")
+		switch obj, isObj := op.Value.(map[string]any); {
+		case path == "password":
+			take(op.Value)
+		case path == "" && isObj:
+			for k, v := range obj {
+				if strings.EqualFold(k, "password") || strings.EqualFold(k, UserSchema+":password") {
+					take(v)
+				}
+			}
+		}
+	}
+	return pw
+}
+
 // PatchDomain applies ops to a Domain in its JSON form.
 func PatchDomain(res map[string]any, ops []PatchOp) error { return domainPatch.apply(res, ops) }
 
@@ -161,13 +192,17 @@ func (t patchTarget) at(res map[string]any, kind, path string, value any, hasVal
 	if err != nil {
 		return fault.New(fault.InvalidPath, "%q is not a valid attribute path", path)
 	}
+	if p.AttributePath.URIPrefix != nil {
+		// Not the core schema (stripped above) nor an extension handled above.
+		return fault.New(fault.InvalidPath, "%q names a schema this resource does not have", path)
+	}
 	switch strings.ToLower(p.AttributePath.AttributeName) {
 	case "id", "meta", "schemas":
 		return fault.New(fault.Mutability, "%s is read-only", p.AttributePath.AttributeName)
 	}
 	def, ok := lookup(t.attrs, p.AttributePath.AttributeName)
 	if !ok {
-		if p.AttributePath.URIPrefix == nil && containsFold(t.ignored, p.AttributePath.AttributeName) {
+		if containsFold(t.ignored, p.AttributePath.AttributeName) {
 			return nil // an attribute PostfixAdmin cannot store: accepted and ignored
 		}
 		return fault.New(fault.InvalidPath, "no attribute %q", p.AttributePath.String())

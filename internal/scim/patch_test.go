@@ -160,6 +160,8 @@ func FuzzPatchUser(f *testing.F) {
 		`[{"op":"replace","value":{"name.givenName":"A","urn:audriga:params:scim:schemas:extension:provisioning:2.0:User:sizeQuota":1}}]`,
 		`[{"op":"remove","path":"emails","value":[{"value":"x"}]}]`,
 		`[{"op":"remove","path":"name[givenName eq \"x\"]"}]`,
+		`[{"op":"replace","path":"Password","value":"a"},{"op":"add","value":{"PASSWORD":"b"}}]`,
+		`[{"op":"replace","path":"urn:ietf:params:scim:schemas:core:2.0:User:password","value":"c"}]`,
 	} {
 		f.Add(seed)
 	}
@@ -176,9 +178,16 @@ func FuzzPatchUser(f *testing.F) {
 		for _, o := range in {
 			list = append(list, PatchOp{Op: o.Op, Path: o.Path, Value: o.Value, HasValue: o.Value != nil})
 		}
-		err := PatchUser(user(), list)
+		m := user()
+		err := PatchUser(m, list)
 		if err != nil && fault.KindOf(err) == fault.Internal {
 			t.Fatalf("error outside the vocabulary: %v", err)
+		}
+		// The password hashed ahead of the transaction is the one written.
+		if pw, ok := m["password"].(string); err == nil && ok {
+			if got := PatchedPassword(list); got == nil || *got != pw {
+				t.Fatalf("operations set password %q, PatchedPassword found %v", pw, got)
+			}
 		}
 	})
 }
