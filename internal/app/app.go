@@ -36,12 +36,15 @@ type Server struct {
 
 // New opens the database described by cfg and builds the server. Messages
 // for the operator (such as a generated bootstrap password) go to out.
-func New(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger) (*Server, error) {
+//
+// Store options (such as a query observer, for tests and diagnostics) are
+// passed on to the database.
+func New(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger, opts ...sqlstore.Option) (*Server, error) {
 	passwords, err := pwhash.Parse(cfg.PostfixAdmin.Encrypt)
 	if err != nil {
 		return nil, fmt.Errorf("postfixadmin.encrypt: %w", err)
 	}
-	db, err := OpenDB(ctx, cfg, true, passwords, out)
+	db, err := OpenDB(ctx, cfg, true, passwords, out, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +109,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // PostfixAdmin database this server understands. With create set and the
 // SQLite driver, a missing file is created as PostfixAdmin's setup.php would
 // leave it, with a first superadmin.
-func OpenDB(ctx context.Context, cfg config.Config, create bool, passwords pwhash.Setting, out io.Writer) (sqlstore.DB, error) {
+func OpenDB(ctx context.Context, cfg config.Config, create bool, passwords pwhash.Setting, out io.Writer, opts ...sqlstore.Option) (sqlstore.DB, error) {
 	engine, err := sqlstore.ParseEngine(cfg.Database.Driver)
 	if err != nil {
 		return nil, err
@@ -122,8 +125,8 @@ func OpenDB(ctx context.Context, cfg config.Config, create bool, passwords pwhas
 			fresh = true
 		}
 	}
-	db, err := sqlstore.Open(ctx, engine, cfg.Database.DSN, loc, sqlstore.WithCountCache(cfg.ListCountCache),
-		sqlstore.WithPool(sqlstore.Pool(cfg.Database.Pool)))
+	opts = append([]sqlstore.Option{sqlstore.WithCountCache(cfg.ListCountCache), sqlstore.WithPool(sqlstore.Pool(cfg.Database.Pool))}, opts...)
+	db, err := sqlstore.Open(ctx, engine, cfg.Database.DSN, loc, opts...)
 	if err != nil {
 		return nil, err
 	}

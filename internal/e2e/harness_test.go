@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -45,6 +46,8 @@ type env struct {
 	router routers.Router
 	// skipValidation leaves responses unchecked, for benchmarks that measure the server.
 	skipValidation bool
+	// queries counts the statements the server sends to the database.
+	queries *atomic.Int64
 }
 
 // start serves a database of the given layout; samples loads PostfixAdmin's
@@ -82,7 +85,9 @@ func startWith(t testing.TB, engine sqlstore.Engine, layout testdb.Layout, sampl
 	if prepare != nil {
 		prepare(db)
 	}
-	srv, err := app.New(ctx, cfg, io.Discard, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	var queries atomic.Int64
+	srv, err := app.New(ctx, cfg, io.Discard, slog.New(slog.NewTextHandler(io.Discard, nil)),
+		sqlstore.WithQueryObserver(func(string, []any) { queries.Add(1) }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +107,7 @@ func startWith(t testing.TB, engine sqlstore.Engine, layout testdb.Layout, sampl
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, db: db, cfg: cfg, base: "http://" + ln.Addr().String() + cfg.BasePath, spec: spec, router: router}
+	return &env{t: t, db: db, cfg: cfg, base: "http://" + ln.Addr().String() + cfg.BasePath, spec: spec, router: router, queries: &queries}
 }
 
 type response struct {
