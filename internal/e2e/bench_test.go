@@ -90,3 +90,9 @@ func BenchmarkListPage100(b *testing.B) {
 func BenchmarkListPage100Uncached(b *testing.B) {
 	benchList(b, "/Users?startIndex=501&count=100", func(c *config.Config) { c.ListCountCache = 0 })
 }
+
+// BenchmarkListPageDeep is the page a client paging through 100 000 users
+// reaches half way: OFFSET reads the index up to it.
+func BenchmarkListPageDeep(b *testing.B) {
+	benchList(b, "/Users?startIndex=50001&count=100&sortBy=userName")
+}

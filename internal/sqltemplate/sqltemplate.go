@@ -63,6 +63,124 @@ type DB struct {
 	TimeArg func(time.Time) any
 	// Observe, if set, sees every statement as sent.
 	Observe func(query string, args []any)
+	// Stmts, if set, keeps statements prepared (SQLite, whose driver would
+	// parse each statement again); DBTX must then be a *sql.DB or a Tx.
+	Stmts *Stmts
+}
+
+// Tx is a transaction with the database it runs on, so that statements
+// prepared on that database can be used in it.
+type Tx struct {
+	*sql.Tx
+	DB *sql.DB
+}
+
+// Stmts caches prepared statements per database and query text. The texts
+// are sqlc's queries with their templates expanded; a filter's values are
+// arguments, so the set is bounded by the filter shapes clients use, and
+// past maxStmts texts are sent unprepared.
+type Stmts struct {
+	mu      sync.Mutex
+	stmts   map[stmtKey]*sql.Stmt
+	warming map[stmtKey]bool
+}
+
+type stmtKey struct {
+	db    *sql.DB
+	query string
+}
+
+const maxStmts = 512
+
+func (c *Stmts) cached(db *sql.DB, query string) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stmts[stmtKey{db, query}]
+}
+
+// get returns the statement, preparing it on db (which takes a connection
+// of db's: never call it while holding db's last connection).
+func (c *Stmts) get(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
+	if st := c.cached(db, query); st != nil {
+		return st, nil
+	}
+	st, err := db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return c.keep(stmtKey{db, query}, st), nil
+}
+
+func (c *Stmts) keep(k stmtKey, st *sql.Stmt) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if prev, ok := c.stmts[k]; ok { // prepared meanwhile by another request
+		st.Close()
+		return prev
+	}
+	if c.stmts == nil {
+		c.stmts = map[stmtKey]*sql.Stmt{}
+	}
+	if len(c.stmts) < maxStmts {
+		c.stmts[k] = st
+	}
+	return st
+}
+
+// warm prepares a statement in the background, for a transaction that
+// missed it: the transaction holds a connection (SQLite's writer has only
+// one), so it cannot wait for the preparation itself.
+func (c *Stmts) warm(db *sql.DB, query string) {
+	k := stmtKey{db, query}
+	c.mu.Lock()
+	if c.warming[k] || len(c.stmts) >= maxStmts {
+		c.mu.Unlock()
+		return
+	}
+	if c.warming == nil {
+		c.warming = map[stmtKey]bool{}
+	}
+	c.warming[k] = true
+	c.mu.Unlock()
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if st, err := db.PrepareContext(ctx, query); err == nil {
+			c.keep(k, st)
+		}
+		c.mu.Lock()
+		delete(c.warming, k)
+		c.mu.Unlock()
+	}()
+}
+
+// Close closes the cached statements.
+func (c *Stmts) Close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.stmts {
+		st.Close()
+	}
+	c.stmts = nil
+}
+
+// stmt returns the prepared statement for q, or nil to send q as text.
+func (db DB) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if db.Stmts == nil {
+		return nil, nil
+	}
+	switch d := db.DBTX.(type) {
+	case *sql.DB:
+		return db.Stmts.get(ctx, d, q)
+	case Tx:
+		st := db.Stmts.cached(d.DB, q)
+		if st == nil {
+			db.Stmts.warm(d.DB, q)
+			return nil, nil
+		}
+		return d.Tx.StmtContext(ctx, st), nil // closed with the transaction
+	}
+	return nil, nil
 }
 
 var marker = regexp.MustCompile(`/\* TEMPLATE_BEGIN: (\w+) \*/(.*?)/\* TEMPLATE_END \*/`)
@@ -179,6 +297,12 @@ func (db DB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result
 	if err != nil {
 		return nil, err
 	}
+	if st, err := db.stmt(ctx, q); err != nil || st != nil {
+		if err != nil {
+			return nil, err
+		}
+		return st.ExecContext(ctx, args...)
+	}
 	return db.DBTX.ExecContext(ctx, q, args...)
 }
 
@@ -186,6 +310,12 @@ func (db DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows
 	q, args, err := db.prepare(ctx, q, args)
 	if err != nil {
 		return nil, err
+	}
+	if st, err := db.stmt(ctx, q); err != nil || st != nil {
+		if err != nil {
+			return nil, err
+		}
+		return st.QueryContext(ctx, args...)
 	}
 	return db.DBTX.QueryContext(ctx, q, args...)
 }
@@ -197,6 +327,10 @@ func (db DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Ro
 		// makes the error (a bug in a query's template) surface at Scan.
 		return db.DBTX.QueryRowContext(ctx, "SELECT sqltemplate_rewrite_failed")
 	}
+	if st, err := db.stmt(ctx, q); err == nil && st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	// Unprepared (no cache, or the text does not prepare: its error comes from the query).
 	return db.DBTX.QueryRowContext(ctx, q, args...)
 }
 

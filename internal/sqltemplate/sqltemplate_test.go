@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	_ "modernc.org/sqlite"
 )
 
 type recorder struct {
@@ -72,4 +74,45 @@ func TestRewrite(t *testing.T) {
 			t.Errorf("got %s %v", r.query, r.args)
 		}
 	})
+}
+
+// A transaction holding a database's only connection (SQLite's writer) never
+// waits for a statement to be prepared on that database: a miss is sent as
+// text and prepared once the connection is free, then used from the cache.
+func TestStmtsInATransactionOnOneConnection(t *testing.T) {
+	raw, err := sql.Open("sqlite", "file:"+t.TempDir()+"/s.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	raw.SetMaxOpenConns(1)
+	stmts := &Stmts{}
+	defer stmts.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	const q = "SELECT 1 + ?1"
+	for round := range 2 {
+		tx, err := raw.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db := DB{DBTX: Tx{Tx: tx, DB: raw}, Style: QuestionN, Stmts: stmts}
+		var n int
+		if err := db.QueryRowContext(ctx, q, 41).Scan(&n); err != nil || n != 42 {
+			t.Fatalf("round %d: %d, %v", round, n, err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		for stmts.cached(raw, q) == nil && ctx.Err() == nil {
+			time.Sleep(time.Millisecond) // the background preparation, now that the connection is free
+		}
+	}
+	if stmts.cached(raw, q) == nil {
+		t.Fatal("the statement was never cached")
+	}
+	var n int
+	if err := (DB{DBTX: raw, Style: QuestionN, Stmts: stmts}).QueryRowContext(ctx, q, 1).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("outside a transaction: %d, %v", n, err)
+	}
 }

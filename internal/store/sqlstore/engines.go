@@ -24,10 +24,12 @@ func sqliteTime(t time.Time) any { return t.UTC().Format(time.DateTime) }
 // Each constructor names its engine's generated types once; everything else is shared.
 
 func newSQLite(db, rdb *sql.DB, o options) *Store[*sqlitedb.Queries] {
+	// modernc.org/sqlite parses every statement it is sent: keep them prepared.
+	stmts := &sqltemplate.Stmts{}
 	return &Store[*sqlitedb.Queries]{
-		db: db, rdb: rdb, engine: SQLite, counts: newCountCache(o.countTTL),
+		db: db, rdb: rdb, stmts: stmts, engine: SQLite, counts: newCountCache(o.countTTL),
 		queries: func(d DBTX) *sqlitedb.Queries {
-			return sqlitedb.New(sqltemplate.DB{DBTX: d, Style: sqltemplate.QuestionN, TimeArg: sqliteTime, Observe: o.observe})
+			return sqlitedb.New(sqltemplate.DB{DBTX: d, Style: sqltemplate.QuestionN, TimeArg: sqliteTime, Observe: o.observe, Stmts: stmts})
 		},
 		domains: domainAdapter[*sqlitedb.Queries, sqlitedb.GetDomainRow, sqlitedb.ListDomainsRow, sqlitedb.Domain, sqlitedb.InsertDomainParams, sqlitedb.UpdateDomainParams, sqlitedb.ListDomainsParams]{
 			page: func(p store.Page) sqlitedb.ListDomainsParams {

@@ -60,8 +60,9 @@ type scalarQueries interface {
 
 // Store is store.Store over one engine's generated queries Q.
 type Store[Q scalarQueries] struct {
-	db        *sql.DB // writes
-	rdb       *sql.DB // reads: db, or SQLite's pool of readers
+	db        *sql.DB            // writes
+	rdb       *sql.DB            // reads: db, or SQLite's pool of readers
+	stmts     *sqltemplate.Stmts // prepared statements, where the driver keeps none
 	engine    Engine
 	queries   func(DBTX) Q
 	domains   domainOps[Q]
@@ -155,6 +156,9 @@ func decodeSpelling(col string) store.Spelling {
 var _ store.Store = (*Store[scalarQueries])(nil)
 
 func (s *Store[Q]) Close() error {
+	if s.stmts != nil {
+		s.stmts.Close()
+	}
 	if s.rdb != s.db {
 		s.rdb.Close()
 	}
@@ -169,13 +173,13 @@ func (s *Store[Q]) read(ctx context.Context, fn func(q Q) error) error {
 		return s.mapErr(err)
 	}
 	defer tx.Rollback()
-	return s.mapErr(fn(s.queries(tx)))
+	return s.mapErr(fn(s.queries(sqltemplate.Tx{Tx: tx, DB: s.rdb})))
 }
 
 // write runs fn in one transaction, committed only if fn succeeds; after a
 // commit, cached list totals are dropped.
 func (s *Store[Q]) write(ctx context.Context, fn func(q Q) error) error {
-	err := s.inRawTx(ctx, func(tx *sql.Tx) error { return fn(s.queries(tx)) })
+	err := s.inRawTx(ctx, func(tx *sql.Tx) error { return fn(s.queries(sqltemplate.Tx{Tx: tx, DB: s.db})) })
 	if err == nil {
 		s.counts.invalidate()
 	}
