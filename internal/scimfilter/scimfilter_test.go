@@ -3,10 +3,12 @@ package scimfilter
 import (
 	"encoding/json"
 	"errors"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 var testAttrs = Attributes{
@@ -144,6 +146,13 @@ func FuzzWhere(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, filter string) {
+		// The fast path reads exactly what the general parser reads.
+		if fast, ok := simpleComparison(filter); ok && utf8.ValidString(filter) {
+			slow, err := parse(filter)
+			if err != nil || !reflect.DeepEqual(fast, slow) {
+				t.Fatalf("%q: fast path %#v, parser %#v (%v)", filter, fast, slow, err)
+			}
+		}
 		frag, err := testAttrs.Where(filter)
 		if err != nil {
 			var fe *Error

@@ -1,0 +1,21 @@
+package scim
+
+import "testing"
+
+// filter → SQL for the filters identity providers send (make bench).
+func BenchmarkUserFilterToSQL(b *testing.B) {
+	for _, f := range []string{
+		`userName eq "alice@example.org"`,
+		`emails[type eq "work"].value eq "alice@example.org"`,
+		`userName sw "a" and active eq true or (displayName co "x" and not (emails.value eq "y"))`,
+	} {
+		b.Run(f, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := UserFilter.Where(f); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
