@@ -1,6 +1,9 @@
 package scim
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"testing"
 
 	"postfixadmin-scim/internal/fault"
@@ -79,5 +82,18 @@ func TestDefaultAliasesFor(t *testing.T) {
 func TestVersionChangesWithEveryField(t *testing.T) {
 	if Version("a", 1) == Version("a", 2) || Version("a", 1) != Version("a", 1) || Version("ab", "c") == Version("a", "bc") {
 		t.Error("Version does not track its inputs")
+	}
+}
+
+// Version writes each field as fmt's %v would, so the fast encoding keeps
+// every ETag clients already hold.
+func TestVersionAsFmt(t *testing.T) {
+	fields := []any{"alice@example.org", "Alice Example", int64(51200000), true, false, int64(-1), "", int64(1732675810000000000)}
+	h := sha256.New()
+	for _, f := range fields {
+		fmt.Fprintf(h, "%v\x00", f)
+	}
+	if want := `W/"` + hex.EncodeToString(h.Sum(nil)[:12]) + `"`; Version(fields...) != want {
+		t.Errorf("Version = %s, want %s", Version(fields...), want)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"postfixadmin-scim/internal/fault"
@@ -13,16 +14,32 @@ import (
 // Version is a weak entity tag over a resource's stored state, so changes made
 // through PostfixAdmin's own UI change it too.
 func Version(fields ...any) string {
-	h := sha256.New()
+	// The bytes fmt's %v gives, without its cost: a page of 1 000 users
+	// computes 1 000 versions.
+	buf := make([]byte, 0, 256)
 	for _, f := range fields {
-		fmt.Fprintf(h, "%v\x00", f)
+		switch v := f.(type) {
+		case string:
+			buf = append(buf, v...)
+		case int64:
+			buf = strconv.AppendInt(buf, v, 10)
+		case bool:
+			buf = strconv.AppendBool(buf, v)
+		default:
+			buf = fmt.Append(buf, v)
+		}
+		buf = append(buf, 0)
 	}
-	return `W/"` + hex.EncodeToString(h.Sum(nil)[:12]) + `"`
+	sum := sha256.Sum256(buf)
+	return `W/"` + hex.EncodeToString(sum[:12]) + `"`
 }
 
 // MailboxVersion is a mailbox's meta.version and ETag.
 func MailboxVersion(m store.Mailbox) string {
-	return Version(m.Username, m.Name, m.QuotaBytes, m.Active, m.Phone, m.EmailOther, m.Maildir, m.ExternalID, m.Spelling, m.Modified.UnixNano())
+	sp := m.Spelling
+	return Version(m.Username, m.Name, m.QuotaBytes, m.Active, m.Phone, m.EmailOther, m.Maildir, m.ExternalID,
+		sp.UserName, sp.ForName, sp.Name.GivenName, sp.Name.MiddleName, sp.Name.FamilyName, sp.Name.HonorificPrefix, sp.Name.HonorificSuffix,
+		m.Modified.UnixNano())
 }
 
 // DomainVersion is a domain's meta.version and ETag.
