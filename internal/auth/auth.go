@@ -9,6 +9,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -81,6 +82,12 @@ func (a *Authenticator) basic(ctx context.Context, cred string) (Principal, erro
 	user = strings.TrimSpace(user) // PostfixAdmin trims but does not lower-case
 	if !ok || user == "" || pass == "" {
 		return Principal{}, unauthenticated("Malformed Basic credentials.")
+	}
+	// No PostfixAdmin username holds a NUL or bytes that are not UTF-8, and
+	// such text must not reach the database (PostgreSQL refuses it).
+	if !utf8.ValidString(user) || strings.ContainsRune(user, 0) {
+		a.Passwords.Verify(dummyHash, pass)
+		return Principal{}, unauthenticated("Invalid username or password.")
 	}
 	admin, err := a.Admins.ActiveAdmin(ctx, user)
 	if err != nil {

@@ -487,3 +487,22 @@ func TestClientSpelling(t *testing.T) {
 		t.Errorf("without the companion table: %s", r.body)
 	}
 }
+
+// Input at the edges of what the engines hold is a SCIM answer, never a 500:
+// a startIndex beyond any table is an empty page (RFC 7644 §3.4.2.4), and
+// Basic credentials that no PostfixAdmin username can match are a 401.
+func TestEdgeInputIsNoServerError(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine sqlstore.Engine) {
+		e := start(t, engine, testdb.Master, true)
+		for _, start := range []string{"2147483647", "9223372036854775807"} {
+			r := e.do(http.MethodGet, "/Users?startIndex="+start, nil, asAdmin())
+			expect(t, r, http.StatusOK, "")
+			if m := r.json(t); len(m["Resources"].([]any)) != 0 || m["totalResults"].(float64) == 0 {
+				t.Errorf("startIndex %s: %s", start, r.body)
+			}
+		}
+		for _, user := range []string{"admin\x00@example.org", "adm\xffin@example.org", "\xed\xa0\x80"} {
+			expect(t, e.do(http.MethodGet, "/Domains", nil, basic(user, adminPass)), http.StatusUnauthorized, "")
+		}
+	})
+}

@@ -1,10 +1,17 @@
 package httpapi
 
-import "postfixadmin-scim/internal/store"
+import (
+	"math"
+
+	"postfixadmin-scim/internal/store"
+)
 
 const (
 	defaultPageSize = 100
 	maxPageSize     = 1000 // the most results one response carries
+	// maxOffset keeps OFFSET within every engine's LIMIT arguments (32-bit on
+	// MySQL); no PostfixAdmin table comes near it, so the page is empty.
+	maxOffset = math.MaxInt32 - maxPageSize
 )
 
 // pageOf applies RFC 7644 §3.4.2.4: startIndex is 1-based (below 1 means 1),
@@ -18,5 +25,5 @@ func pageOf(startIndex, count *int) (store.Page, int) {
 	if count != nil {
 		n = min(max(*count, 0), maxPageSize)
 	}
-	return store.Page{Offset: start - 1, Limit: n}, start
+	return store.Page{Offset: min(start-1, maxOffset), Limit: n}, start
 }
