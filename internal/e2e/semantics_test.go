@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -504,5 +505,37 @@ func TestEdgeInputIsNoServerError(t *testing.T) {
 		for _, user := range []string{"admin\x00@example.org", "adm\xffin@example.org", "\xed\xa0\x80"} {
 			expect(t, e.do(http.MethodGet, "/Domains", nil, basic(user, adminPass)), http.StatusUnauthorized, "")
 		}
+	})
+}
+
+// Values the domain row cannot hold are refused before any write, never a
+// database error: int4 limits, 255-character strings, and transport, which
+// is a latin1 column on MySQL; PATCH results are checked like PUT bodies.
+func TestDomainColumnLimits(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine sqlstore.Engine) {
+		e := start(t, engine, testdb.Master, true)
+		domains := count(t, e, "SELECT COUNT(*) FROM domain")
+		for _, attrs := range []map[string]any{
+			{"maxAliases": int64(1) << 31}, {"maxMailboxes": int64(1) << 32}, {"passwordExpiry": int64(math.MaxInt64)},
+			{"transport": "relay:[\U0001F600]"}, {"transport": "中文"},
+		} {
+			expect(t, e.do(http.MethodPost, "/Domains", domainBody("limits.example", attrs), asAdmin()), http.StatusBadRequest, "invalidValue")
+		}
+		if n := count(t, e, "SELECT COUNT(*) FROM domain"); n != domains {
+			t.Error("a refused domain was created")
+		}
+		before := fmt.Sprint(query(t, e, "SELECT description, transport, aliases FROM domain WHERE domain = 'example.org'"))
+		for _, o := range []map[string]any{
+			op("replace", "description", strings.Repeat("x", 300)),
+			op("replace", "transport", strings.Repeat("t", 300)),
+			op("replace", "transport", "smtp:[\u00e9]"),
+			op("replace", "maxAliases", int64(1)<<31),
+		} {
+			expect(t, e.do(http.MethodPatch, "/Domains/example.org", patchBody(o), asAdmin()), http.StatusBadRequest, "invalidValue")
+		}
+		if got := fmt.Sprint(query(t, e, "SELECT description, transport, aliases FROM domain WHERE domain = 'example.org'")); got != before {
+			t.Errorf("refused PATCHes changed the domain: %s -> %s", before, got)
+		}
+		expect(t, e.do(http.MethodPatch, "/Domains/example.org", patchBody(op("replace", "description", strings.Repeat("é", 255))), asAdmin()), http.StatusOK, "")
 	})
 }

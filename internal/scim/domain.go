@@ -4,7 +4,9 @@
 package scim
 
 import (
+	"math"
 	"regexp"
+	"unicode/utf8"
 	"slices"
 	"strings"
 
@@ -89,7 +91,7 @@ func (r DomainRules) NewDomain(in DomainInput) (store.Domain, error) {
 	d.Active = true
 	d.BackupMX = false
 	applyDomain(&d, in)
-	return d, nil
+	return d, CheckDomain(d)
 }
 
 // ReplaceDomain applies a PUT: omitted limits return to their defaults (never
@@ -107,7 +109,43 @@ func (r DomainRules) ReplaceDomain(cur store.Domain, in DomainInput) (store.Doma
 	d.Active = cur.Active
 	d.BackupMX = false
 	applyDomain(&d, in)
-	return d, nil
+	return d, CheckDomain(d)
+}
+
+// The domain table's columns: int4 limits (PostfixAdmin's int(10)/integer),
+// varchar(255) strings, and transport in latin1 on MySQL.
+const (
+	maxDomainInt    = math.MaxInt32
+	maxDomainString = 255
+)
+
+// CheckDomain refuses values the domain row cannot hold, before any write,
+// so that none is stored altered or fails in the database.
+func CheckDomain(d store.Domain) error {
+	for _, l := range []struct {
+		name string
+		v    int64
+		min  int64
+	}{
+		{"maxAliases", d.MaxAliases, -1}, {"maxMailboxes", d.MaxMailboxes, -1}, {"maxQuota", d.MaxQuotaMB, -1},
+		{"domainQuota", d.QuotaMB, -1}, {"passwordExpiry", d.PasswordExpiryDays, 0},
+	} {
+		if l.v < l.min || l.v > maxDomainInt {
+			return fault.New(fault.Invalid, "%s must be between %d and %d (PostfixAdmin's column)", l.name, l.min, maxDomainInt)
+		}
+	}
+	if n := utf8.RuneCountInString(d.Description); n > maxDomainString {
+		return fault.New(fault.Invalid, "description has %d characters; PostfixAdmin stores at most %d", n, maxDomainString)
+	}
+	if len(d.Transport) > maxDomainString {
+		return fault.New(fault.Invalid, "transport is longer than PostfixAdmin's %d characters", maxDomainString)
+	}
+	for _, r := range d.Transport {
+		if r < 0x20 || r > 0x7e {
+			return fault.New(fault.Invalid, "transport must be printable ASCII, as Postfix transports are (e.g. virtual, relay:[mx.example.com])")
+		}
+	}
+	return nil
 }
 
 func applyDomain(d *store.Domain, in DomainInput) {

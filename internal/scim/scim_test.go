@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"testing"
 
 	"postfixadmin-scim/internal/fault"
@@ -95,5 +96,26 @@ func TestVersionAsFmt(t *testing.T) {
 	}
 	if want := `W/"` + hex.EncodeToString(h.Sum(nil)[:12]) + `"`; Version(fields...) != want {
 		t.Errorf("Version = %s, want %s", Version(fields...), want)
+	}
+}
+
+// The domain row's columns bound what a Domain may hold: int4 limits,
+// 255-character strings, an ASCII transport (latin1 on MySQL).
+func TestCheckDomain(t *testing.T) {
+	ok := store.Domain{Name: "a.example", MaxAliases: -1, MaxQuotaMB: 2147483647, Transport: "relay:[mx.example.com]", Description: strings.Repeat("é", 255)}
+	if err := CheckDomain(ok); err != nil {
+		t.Errorf("valid domain refused: %v", err)
+	}
+	for name, d := range map[string]store.Domain{
+		"limit beyond int4":        {MaxMailboxes: 2147483648},
+		"limit below -1":           {MaxAliases: -2},
+		"negative password expiry": {PasswordExpiryDays: -1},
+		"256 characters":           {Description: strings.Repeat("x", 256)},
+		"emoji in transport":       {Transport: "relay:[\U0001F600]"},
+		"control in transport":     {Transport: "virtual\n"},
+	} {
+		if err := CheckDomain(d); fault.KindOf(err) != fault.Invalid {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }

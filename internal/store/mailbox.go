@@ -112,7 +112,7 @@ func (p MailboxPolicy) CheckQuota(d Domain, quotaBytes, othersBytes int64) error
 		if quotaBytes == 0 {
 			return fault.New(fault.Invalid, "domain %s has a total quota of %d MB (domainQuota): a mailbox cannot be unlimited (sizeQuota 0)", d.Name, d.QuotaMB)
 		}
-		if quotaBytes+max(othersBytes, 0) > total {
+		if quotaBytes > total-max(othersBytes, 0) { // not quota+others: that sum can overflow
 			return fault.New(fault.Invalid, "sizeQuota %d bytes would exceed domain %s's total quota of %d MB (%d bytes, domainQuota; %d bytes given to other mailboxes)", quotaBytes, d.Name, d.QuotaMB, total, othersBytes)
 		}
 	}

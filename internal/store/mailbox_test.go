@@ -1,6 +1,7 @@
 package store
 
 import (
+	"math"
 	"testing"
 
 	"postfixadmin-scim/internal/fault"
@@ -36,6 +37,11 @@ func TestCheckQuota(t *testing.T) {
 		if (err == nil) != tt.ok {
 			t.Errorf("%s: %v", tt.name, err)
 		}
+	}
+	// quota + others would overflow int64 and pass; the check must not.
+	bytes := MailboxPolicy{QuotaMultiplier: 1, EnforceQuota: true, EnforceDomainQuota: true}
+	if err := bytes.CheckQuota(Domain{Name: "d", QuotaMB: 200}, math.MaxInt64, 100); fault.KindOf(err) != fault.Invalid {
+		t.Errorf("an overflowing quota passed the domain total: %v", err)
 	}
 	off := MailboxPolicy{QuotaMultiplier: 1024000}
 	if err := off.CheckQuota(Domain{MaxQuotaMB: 1}, 999*mb, 0); err != nil {
