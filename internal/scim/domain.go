@@ -6,9 +6,9 @@ package scim
 import (
 	"math"
 	"regexp"
-	"unicode/utf8"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"postfixadmin-scim/internal/fault"
 	"postfixadmin-scim/internal/store"
