@@ -159,14 +159,14 @@ func deref[T any](p *T) T {
 }
 
 func (s *Store[Q]) GetDomain(ctx context.Context, name string) (store.DomainWithUsage, error) {
-	d, err := s.domains.get(s.withExternalIDs(ctx), s.queries(s.rdb), name)
+	d, err := s.domains.get(s.withCompanions(ctx), s.queries(s.rdb), name)
 	return d, s.mapErr(err)
 }
 
 func (s *Store[Q]) ListDomains(ctx context.Context, query store.Query) ([]store.DomainWithUsage, int, error) {
 	var out []store.DomainWithUsage
 	var total int64
-	ctx = s.withExternalIDs(withQuery(ctx, query))
+	ctx = s.withCompanions(withQuery(ctx, query))
 	// One read transaction, so the total and the page agree.
 	err := s.read(ctx, func(q Q) error {
 		var err error
@@ -206,7 +206,7 @@ func (s *Store[Q]) UpdateDomain(ctx context.Context, by store.Actor, name string
 		if _, err := s.domains.lock(ctx, q, name); err != nil {
 			return err
 		}
-		cur, err := s.domains.get(s.withExternalIDs(ctx), q, name)
+		cur, err := s.domains.get(s.withCompanions(ctx), q, name)
 		if err != nil {
 			return err
 		}
@@ -230,7 +230,7 @@ func (s *Store[Q]) UpdateDomain(ctx context.Context, by store.Actor, name string
 		if err := s.meta.log(ctx, q, by, d.Name, "edit_domain", d.Name); err != nil {
 			return err
 		}
-		out, err = s.domains.get(s.withExternalIDs(ctx), q, name)
+		out, err = s.domains.get(s.withCompanions(ctx), q, name)
 		return err
 	})
 	return out, err
@@ -241,7 +241,7 @@ func (s *Store[Q]) DeleteDomain(ctx context.Context, by store.Actor, name string
 		if _, err := s.domains.lock(ctx, q, name); err != nil {
 			return err
 		}
-		cur, err := s.domains.get(s.withExternalIDs(ctx), q, name)
+		cur, err := s.domains.get(s.withCompanions(ctx), q, name)
 		if err != nil {
 			return err
 		}

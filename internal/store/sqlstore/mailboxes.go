@@ -110,14 +110,14 @@ func mailboxFromRow(r mailboxRowShape) store.Mailbox {
 }
 
 func (s *Store[Q]) GetMailbox(ctx context.Context, username string) (store.Mailbox, error) {
-	m, err := s.mailboxes.get(s.withExternalIDs(ctx), s.queries(s.rdb), username)
+	m, err := s.mailboxes.get(s.withCompanions(ctx), s.queries(s.rdb), username)
 	return m, s.mapErr(err)
 }
 
 func (s *Store[Q]) ListMailboxes(ctx context.Context, query store.Query) ([]store.Mailbox, int, error) {
 	var out []store.Mailbox
 	var total int64
-	ctx = s.withExternalIDs(withQuery(ctx, query))
+	ctx = s.withCompanions(withQuery(ctx, query))
 	err := s.read(ctx, func(q Q) error {
 		var err error
 		key := countKey("User", query.Where.SQL, query.Where.Args)
@@ -209,7 +209,7 @@ func (s *Store[Q]) UpdateMailbox(ctx context.Context, by store.Actor, username s
 			}
 			return err
 		}
-		cur, err := s.mailboxes.get(s.withExternalIDs(ctx), q, username)
+		cur, err := s.mailboxes.get(s.withCompanions(ctx), q, username)
 		if err != nil {
 			return err
 		}
@@ -259,7 +259,7 @@ func (s *Store[Q]) UpdateMailbox(ctx context.Context, by store.Actor, username s
 		if err := s.meta.log(ctx, q, by, d.Name, "edit_mailbox", m.Username); err != nil {
 			return err
 		}
-		out, err = s.mailboxes.get(s.withExternalIDs(ctx), q, m.Username)
+		out, err = s.mailboxes.get(s.withCompanions(ctx), q, m.Username)
 		return err
 	})
 	return out, err
@@ -267,7 +267,7 @@ func (s *Store[Q]) UpdateMailbox(ctx context.Context, by store.Actor, username s
 
 func (s *Store[Q]) DeleteMailbox(ctx context.Context, by store.Actor, username string, check func(cur store.Mailbox) error) error {
 	return s.write(ctx, func(q Q) error {
-		m, err := s.mailboxes.get(s.withExternalIDs(ctx), q, username)
+		m, err := s.mailboxes.get(s.withCompanions(ctx), q, username)
 		if err != nil {
 			return err
 		}

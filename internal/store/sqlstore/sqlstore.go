@@ -76,9 +76,9 @@ type Store[Q scalarQueries] struct {
 
 func (s *Store[Q]) ExternalIDs() bool { return s.externalIDs }
 
-// withExternalIDs makes reads fill externalId and the client's spellings
+// withCompanions makes reads fill externalId and the client's spellings
 // from the companion tables that exist.
-func (s *Store[Q]) withExternalIDs(ctx context.Context) context.Context {
+func (s *Store[Q]) withCompanions(ctx context.Context) context.Context {
 	if !s.externalIDs && !s.spellings {
 		return ctx
 	}
