@@ -5,6 +5,7 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"strings"
@@ -34,6 +35,7 @@ type Authenticator struct {
 	Now         func() time.Time
 
 	verified verifiedCache
+	tokens   tokenCache
 }
 
 // Principal is an authenticated superadmin.
@@ -113,6 +115,31 @@ func (a *Authenticator) bearer(ctx context.Context, token string) (Principal, er
 	if len(a.Secrets) == 0 {
 		return Principal{}, unauthenticated("Bearer tokens are not enabled on this server.")
 	}
+	// A client sends one token with every request: its signature and
+	// claims are checked once, its expiry every time, its admin every time.
+	key := sha256.Sum256([]byte(token))
+	user, ok := a.tokens.get(key, a.now())
+	if !ok {
+		var exp time.Time
+		var err error
+		if user, exp, err = a.verifyToken(token); err != nil {
+			return Principal{}, err
+		}
+		a.tokens.add(key, user, exp)
+	}
+	admin, err := a.Admins.ActiveAdmin(ctx, user)
+	if err != nil {
+		if fault.KindOf(err) == fault.NotFound {
+			return Principal{}, unauthenticated("Token user is not an active PostfixAdmin superadmin.")
+		}
+		return Principal{}, err
+	}
+	return superadmin(admin)
+}
+
+// verifyToken checks a token's signature and claims and returns its user
+// and expiry.
+func (a *Authenticator) verifyToken(token string) (string, time.Time, error) {
 	var claims tokenClaims
 	var lastErr error
 	for _, secret := range a.Secrets {
@@ -125,28 +152,21 @@ func (a *Authenticator) bearer(ctx context.Context, token string) (Principal, er
 		}
 	}
 	if lastErr != nil {
-		return Principal{}, unauthenticated("Invalid or expired token.")
+		return "", time.Time{}, unauthenticated("Invalid or expired token.")
 	}
 	// Bound the lifetime, so a token minted for years is not honoured.
 	if claims.ExpiresAt.Sub(a.now()) > a.MaxLifetime+time.Minute ||
 		(claims.IssuedAt != nil && claims.ExpiresAt.Sub(claims.IssuedAt.Time) > a.MaxLifetime+time.Minute) {
-		return Principal{}, unauthenticated("Token lifetime exceeds the server's maximum.")
+		return "", time.Time{}, unauthenticated("Token lifetime exceeds the server's maximum.")
 	}
 	user := claims.Subject
 	if user == "" {
 		user = claims.User // tokens of the PHP original's generate_jwt.php
 	}
 	if user == "" {
-		return Principal{}, unauthenticated("Token names no user.")
+		return "", time.Time{}, unauthenticated("Token names no user.")
 	}
-	admin, err := a.Admins.ActiveAdmin(ctx, user)
-	if err != nil {
-		if fault.KindOf(err) == fault.NotFound {
-			return Principal{}, unauthenticated("Token user is not an active PostfixAdmin superadmin.")
-		}
-		return Principal{}, err
-	}
-	return superadmin(admin)
+	return user, claims.ExpiresAt.Time, nil
 }
 
 // superadmin applies PostfixAdmin's rule: admin.superadmin = 1 gives the

@@ -110,3 +110,34 @@ func TestBasicVerificationIsRememberedPerHash(t *testing.T) {
 		t.Error("wrong password accepted")
 	}
 }
+
+// A token's signature and claims are checked once; its expiry and its admin
+// on every request.
+func TestBearerTokenCache(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	secret := []byte("cache-secret-cache-secret-cache-1")
+	rows := admins{"root@example.org": {Username: "root@example.org", Superadmin: true}}
+	a := &Authenticator{Admins: rows, Passwords: pwhash.MustParse(pwhash.Default), Secrets: [][]byte{secret},
+		MaxLifetime: time.Hour, Now: func() time.Time { return now }}
+	tok, err := Mint(secret, "root@example.org", 10*time.Minute, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // verified, then cached
+		if _, err := a.Authenticate(context.Background(), "Bearer "+tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	delete(rows, "root@example.org") // deactivated
+	if _, err := a.Authenticate(context.Background(), "Bearer "+tok); fault.KindOf(err) != fault.Unauthenticated {
+		t.Errorf("a cached token of a deactivated admin: %v", err)
+	}
+	rows["root@example.org"] = store.Admin{Username: "root@example.org", Superadmin: true}
+	now = now.Add(11 * time.Minute) // past exp and the parser's leeway
+	if _, err := a.Authenticate(context.Background(), "Bearer "+tok); fault.KindOf(err) != fault.Unauthenticated {
+		t.Errorf("an expired cached token: %v", err)
+	}
+	if _, err := a.Authenticate(context.Background(), "Bearer "+tok[:len(tok)-2]+"xx"); fault.KindOf(err) != fault.Unauthenticated {
+		t.Errorf("a tampered token: %v", err)
+	}
+}

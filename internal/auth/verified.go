@@ -41,3 +41,35 @@ func (c *verifiedCache) add(key [sha256.Size]byte, now time.Time) {
 	}
 	c.entries[key] = now
 }
+
+// tokenCache remembers tokens whose signature and claims verified, by a
+// digest of the token, until they expire (the parser's 30 s leeway is not
+// extended: a cached token is refused from its exp on).
+type tokenCache struct {
+	mu      sync.Mutex
+	entries map[[sha256.Size]byte]cachedToken
+}
+
+type cachedToken struct {
+	user string
+	exp  time.Time
+}
+
+func (c *tokenCache) get(key [sha256.Size]byte, now time.Time) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[key]
+	if !ok || !now.Before(e.exp) {
+		return "", false
+	}
+	return e.user, true
+}
+
+func (c *tokenCache) add(key [sha256.Size]byte, user string, exp time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil || len(c.entries) >= maxVerified {
+		c.entries = map[[sha256.Size]byte]cachedToken{}
+	}
+	c.entries[key] = cachedToken{user: user, exp: exp}
+}
