@@ -142,11 +142,12 @@ func (s *Server) PatchUser(ctx context.Context, req api.PatchUserRequestObject) 
 	m, err := s.updateUser(ctx, userID(req.Id), req.Params.IfMatch, scim.PatchedPassword(ops), func(cur store.Mailbox) (scim.UserInput, store.MailboxWrite, error) {
 		// The operations apply to the resource as clients see it; what they
 		// changed in it is then written, all in one transaction.
-		res, err := asMap(userResource(ctx, cur))
+		seen := userResource(ctx, cur)
+		res, err := asMap(seen)
 		if err != nil {
 			return scim.UserInput{}, store.MailboxWrite{}, err
 		}
-		before, err := userInput(userResource(ctx, cur))
+		before, err := userInput(seen)
 		if err != nil {
 			return scim.UserInput{}, store.MailboxWrite{}, err
 		}
