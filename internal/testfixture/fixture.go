@@ -1,5 +1,6 @@
-// Package testfixture locates the shared PostfixAdmin ground-truth files
-// (../shared/postfixadmin-schema) for tests and reads the sample accounts.
+// Package testfixture locates PostfixAdmin's ground-truth files (schema dumps,
+// sample rows and sample-accounts.json, written by PostfixAdmin itself; see
+// testdata/postfixadmin/SOURCE.md) for tests and reads the sample accounts.
 package testfixture
 
 import (
@@ -10,18 +11,18 @@ import (
 	"testing"
 )
 
-// Dir returns the directory holding PostfixAdmin's schema dumps and samples.
-// PFA_SCHEMA_DIR overrides the default, the shared folder beside the checkout.
+// Dir returns the directory holding PostfixAdmin's schema dumps and samples:
+// the copy in this package's testdata, or PFA_SCHEMA_DIR when set (to test
+// against another PostfixAdmin release's dumps laid out the same way).
 func Dir(tb testing.TB) string {
 	tb.Helper()
-	if d := os.Getenv("PFA_SCHEMA_DIR"); d != "" {
-		return d
+	d := os.Getenv("PFA_SCHEMA_DIR")
+	if d == "" {
+		_, file, _, _ := runtime.Caller(0)
+		d = filepath.Join(filepath.Dir(file), "testdata", "postfixadmin")
 	}
-	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Join(filepath.Dir(file), "..", "..")
-	d := filepath.Join(root, "..", "shared", "postfixadmin-schema")
-	if _, err := os.Stat(d); err != nil {
-		tb.Fatalf("PostfixAdmin fixtures not found at %s (set PFA_SCHEMA_DIR): %v", d, err)
+	if _, err := os.Stat(filepath.Join(d, "sample-accounts.json")); err != nil {
+		tb.Fatalf("PostfixAdmin fixtures not found at %s: %v", d, err)
 	}
 	return d
 }
