@@ -32,6 +32,6 @@ check-generate: generate ## fail if gen/ (or the derived SQLite schema) differs 
 	@test -z "$$(git status --porcelain -- gen/)" || { echo "untracked generated files:"; git status --porcelain -- gen/; exit 1; }
 
 bench: ## micro-benchmarks, then the load measurement on every engine (writes internal/loadtest/RESULTS.md; ~10 min)
-	$(GO) test -run '^$$' -bench . -benchmem ./internal/scim/ ./internal/pwhash/ ./internal/httpapi/
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/scim/ ./internal/pwhash/ ./internal/httpapi/ ./internal/store/sqlstore/
 	$(GO) test -run '^$$' -bench 'GetUser|FilterUserNameEq|ListPage' -benchmem -benchtime 200x ./internal/e2e/
 	PFSCIM_LOAD=1 $(GO) test -count=1 -timeout 30m -run TestLoad -v ./internal/loadtest/

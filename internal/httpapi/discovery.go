@@ -37,7 +37,7 @@ func (s *Server) ListResourceTypes(ctx context.Context, _ api.ListResourceTypesR
 		TotalResults: len(scim.ResourceTypes), StartIndex: 1, ItemsPerPage: len(scim.ResourceTypes),
 	}
 	for _, rt := range scim.ResourceTypes {
-		res.Resources = append(res.Resources, resourceType(ctx, rt))
+		res.Resources = append(res.Resources, resourceTypeOf(ctx, rt))
 	}
 	return res, nil
 }
@@ -45,7 +45,7 @@ func (s *Server) ListResourceTypes(ctx context.Context, _ api.ListResourceTypesR
 func (s *Server) GetResourceType(ctx context.Context, req api.GetResourceTypeRequestObject) (api.GetResourceTypeResponseObject, error) {
 	for _, rt := range scim.ResourceTypes {
 		if strings.EqualFold(rt.ID, req.Id) {
-			return api.GetResourceType200ApplicationScimPlusJSONResponse(resourceType(ctx, rt)), nil
+			return api.GetResourceType200ApplicationScimPlusJSONResponse(resourceTypeOf(ctx, rt)), nil
 		}
 	}
 	return nil, fault.New(fault.NotFound, "No resource type %q.", req.Id)
@@ -71,7 +71,7 @@ func (s *Server) GetSchema(ctx context.Context, req api.GetSchemaRequestObject) 
 	return nil, fault.New(fault.NotFound, "No schema %q.", req.Id)
 }
 
-func resourceType(ctx context.Context, rt scim.ResourceType) api.ResourceType {
+func resourceTypeOf(ctx context.Context, rt scim.ResourceType) api.ResourceType {
 	out := api.ResourceType{
 		Schemas: []api.ResourceTypeSchemas{"urn:ietf:params:scim:schemas:core:2.0:ResourceType"},
 		Id:      rt.ID, Name: rt.Name, Endpoint: rt.Endpoint, Description: &rt.Description, Schema: rt.Schema,

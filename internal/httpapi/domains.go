@@ -9,7 +9,6 @@ import (
 	"postfixadmin-scim/gen/api"
 	"postfixadmin-scim/internal/fault"
 	"postfixadmin-scim/internal/scim"
-	"postfixadmin-scim/internal/scimfilter"
 	"postfixadmin-scim/internal/store"
 )
 
@@ -22,23 +21,16 @@ func (s *Server) ListDomains(ctx context.Context, req api.ListDomainsRequestObje
 }
 
 func (s *Server) listDomains(ctx context.Context, lr listRequest) (resourceResponse, error) {
-	q, start, proj, err := query(s.domainFilter(), "d.domain", lr)
-	if err != nil {
-		return resourceResponse{}, err
-	}
+	return s.list(ctx, s.resourceOf("Domain"), lr)
+}
+
+func (s *Server) listDomainItems(ctx context.Context, q store.Query) ([]any, int, error) {
 	items, total, err := s.opts.Store.ListDomains(ctx, q)
-	if err != nil {
-		return resourceResponse{}, err
-	}
-	res := api.DomainListResponse{
-		Schemas:      []api.DomainListResponseSchemas{scim.ListResponseSchema},
-		TotalResults: total, StartIndex: start, ItemsPerPage: len(items),
-		Resources: make([]api.Domain, len(items)),
-	}
+	out := make([]any, len(items))
 	for i, d := range items {
-		res.Resources[i] = s.domainResource(ctx, d)
+		out[i] = s.domainResource(ctx, d)
 	}
-	return resourceResponse{status: http.StatusOK, body: res, list: true, proj: proj}, nil
+	return out, total, err
 }
 
 func (s *Server) GetDomain(ctx context.Context, req api.GetDomainRequestObject) (api.GetDomainResponseObject, error) {
@@ -194,13 +186,6 @@ func domainInput(b api.Domain) (scim.DomainInput, error) {
 		Transport: b.Transport, BackupMX: b.BackupMx, Active: b.Active, PasswordExpiry: b.PasswordExpiry,
 		ExternalID: b.ExternalId,
 	}, nil
-}
-
-func (s *Server) domainFilter() scimfilter.Attributes {
-	if s.opts.Store.ExternalIDs() {
-		return scim.WithExternalID(scim.DomainFilter, "Domain", "d.domain")
-	}
-	return scim.DomainFilter
 }
 
 func (s *Server) domainResource(ctx context.Context, d store.DomainWithUsage) api.Domain {

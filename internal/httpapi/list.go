@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"errors"
-
 	"postfixadmin-scim/internal/fault"
 	"postfixadmin-scim/internal/scim"
 	"postfixadmin-scim/internal/scimfilter"
@@ -36,25 +34,21 @@ func projection(attributes, excluded *string) (scim.Projection, error) {
 	return scim.NewProjection(list(attributes), list(excluded))
 }
 
-// query translates a list request over a resource's filter whitelist; tie
-// is the id column that keeps the order stable.
-func query(attrs scimfilter.Attributes, tie string, lr listRequest) (store.Query, int, scim.Projection, error) {
+// query parses a list request, resolving its attribute paths with a
+// resource's filter schemas; the store maps them to columns.
+func query(schemas scimfilter.Schemas, lr listRequest) (store.Query, int, scim.Projection, error) {
 	page, start := pageOf(lr.startIndex, lr.count)
-	where, err := attrs.Where(lr.filter)
+	filter, err := scimfilter.Parse(lr.filter, schemas)
 	if err != nil {
 		return store.Query{}, 0, scim.Projection{}, err
 	}
-	order, err := attrs.OrderBy(lr.sortBy, lr.sortOrder, tie)
+	sort, err := scimfilter.ParseSort(lr.sortBy, lr.sortOrder, schemas)
 	if err != nil {
-		var fe *scimfilter.Error
-		if errors.As(err, &fe) {
-			err = fault.New(fault.Invalid, "%s", fe.Detail)
-		}
-		return store.Query{}, 0, scim.Projection{}, err
+		return store.Query{}, 0, scim.Projection{}, &fault.Error{Kind: fault.Invalid, Detail: err.Error(), Err: err} // sortBy is not a filter: invalidValue
 	}
 	proj, err := scim.NewProjection(lr.attributes, lr.excluded)
 	if err != nil {
 		return store.Query{}, 0, scim.Projection{}, err
 	}
-	return store.Query{Where: store.Fragment(where), OrderBy: order, Page: page}, start, proj, nil
+	return store.Query{Filter: filter, Sort: sort, Page: page}, start, proj, nil
 }

@@ -3,13 +3,13 @@ package httpapi
 import (
 	"context"
 	"errors"
-	"net/http"
 	"strings"
 
 	"postfixadmin-scim/gen/api"
 	"postfixadmin-scim/internal/fault"
 	"postfixadmin-scim/internal/scim"
 	"postfixadmin-scim/internal/scimfilter"
+	"postfixadmin-scim/internal/store"
 )
 
 func searchRequest(scimBody, jsonBody *api.SearchRequest) (listRequest, error) {
@@ -46,7 +46,7 @@ func (s *Server) SearchDomains(ctx context.Context, req api.SearchDomainsRequest
 	return s.listDomains(ctx, lr)
 }
 
-// SearchAll queries every resource type: Users, then Domains, as one list.
+// SearchAll queries every resource type, in registry order, as one list.
 // A filter applies to the types whose attributes it names; a type it cannot
 // apply to contributes nothing, and a filter no type accepts is invalid.
 func (s *Server) SearchAll(ctx context.Context, req api.SearchAllRequestObject) (api.SearchAllResponseObject, error) {
@@ -55,12 +55,12 @@ func (s *Server) SearchAll(ctx context.Context, req api.SearchAllRequestObject) 
 		return nil, err
 	}
 	if lr.sortBy != "" {
-		return nil, fault.New(fault.Invalid, "sortBy is not supported across resource types; search /Users or /Domains")
+		return nil, fault.New(fault.Invalid, "sortBy is not supported across resource types; search one type's endpoint")
 	}
 	page, start := pageOf(lr.startIndex, lr.count)
-	type part struct {
-		attrs scimfilter.Attributes
-		run   func(context.Context, listRequest) (resourceResponse, error)
+	proj, err := scim.NewProjection(lr.attributes, lr.excluded)
+	if err != nil {
+		return nil, err
 	}
 	var (
 		resources  []any
@@ -69,24 +69,23 @@ func (s *Server) SearchAll(ctx context.Context, req api.SearchAllRequestObject) 
 		filterErr  error
 	)
 	offset, limit := page.Offset, page.Limit
-	for _, p := range []part{{s.userFilter(), s.listUsers}, {s.domainFilter(), s.listDomains}} {
-		if _, err := p.attrs.Where(lr.filter); err != nil {
-			var fe *scimfilter.Error
-			if !errors.As(err, &fe) {
-				return nil, err
-			}
-			filterErr = err
-			continue
-		}
-		applicable++
-		// Take what remains of the page from this type, after skipping offset of it.
-		sub := lr
-		sub.startIndex, sub.count = ptr(offset+1), ptr(limit)
-		res, err := p.run(ctx, sub)
+	for _, rt := range s.resources {
+		q, _, _, err := query(rt.filters, lr)
 		if err != nil {
 			return nil, err
 		}
-		n, items := listItems(res.body)
+		// Take what remains of the page from this type, after skipping offset of it.
+		q.Page = store.Page{Offset: offset, Limit: limit}
+		items, n, err := rt.list(ctx, q)
+		var fe *scimfilter.Error
+		if errors.As(err, &fe) {
+			filterErr = err // names attributes this type does not have
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		applicable++
 		total += n
 		resources = append(resources, items...)
 		limit -= len(items)
@@ -95,31 +94,5 @@ func (s *Server) SearchAll(ctx context.Context, req api.SearchAllRequestObject) 
 	if applicable == 0 {
 		return nil, filterErr
 	}
-	proj, err := scim.NewProjection(lr.attributes, lr.excluded)
-	if err != nil {
-		return nil, err
-	}
-	body := map[string]any{
-		"schemas": []string{scim.ListResponseSchema}, "totalResults": total, "startIndex": start,
-		"itemsPerPage": len(resources), "Resources": append([]any{}, resources...),
-	}
-	return resourceResponse{status: http.StatusOK, body: body, list: true, proj: proj}, nil
-}
-
-// listItems returns a list response's total and resources.
-func listItems(body any) (int, []any) {
-	var out []any
-	switch b := body.(type) {
-	case api.UserListResponse:
-		for _, r := range b.Resources {
-			out = append(out, r)
-		}
-		return b.TotalResults, out
-	case api.DomainListResponse:
-		for _, r := range b.Resources {
-			out = append(out, r)
-		}
-		return b.TotalResults, out
-	}
-	return 0, nil
+	return listResult(total, start, resources, proj), nil
 }

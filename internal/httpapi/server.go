@@ -41,8 +41,9 @@ const maxBodySize = "1M"
 
 // Server implements api.StrictServerInterface.
 type Server struct {
-	opts Options
-	log  *slog.Logger
+	opts      Options
+	log       *slog.Logger
+	resources []resourceType
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)
@@ -53,6 +54,7 @@ func New(opts Options) (*echo.Echo, error) {
 		opts.Logger = slog.Default()
 	}
 	s := &Server{opts: opts, log: opts.Logger}
+	s.resources = s.registry()
 	validate, err := newValidator(opts.BasePath)
 	if err != nil {
 		return nil, err

@@ -11,7 +11,6 @@ import (
 	"postfixadmin-scim/gen/api"
 	"postfixadmin-scim/internal/fault"
 	"postfixadmin-scim/internal/scim"
-	"postfixadmin-scim/internal/scimfilter"
 	"postfixadmin-scim/internal/store"
 )
 
@@ -24,23 +23,16 @@ func (s *Server) ListUsers(ctx context.Context, req api.ListUsersRequestObject) 
 }
 
 func (s *Server) listUsers(ctx context.Context, lr listRequest) (resourceResponse, error) {
-	q, start, proj, err := query(s.userFilter(), "m.username", lr)
-	if err != nil {
-		return resourceResponse{}, err
-	}
+	return s.list(ctx, s.resourceOf("User"), lr)
+}
+
+func (s *Server) listUserItems(ctx context.Context, q store.Query) ([]any, int, error) {
 	items, total, err := s.opts.Store.ListMailboxes(ctx, q)
-	if err != nil {
-		return resourceResponse{}, err
-	}
-	res := api.UserListResponse{
-		Schemas:      []api.UserListResponseSchemas{scim.ListResponseSchema},
-		TotalResults: total, StartIndex: start, ItemsPerPage: len(items),
-		Resources: make([]api.User, len(items)),
-	}
+	out := make([]any, len(items))
 	for i, m := range items {
-		res.Resources[i] = userResource(ctx, m)
+		out[i] = userResource(ctx, m)
 	}
-	return resourceResponse{status: http.StatusOK, body: res, list: true, proj: proj}, nil
+	return out, total, err
 }
 
 func (s *Server) GetUser(ctx context.Context, req api.GetUserRequestObject) (api.GetUserResponseObject, error) {
@@ -214,13 +206,6 @@ func (s *Server) DeleteUser(ctx context.Context, req api.DeleteUserRequestObject
 		return nil, err
 	}
 	return api.DeleteUser204Response{}, nil
-}
-
-func (s *Server) userFilter() scimfilter.Attributes {
-	if s.opts.Store.ExternalIDs() {
-		return scim.WithExternalID(scim.UserFilter, "User", "m.username")
-	}
-	return scim.UserFilter
 }
 
 func (s *Server) hashPassword(pw string) (string, error) {

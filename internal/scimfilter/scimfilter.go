@@ -15,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	filter "github.com/scim2/filter-parser/v2"
+
+	"postfixadmin-scim/internal/sqltemplate"
 )
 
 // Type is an attribute's SCIM type, which decides the legal operators and
@@ -57,15 +59,18 @@ type Element struct {
 type Attributes struct {
 	Fields map[string]Field
 	Multi  map[string][]Element // lower-cased multi-valued attribute names
-	// Schemas are URN prefixes that may qualify an attribute (lower case).
-	Schemas []string
 }
 
-// Fragment is a SQL condition with '?' placeholders and its arguments.
-type Fragment struct {
-	SQL  string
-	Args []any
-}
+// Schemas maps the lower-cased schema URNs that may qualify a resource's
+// attributes to the prefix of their canonical keys: "" for the core schema,
+// e.g. "provisioning:" for an extension. Parsing resolves attribute paths
+// with it, so a whitelist names each attribute once, whatever URN (or
+// alias of one) a client writes.
+type Schemas map[string]string
+
+// Fragment is a SQL condition with '?' placeholders and its arguments,
+// in the form the query templates take.
+type Fragment = sqltemplate.Fragment
 
 // Error is an invalid or unsupported filter (SCIM scimType invalidFilter).
 type Error struct{ Detail string }
@@ -77,26 +82,81 @@ func errorf(format string, args ...any) error { return &Error{Detail: fmt.Sprint
 // MaxLength bounds the filter text, so a hostile filter cannot make a huge query.
 const MaxLength = 4096
 
-// Where translates a filter into a SQL condition.
-func (a Attributes) Where(raw string) (Fragment, error) {
+// Filter is a parsed filter. The zero Filter selects every row.
+type Filter struct{ expr filter.Expression }
+
+// IsZero reports whether f selects every row.
+func (f Filter) IsZero() bool { return f.expr == nil }
+
+// Parse reads a filter and resolves its attribute paths to canonical keys;
+// syntax errors, over-long and non-UTF-8 filters are *Error. An empty
+// filter is the zero Filter.
+func Parse(raw string, schemas Schemas) (Filter, error) {
 	if strings.TrimSpace(raw) == "" {
-		return Fragment{SQL: "1 = 1"}, nil
+		return Filter{}, nil
 	}
 	if len(raw) > MaxLength {
-		return Fragment{}, errorf("filter is longer than %d characters", MaxLength)
+		return Filter{}, errorf("filter is longer than %d characters", MaxLength)
 	}
 	if !utf8.ValidString(raw) {
-		return Fragment{}, errorf("filter is not valid UTF-8 (RFC 7644 §3.8)")
+		return Filter{}, errorf("filter is not valid UTF-8 (RFC 7644 §3.8)")
 	}
 	expr, ok := simpleComparison(raw)
 	if !ok {
 		var err error
 		if expr, err = parse(rewriteValuePathTails(raw)); err != nil {
-			return Fragment{}, err
+			return Filter{}, err
 		}
 	}
+	if err := resolve(expr, schemas, 0); err != nil {
+		return Filter{}, err
+	}
+	return Filter{expr: expr}, nil
+}
+
+// resolve rewrites the attribute paths of e to canonical keys (see Schemas).
+func resolve(e filter.Expression, schemas Schemas, depth int) error {
+	if depth > maxDepth {
+		return errorf("filter is nested too deeply")
+	}
+	switch e := e.(type) {
+	case *filter.LogicalExpression:
+		if err := resolve(e.Left, schemas, depth+1); err != nil {
+			return err
+		}
+		return resolve(e.Right, schemas, depth+1)
+	case *filter.NotExpression:
+		return resolve(e.Expression, schemas, depth+1)
+	case *filter.AttributeExpression:
+		e.AttributePath = schemas.canonical(e.AttributePath)
+	case *filter.ValuePath:
+		e.AttributePath = schemas.canonical(e.AttributePath)
+	}
+	return nil
+}
+
+// canonical drops a known URN from p, prefixing the name with its key prefix;
+// an unknown URN stays and matches no whitelisted key.
+func (s Schemas) canonical(p filter.AttributePath) filter.AttributePath {
+	if p.URIPrefix == nil {
+		return p
+	}
+	prefix, ok := s[strings.ToLower(strings.TrimSuffix(*p.URIPrefix, ":"))]
+	if !ok {
+		return p
+	}
+	p.URIPrefix, p.AttributeName = nil, prefix+p.AttributeName
+	return p
+}
+
+// Where translates a filter into a SQL condition over the whitelist; an
+// attribute it does not name is an *Error.
+func (a Attributes) Where(f Filter) (Fragment, error) {
+	if f.expr == nil {
+		return Fragment{SQL: "1 = 1"}, nil
+	}
 	var t translator
-	if err := t.expr(a, expr); err != nil {
+	if err := t.expr(a, f.expr); err != nil {
 		return Fragment{}, err
 	}
 	return Fragment{SQL: t.sql.String(), Args: t.args}, nil
@@ -246,22 +306,17 @@ func (t *translator) attrExpr(a Attributes, e *filter.AttributeExpression) error
 	return t.compare(name, f, e.Operator, e.CompareValue)
 }
 
-// key is the lower-cased attribute path without a known schema prefix.
+// key is the lower-cased attribute path. A path still carrying a URN has
+// one Parse did not know: it has no key, so it matches nothing.
 func (a Attributes) key(p filter.AttributePath) string {
+	if p.URIPrefix != nil {
+		return ""
+	}
 	name := strings.ToLower(p.AttributeName)
 	if p.SubAttribute != nil {
 		name += "." + strings.ToLower(*p.SubAttribute)
 	}
-	if p.URIPrefix == nil {
-		return name
-	}
-	uri := strings.ToLower(strings.TrimSuffix(*p.URIPrefix, ":"))
-	for _, s := range a.Schemas {
-		if uri == s {
-			return name
-		}
-	}
-	return uri + ":" + name
+	return name
 }
 
 func (a Attributes) field(p filter.AttributePath) (string, Field, error) {
@@ -445,24 +500,49 @@ func unescape(s string) string {
 	return out
 }
 
-// OrderBy translates sortBy and sortOrder into an ORDER BY list; the
-// resource's id column (tieBreak) keeps the order stable.
-func (a Attributes) OrderBy(sortBy, sortOrder, tieBreak string) (string, error) {
-	dir := " ASC"
+// Sort is a parsed sortBy and sortOrder (RFC 7644 §3.4.2.3). The zero Sort
+// is id order, ascending.
+type Sort struct {
+	by         *filter.AttributePath
+	Descending bool
+}
+
+// ParseSort reads sortBy (resolved as by Parse) and sortOrder; errors are *Error.
+func ParseSort(sortBy, sortOrder string, schemas Schemas) (Sort, error) {
+	var s Sort
 	switch strings.ToLower(sortOrder) {
 	case "", "ascending":
 	case "descending":
-		dir = " DESC"
+		s.Descending = true
 	default:
-		return "", errorf("sortOrder must be ascending or descending")
+		return Sort{}, errorf("sortOrder must be ascending or descending")
 	}
 	if sortBy == "" {
-		return tieBreak + dir, nil
+		return s, nil
 	}
 	p, err := filter.ParseAttrPath([]byte(sortBy))
 	if err != nil {
-		return "", errorf("sortBy %q is not an attribute path", sortBy)
+		return Sort{}, errorf("sortBy %q is not an attribute path", sortBy)
 	}
+	p = schemas.canonical(p)
+	s.by = &p
+	return s, nil
+}
+
+// IsZero reports whether s is the default order.
+func (s Sort) IsZero() bool { return s.by == nil && !s.Descending }
+
+// OrderBy translates a Sort into an ORDER BY list; the resource's id column
+// (tieBreak) keeps the order stable.
+func (a Attributes) OrderBy(s Sort, tieBreak string) (string, error) {
+	dir := " ASC"
+	if s.Descending {
+		dir = " DESC"
+	}
+	if s.by == nil {
+		return tieBreak + dir, nil
+	}
+	p := *s.by
 	if elems, _, err := a.multi(p); err == nil {
 		// A multi-valued attribute sorts by its first (primary) value.
 		sub := "value"
@@ -471,13 +551,13 @@ func (a Attributes) OrderBy(sortBy, sortOrder, tieBreak string) (string, error) 
 		}
 		f, ok := elems[0].Fields[sub]
 		if !ok || f.Column == "" {
-			return "", errorf("cannot sort by %q", sortBy)
+			return "", errorf("cannot sort by %q", p.String())
 		}
 		return f.Column + dir + ", " + tieBreak + dir, nil
 	}
 	_, f, err := a.field(p)
 	if err != nil || f.Column == "" {
-		return "", errorf("cannot sort by %q", sortBy)
+		return "", errorf("cannot sort by %q", p.String())
 	}
 	col := f.Column
 	if f.Type == String && !f.CaseExact && !f.Lowered {

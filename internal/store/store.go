@@ -6,6 +6,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"postfixadmin-scim/internal/scimfilter"
 )
 
 // PseudoDomainAll is the domain row setup.php creates to mark superadmins; it is
@@ -66,18 +68,12 @@ type Page struct {
 	Offset, Limit int
 }
 
-// Fragment is a SQL condition with '?' placeholders and its arguments.
-type Fragment struct {
-	SQL  string
-	Args []any
-}
-
-// Query selects, sorts and pages a list. Where and OrderBy are SQL built by
-// internal/scimfilter from a whitelist of columns; empty means all rows in
-// id order.
+// Query selects, sorts and pages a list: a filter and sort parsed (and their
+// attribute paths resolved) by internal/scimfilter. The store alone maps
+// them to columns; zero values mean all rows in id order.
 type Query struct {
-	Where   Fragment
-	OrderBy string
+	Filter scimfilter.Filter
+	Sort   scimfilter.Sort
 	Page
 }
 

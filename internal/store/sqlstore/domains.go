@@ -164,17 +164,19 @@ func (s *Store[Q]) GetDomain(ctx context.Context, name string) (store.DomainWith
 }
 
 func (s *Store[Q]) ListDomains(ctx context.Context, query store.Query) ([]store.DomainWithUsage, int, error) {
+	lq, err := translate(s.withCompanions(ctx), "Domain", domainWhitelist.with(s.externalIDs), "d.domain", query)
+	if err != nil {
+		return nil, 0, err
+	}
 	var out []store.DomainWithUsage
 	var total int64
-	ctx = s.withCompanions(withQuery(ctx, query))
 	// One read transaction, so the total and the page agree.
-	err := s.read(ctx, func(q Q) error {
+	err = s.read(lq.ctx, func(q Q) error {
 		var err error
-		key := countKey("Domain", query.Where.SQL, query.Where.Args)
-		if total, err = s.counts.cachedCount(key, func() (int64, error) { return q.CountDomains(ctx) }); err != nil {
+		if total, err = s.counts.cachedCount(lq.countKey, func() (int64, error) { return q.CountDomains(lq.ctx) }); err != nil {
 			return err
 		}
-		out, err = s.domains.list(ctx, q, query.Page)
+		out, err = s.domains.list(lq.ctx, q, lq.page)
 		return err
 	})
 	return out, int(total), err

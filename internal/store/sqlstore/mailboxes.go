@@ -115,20 +115,22 @@ func (s *Store[Q]) GetMailbox(ctx context.Context, username string) (store.Mailb
 }
 
 func (s *Store[Q]) ListMailboxes(ctx context.Context, query store.Query) ([]store.Mailbox, int, error) {
+	lq, err := translate(s.withCompanions(ctx), "User", userWhitelist.with(s.externalIDs), "m.username", query)
+	if err != nil {
+		return nil, 0, err
+	}
 	var out []store.Mailbox
 	var total int64
-	ctx = s.withCompanions(withQuery(ctx, query))
-	err := s.read(ctx, func(q Q) error {
+	err = s.read(lq.ctx, func(q Q) error {
 		var err error
-		key := countKey("User", query.Where.SQL, query.Where.Args)
-		if total, err = s.counts.cachedCount(key, func() (int64, error) { return q.CountMailboxes(ctx) }); err != nil {
+		if total, err = s.counts.cachedCount(lq.countKey, func() (int64, error) { return q.CountMailboxes(lq.ctx) }); err != nil {
 			return err
 		}
-		if query.Limit == 0 {
+		if lq.page.Limit == 0 {
 			out = []store.Mailbox{} // count=0: totalResults only
 			return nil
 		}
-		out, err = s.mailboxes.list(ctx, q, query.Page)
+		out, err = s.mailboxes.list(lq.ctx, q, lq.page)
 		return err
 	})
 	return out, int(total), err

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"postfixadmin-scim/internal/scim"
+	"postfixadmin-scim/internal/scimfilter"
 	"postfixadmin-scim/internal/store"
 	"postfixadmin-scim/internal/store/sqlstore"
 	"postfixadmin-scim/internal/testdb"
@@ -41,12 +42,11 @@ func TestUserNameFilterUsesTheIndex(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer s.Close()
-			where, err := scim.UserFilter.Where(`userName eq "USER001234@example.org"`)
+			where, err := scimfilter.Parse(`userName eq "USER001234@example.org"`, scim.UserFilterSchemas)
 			if err != nil {
 				t.Fatal(err)
 			}
-			order, _ := scim.UserFilter.OrderBy("", "", "m.username")
-			items, total, err := s.ListMailboxes(ctx, store.Query{Where: store.Fragment(where), OrderBy: order, Page: store.Page{Limit: 100}})
+			items, total, err := s.ListMailboxes(ctx, store.Query{Filter: where, Page: store.Page{Limit: 100}})
 			if err != nil || total != 1 || len(items) != 1 || items[0].Username != "user001234@example.org" {
 				t.Fatalf("= %v, %d, %v", items, total, err)
 			}
@@ -119,11 +119,11 @@ func TestExternalIDFilterUsesTheIndexes(t *testing.T) {
 			if _, err := db.Raw.Exec(map[sqlstore.Engine]string{sqlstore.SQLite: "ANALYZE", sqlstore.MySQL: "ANALYZE TABLE scim_external_id", sqlstore.PostgreSQL: "ANALYZE"}[engine]); err != nil {
 				t.Fatal(err)
 			}
-			where, err := scim.WithExternalID(scim.UserFilter, "User", "m.username").Where(`externalId eq "ext-42"`)
+			where, err := scimfilter.Parse(`externalId eq "ext-42"`, scim.UserFilterSchemas)
 			if err != nil {
 				t.Fatal(err)
 			}
-			items, total, err := s.ListMailboxes(ctx, store.Query{Where: store.Fragment(where), Page: store.Page{Limit: 10}})
+			items, total, err := s.ListMailboxes(ctx, store.Query{Filter: where, Page: store.Page{Limit: 10}})
 			if err != nil || total != 1 || len(items) != 1 || items[0].ExternalID != "ext-42" {
 				t.Fatalf("= %v, %d, %v", items, total, err)
 			}

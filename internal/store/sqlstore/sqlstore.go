@@ -13,6 +13,7 @@ import (
 	"fmt"
 
 	"postfixadmin-scim/internal/fault"
+	"postfixadmin-scim/internal/scimfilter"
 	"postfixadmin-scim/internal/sqltemplate"
 	"postfixadmin-scim/internal/store"
 )
@@ -198,26 +199,16 @@ func (s *Store[Q]) inRawTx(ctx context.Context, fn func(tx *sql.Tx) error) error
 	return s.mapErr(tx.Commit())
 }
 
-// withQuery puts a list query's filter and order into ctx for the queries'
-// templates (see internal/sqltemplate).
-func withQuery(ctx context.Context, q store.Query) context.Context {
-	frags := map[string]sqltemplate.Fragment{}
-	if q.Where.SQL != "" {
-		frags["where"] = sqltemplate.Fragment{SQL: q.Where.SQL, Args: q.Where.Args}
-	}
-	if q.OrderBy != "" {
-		frags["order"] = sqltemplate.Fragment{SQL: q.OrderBy}
-	}
-	return sqltemplate.With(ctx, frags)
-}
-
 // mapErr turns driver errors into the fault vocabulary; fault errors pass.
 func (s *Store[Q]) mapErr(err error) error {
-	var fe *fault.Error
+	var (
+		fe *fault.Error
+		sf *scimfilter.Error
+	)
 	switch {
 	case err == nil:
 		return nil
-	case errors.As(err, &fe):
+	case errors.As(err, &fe), errors.As(err, &sf):
 		return err
 	case errors.Is(err, sql.ErrNoRows):
 		return &fault.Error{Kind: fault.NotFound, Detail: "Resource not found.", Err: err}

@@ -1,6 +1,11 @@
-package scim
+package sqlstore
 
-import "testing"
+import (
+	"testing"
+
+	"postfixadmin-scim/internal/scim"
+	"postfixadmin-scim/internal/scimfilter"
+)
 
 // filter → SQL for the filters identity providers send (make bench).
 func BenchmarkUserFilterToSQL(b *testing.B) {
@@ -12,7 +17,11 @@ func BenchmarkUserFilterToSQL(b *testing.B) {
 		b.Run(f, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := UserFilter.Where(f); err != nil {
+				parsed, err := scimfilter.Parse(f, scim.UserFilterSchemas)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := userWhitelist.with(true).Where(parsed); err != nil {
 					b.Fatal(err)
 				}
 			}
