@@ -93,6 +93,21 @@ func (e ErrorScimType) Valid() bool {
 	}
 }
 
+// Defines values for GroupListResponseSchemas.
+const (
+	GroupListResponseSchemasUrnIetfParamsScimApiMessages20ListResponse GroupListResponseSchemas = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+)
+
+// Valid indicates whether the value is a known member of the GroupListResponseSchemas enum.
+func (e GroupListResponseSchemas) Valid() bool {
+	switch e {
+	case GroupListResponseSchemasUrnIetfParamsScimApiMessages20ListResponse:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MixedListResponseSchemas.
 const (
 	MixedListResponseSchemasUrnIetfParamsScimApiMessages20ListResponse MixedListResponseSchemas = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
@@ -357,6 +372,24 @@ func (e ListDomainsParamsSortOrder) Valid() bool {
 	}
 }
 
+// Defines values for ListGroupsParamsSortOrder.
+const (
+	ListGroupsParamsSortOrderAscending  ListGroupsParamsSortOrder = "ascending"
+	ListGroupsParamsSortOrderDescending ListGroupsParamsSortOrder = "descending"
+)
+
+// Valid indicates whether the value is a known member of the ListGroupsParamsSortOrder enum.
+func (e ListGroupsParamsSortOrder) Valid() bool {
+	switch e {
+	case ListGroupsParamsSortOrderAscending:
+		return true
+	case ListGroupsParamsSortOrderDescending:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListUsersParamsSortOrder.
 const (
 	ListUsersParamsSortOrderAscending  ListUsersParamsSortOrder = "ascending"
@@ -373,6 +406,18 @@ func (e ListUsersParamsSortOrder) Valid() bool {
 	default:
 		return false
 	}
+}
+
+// AliasGroup defines model for AliasGroup.
+type AliasGroup struct {
+	// Active alias.active; false for a group without targets (see the README).
+	Active *bool `json:"active,omitempty"`
+
+	// Address The alias address to create (immutable); without it displayName must be an address in a domain of this server.
+	Address *string `json:"address,omitempty"`
+
+	// ExternalMembers The alias targets that are not mailboxes of this server (other addresses, @domain forwards, local accounts), in goto order.
+	ExternalMembers *[]string `json:"externalMembers,omitempty"`
 }
 
 // AuthenticationScheme defines model for AuthenticationScheme.
@@ -461,6 +506,55 @@ type ErrorSchemas string
 
 // ErrorScimType defines model for Error.ScimType.
 type ErrorScimType string
+
+// Group A PostfixAdmin alias: core schema urn:ietf:params:scim:schemas:core:2.0:Group with the
+// extension urn:postfixadmin-scim:schemas:extension:alias:2.0:Group.
+type Group struct {
+	// DisplayName alias.description where the layout has it (PostfixAdmin master) and it is set, else the address.
+	DisplayName *string `json:"displayName,omitempty"`
+
+	// ExternalId The client's identifier (stored only with the companion table).
+	ExternalId *string `json:"externalId,omitempty"`
+
+	// EntraGroup Entra ID's group extension; accepted and ignored.
+	EntraGroup *map[string]interface{} `json:"http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group,omitempty"`
+
+	// Id The alias address, lower case (a catch-all is @domain).
+	Id *string `json:"id,omitempty"`
+
+	// Members The alias targets that are mailboxes of this server.
+	Members *[]GroupMember `json:"members,omitempty"`
+	Meta    *Meta          `json:"meta,omitempty"`
+	Schemas []string       `json:"schemas"`
+	Alias   *AliasGroup    `json:"urn:postfixadmin-scim:schemas:extension:alias:2.0:Group,omitempty"`
+}
+
+// GroupListResponse defines model for GroupListResponse.
+type GroupListResponse struct {
+	Resources    []Group                    `json:"Resources"`
+	ItemsPerPage int                        `json:"itemsPerPage"`
+	Schemas      []GroupListResponseSchemas `json:"schemas"`
+	StartIndex   int                        `json:"startIndex"`
+	TotalResults int                        `json:"totalResults"`
+}
+
+// GroupListResponseSchemas defines model for GroupListResponse.Schemas.
+type GroupListResponseSchemas string
+
+// GroupMember defines model for GroupMember.
+type GroupMember struct {
+	// Ref The member User's URL.
+	Ref *string `json:"$ref,omitempty"`
+
+	// Display The member's mailbox name.
+	Display *string `json:"display,omitempty"`
+
+	// Type Always User.
+	Type *string `json:"type,omitempty"`
+
+	// Value The member User's id (its mailbox address).
+	Value *string `json:"value,omitempty"`
+}
 
 // Meta defines model for Meta.
 type Meta struct {
@@ -768,6 +862,9 @@ type ExcludedAttributes = string
 // Filter defines model for filter.
 type Filter = string
 
+// GroupId defines model for groupId.
+type GroupId = string
+
 // IfMatch defines model for ifMatch.
 type IfMatch = string
 
@@ -852,6 +949,82 @@ type PatchDomainParams struct {
 
 // ReplaceDomainParams defines parameters for ReplaceDomain.
 type ReplaceDomainParams struct {
+	// Attributes Comma-separated attributes to return (id and schemas are always returned).
+	Attributes *Attributes `form:"attributes,omitempty" json:"attributes,omitempty"`
+
+	// ExcludedAttributes Comma-separated attributes not to return.
+	ExcludedAttributes *ExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
+
+	// IfMatch Apply only if the resource's version is one of these entity tags (else 412).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ListGroupsParams defines parameters for ListGroups.
+type ListGroupsParams struct {
+	// Filter A SCIM filter (RFC 7644 §3.4.2.2), e.g. userName eq "alice@example.org".
+	Filter *Filter `form:"filter,omitempty" json:"filter,omitempty"`
+
+	// SortBy The attribute to sort by (any filterable attribute); ties are broken by id.
+	SortBy    *SortBy                    `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+	SortOrder *ListGroupsParamsSortOrder `form:"sortOrder,omitempty" json:"sortOrder,omitempty"`
+
+	// StartIndex 1-based index of the first result (values below 1 are treated as 1).
+	StartIndex *StartIndex `form:"startIndex,omitempty" json:"startIndex,omitempty"`
+
+	// Count Maximum number of results per page; 0 returns only totalResults.
+	Count *Count `form:"count,omitempty" json:"count,omitempty"`
+
+	// Attributes Comma-separated attributes to return (id and schemas are always returned).
+	Attributes *Attributes `form:"attributes,omitempty" json:"attributes,omitempty"`
+
+	// ExcludedAttributes Comma-separated attributes not to return.
+	ExcludedAttributes *ExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
+}
+
+// ListGroupsParamsSortOrder defines parameters for ListGroups.
+type ListGroupsParamsSortOrder string
+
+// CreateGroupParams defines parameters for CreateGroup.
+type CreateGroupParams struct {
+	// Attributes Comma-separated attributes to return (id and schemas are always returned).
+	Attributes *Attributes `form:"attributes,omitempty" json:"attributes,omitempty"`
+
+	// ExcludedAttributes Comma-separated attributes not to return.
+	ExcludedAttributes *ExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
+}
+
+// DeleteGroupParams defines parameters for DeleteGroup.
+type DeleteGroupParams struct {
+	// IfMatch Apply only if the resource's version is one of these entity tags (else 412).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// GetGroupParams defines parameters for GetGroup.
+type GetGroupParams struct {
+	// Attributes Comma-separated attributes to return (id and schemas are always returned).
+	Attributes *Attributes `form:"attributes,omitempty" json:"attributes,omitempty"`
+
+	// ExcludedAttributes Comma-separated attributes not to return.
+	ExcludedAttributes *ExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
+
+	// IfNoneMatch Answer 304 if the resource's version is one of these entity tags.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// PatchGroupParams defines parameters for PatchGroup.
+type PatchGroupParams struct {
+	// Attributes Comma-separated attributes to return (id and schemas are always returned).
+	Attributes *Attributes `form:"attributes,omitempty" json:"attributes,omitempty"`
+
+	// ExcludedAttributes Comma-separated attributes not to return.
+	ExcludedAttributes *ExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
+
+	// IfMatch Apply only if the resource's version is one of these entity tags (else 412).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ReplaceGroupParams defines parameters for ReplaceGroup.
+type ReplaceGroupParams struct {
 	// Attributes Comma-separated attributes to return (id and schemas are always returned).
 	Attributes *Attributes `form:"attributes,omitempty" json:"attributes,omitempty"`
 
@@ -968,6 +1141,30 @@ type ReplaceDomainJSONRequestBody = Domain
 // ReplaceDomainApplicationScimPlusJSONRequestBody defines body for ReplaceDomain for application/scim+json ContentType.
 type ReplaceDomainApplicationScimPlusJSONRequestBody = Domain
 
+// CreateGroupJSONRequestBody defines body for CreateGroup for application/json ContentType.
+type CreateGroupJSONRequestBody = Group
+
+// CreateGroupApplicationScimPlusJSONRequestBody defines body for CreateGroup for application/scim+json ContentType.
+type CreateGroupApplicationScimPlusJSONRequestBody = Group
+
+// SearchGroupsJSONRequestBody defines body for SearchGroups for application/json ContentType.
+type SearchGroupsJSONRequestBody = SearchRequest
+
+// SearchGroupsApplicationScimPlusJSONRequestBody defines body for SearchGroups for application/scim+json ContentType.
+type SearchGroupsApplicationScimPlusJSONRequestBody = SearchRequest
+
+// PatchGroupJSONRequestBody defines body for PatchGroup for application/json ContentType.
+type PatchGroupJSONRequestBody = PatchOp
+
+// PatchGroupApplicationScimPlusJSONRequestBody defines body for PatchGroup for application/scim+json ContentType.
+type PatchGroupApplicationScimPlusJSONRequestBody = PatchOp
+
+// ReplaceGroupJSONRequestBody defines body for ReplaceGroup for application/json ContentType.
+type ReplaceGroupJSONRequestBody = Group
+
+// ReplaceGroupApplicationScimPlusJSONRequestBody defines body for ReplaceGroup for application/scim+json ContentType.
+type ReplaceGroupApplicationScimPlusJSONRequestBody = Group
+
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
 type CreateUserJSONRequestBody = User
 
@@ -1044,6 +1241,32 @@ func (t *MixedListResponse_Resources_Item) MergeDomain(v Domain) error {
 	return err
 }
 
+// AsGroup returns the union data inside the MixedListResponse_Resources_Item as a Group
+func (t MixedListResponse_Resources_Item) AsGroup() (Group, error) {
+	var body Group
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromGroup overwrites any union data inside the MixedListResponse_Resources_Item as the provided Group
+func (t *MixedListResponse_Resources_Item) FromGroup(v Group) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeGroup performs a merge with any union data inside the MixedListResponse_Resources_Item, using the provided Group
+func (t *MixedListResponse_Resources_Item) MergeGroup(v Group) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
 func (t MixedListResponse_Resources_Item) MarshalJSON() ([]byte, error) {
 	b, err := t.union.MarshalJSON()
 	return b, err
@@ -1056,7 +1279,7 @@ func (t *MixedListResponse_Resources_Item) UnmarshalJSON(b []byte) error {
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
-	// SearchAll Query users and domains together; a filter applies to the resource types whose attributes it names
+	// SearchAll Query users, domains and groups together; a filter applies to the resource types whose attributes it names
 	// (POST /.search)
 	SearchAll(ctx echo.Context) error
 	// ListDomains List domains (the ALL pseudo-domain is never listed)
@@ -1080,6 +1303,27 @@ type ServerInterface interface {
 	// ReplaceDomain Replace a domain; omitted limits return to the configured defaults, omitted active is kept
 	// (PUT /Domains/{id})
 	ReplaceDomain(ctx echo.Context, id DomainId, params ReplaceDomainParams) error
+	// ListGroups List groups (PostfixAdmin aliases that are not a mailbox's own; catch-alls only by id), sorted by id
+	// (GET /Groups)
+	ListGroups(ctx echo.Context, params ListGroupsParams) error
+	// CreateGroup Create an alias as PostfixAdmin's AliasHandler does
+	// (POST /Groups)
+	CreateGroup(ctx echo.Context, params CreateGroupParams) error
+	// SearchGroups Query groups with a SearchRequest body
+	// (POST /Groups/.search)
+	SearchGroups(ctx echo.Context) error
+	// DeleteGroup Delete an alias (never a mailbox's own alias)
+	// (DELETE /Groups/{id})
+	DeleteGroup(ctx echo.Context, id GroupId, params DeleteGroupParams) error
+
+	// (GET /Groups/{id})
+	GetGroup(ctx echo.Context, id GroupId, params GetGroupParams) error
+	// PatchGroup Apply a PatchOp atomically (members add/remove/replace as Entra ID and Okta send them); 204 when the request says Prefer return=minimal
+	// (PATCH /Groups/{id})
+	PatchGroup(ctx echo.Context, id GroupId, params PatchGroupParams) error
+	// ReplaceGroup Replace a group's name and members; omitted externalMembers keep their values
+	// (PUT /Groups/{id})
+	ReplaceGroup(ctx echo.Context, id GroupId, params ReplaceGroupParams) error
 
 	// (GET /ResourceTypes)
 	ListResourceTypes(ctx echo.Context) error
@@ -1406,6 +1650,283 @@ func (w *ServerInterfaceWrapper) ReplaceDomain(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ReplaceDomain(ctx, id, params)
+	return err
+}
+
+// ListGroups converts echo context to params.
+func (w *ServerInterfaceWrapper) ListGroups(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListGroupsParams
+	// ------------- Optional query parameter "filter" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "filter", ctx.QueryParams(), &params.Filter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter filter: %s", err))
+	}
+
+	// ------------- Optional query parameter "sortBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sortBy", ctx.QueryParams(), &params.SortBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sortBy: %s", err))
+	}
+
+	// ------------- Optional query parameter "sortOrder" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sortOrder", ctx.QueryParams(), &params.SortOrder, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sortOrder: %s", err))
+	}
+
+	// ------------- Optional query parameter "startIndex" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "startIndex", ctx.QueryParams(), &params.StartIndex, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter startIndex: %s", err))
+	}
+
+	// ------------- Optional query parameter "count" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "count", ctx.QueryParams(), &params.Count, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter count: %s", err))
+	}
+
+	// ------------- Optional query parameter "attributes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "attributes", ctx.QueryParams(), &params.Attributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter attributes: %s", err))
+	}
+
+	// ------------- Optional query parameter "excludedAttributes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "excludedAttributes", ctx.QueryParams(), &params.ExcludedAttributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter excludedAttributes: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListGroups(ctx, params)
+	return err
+}
+
+// CreateGroup converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateGroup(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateGroupParams
+	// ------------- Optional query parameter "attributes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "attributes", ctx.QueryParams(), &params.Attributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter attributes: %s", err))
+	}
+
+	// ------------- Optional query parameter "excludedAttributes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "excludedAttributes", ctx.QueryParams(), &params.ExcludedAttributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter excludedAttributes: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateGroup(ctx, params)
+	return err
+}
+
+// SearchGroups converts echo context to params.
+func (w *ServerInterfaceWrapper) SearchGroups(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SearchGroups(ctx)
+	return err
+}
+
+// DeleteGroup converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteGroup(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id GroupId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteGroupParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteGroup(ctx, id, params)
+	return err
+}
+
+// GetGroup converts echo context to params.
+func (w *ServerInterfaceWrapper) GetGroup(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id GroupId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetGroupParams
+	// ------------- Optional query parameter "attributes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "attributes", ctx.QueryParams(), &params.Attributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter attributes: %s", err))
+	}
+
+	// ------------- Optional query parameter "excludedAttributes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "excludedAttributes", ctx.QueryParams(), &params.ExcludedAttributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter excludedAttributes: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-None-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-None-Match: %s", err))
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetGroup(ctx, id, params)
+	return err
+}
+
+// PatchGroup converts echo context to params.
+func (w *ServerInterfaceWrapper) PatchGroup(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id GroupId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PatchGroupParams
+	// ------------- Optional query parameter "attributes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "attributes", ctx.QueryParams(), &params.Attributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter attributes: %s", err))
+	}
+
+	// ------------- Optional query parameter "excludedAttributes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "excludedAttributes", ctx.QueryParams(), &params.ExcludedAttributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter excludedAttributes: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PatchGroup(ctx, id, params)
+	return err
+}
+
+// ReplaceGroup converts echo context to params.
+func (w *ServerInterfaceWrapper) ReplaceGroup(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id GroupId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReplaceGroupParams
+	// ------------- Optional query parameter "attributes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "attributes", ctx.QueryParams(), &params.Attributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter attributes: %s", err))
+	}
+
+	// ------------- Optional query parameter "excludedAttributes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "excludedAttributes", ctx.QueryParams(), &params.ExcludedAttributes, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter excludedAttributes: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ReplaceGroup(ctx, id, params)
 	return err
 }
 
@@ -1811,6 +2332,13 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/Schemas/:id", wrapper.GetSchema, options.OperationMiddlewares["getSchema"]...)
 	router.POST(options.BaseURL+"/Users/.search", wrapper.SearchUsers, options.OperationMiddlewares["searchUsers"]...)
 	router.POST(options.BaseURL+"/Domains/.search", wrapper.SearchDomains, options.OperationMiddlewares["searchDomains"]...)
+	router.GET(options.BaseURL+"/Groups", wrapper.ListGroups, options.OperationMiddlewares["listGroups"]...)
+	router.POST(options.BaseURL+"/Groups", wrapper.CreateGroup, options.OperationMiddlewares["createGroup"]...)
+	router.DELETE(options.BaseURL+"/Groups/:id", wrapper.DeleteGroup, options.OperationMiddlewares["deleteGroup"]...)
+	router.GET(options.BaseURL+"/Groups/:id", wrapper.GetGroup, options.OperationMiddlewares["getGroup"]...)
+	router.PATCH(options.BaseURL+"/Groups/:id", wrapper.PatchGroup, options.OperationMiddlewares["patchGroup"]...)
+	router.PUT(options.BaseURL+"/Groups/:id", wrapper.ReplaceGroup, options.OperationMiddlewares["replaceGroup"]...)
+	router.POST(options.BaseURL+"/Groups/.search", wrapper.SearchGroups, options.OperationMiddlewares["searchGroups"]...)
 	router.POST(options.BaseURL+"/.search", wrapper.SearchAll, options.OperationMiddlewares["searchAll"]...)
 
 }
@@ -2180,6 +2708,340 @@ type ReplaceDomaindefaultApplicationScimPlusJSONResponse struct {
 }
 
 func (response ReplaceDomaindefaultApplicationScimPlusJSONResponse) VisitReplaceDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListGroupsRequestObject struct {
+	Params ListGroupsParams
+}
+
+type ListGroupsResponseObject interface {
+	VisitListGroupsResponse(w http.ResponseWriter) error
+}
+
+type ListGroups200ApplicationScimPlusJSONResponse GroupListResponse
+
+func (response ListGroups200ApplicationScimPlusJSONResponse) VisitListGroupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListGroupsdefaultApplicationScimPlusJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListGroupsdefaultApplicationScimPlusJSONResponse) VisitListGroupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateGroupRequestObject struct {
+	Params                      CreateGroupParams
+	JSONBody                    *CreateGroupJSONRequestBody
+	ApplicationScimPlusJSONBody *CreateGroupApplicationScimPlusJSONRequestBody
+}
+
+type CreateGroupResponseObject interface {
+	VisitCreateGroupResponse(w http.ResponseWriter) error
+}
+
+type CreateGroup201ResponseHeaders struct {
+	ETag     string
+	Location string
+}
+
+type CreateGroup201ApplicationScimPlusJSONResponse struct {
+	Body    Group
+	Headers CreateGroup201ResponseHeaders
+}
+
+func (response CreateGroup201ApplicationScimPlusJSONResponse) VisitCreateGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateGroupdefaultApplicationScimPlusJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response CreateGroupdefaultApplicationScimPlusJSONResponse) VisitCreateGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchGroupsRequestObject struct {
+	JSONBody                    *SearchGroupsJSONRequestBody
+	ApplicationScimPlusJSONBody *SearchGroupsApplicationScimPlusJSONRequestBody
+}
+
+type SearchGroupsResponseObject interface {
+	VisitSearchGroupsResponse(w http.ResponseWriter) error
+}
+
+type SearchGroups200ApplicationScimPlusJSONResponse GroupListResponse
+
+func (response SearchGroups200ApplicationScimPlusJSONResponse) VisitSearchGroupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchGroupsdefaultApplicationScimPlusJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response SearchGroupsdefaultApplicationScimPlusJSONResponse) VisitSearchGroupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteGroupRequestObject struct {
+	Id     GroupId `json:"id"`
+	Params DeleteGroupParams
+}
+
+type DeleteGroupResponseObject interface {
+	VisitDeleteGroupResponse(w http.ResponseWriter) error
+}
+
+type DeleteGroup204Response struct {
+}
+
+func (response DeleteGroup204Response) VisitDeleteGroupResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteGroupdefaultApplicationScimPlusJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response DeleteGroupdefaultApplicationScimPlusJSONResponse) VisitDeleteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetGroupRequestObject struct {
+	Id     GroupId `json:"id"`
+	Params GetGroupParams
+}
+
+type GetGroupResponseObject interface {
+	VisitGetGroupResponse(w http.ResponseWriter) error
+}
+
+type GetGroup200ResponseHeaders struct {
+	ETag string
+}
+
+type GetGroup200ApplicationScimPlusJSONResponse struct {
+	Body    Group
+	Headers GetGroup200ResponseHeaders
+}
+
+func (response GetGroup200ApplicationScimPlusJSONResponse) VisitGetGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetGroup304Response struct {
+}
+
+func (response GetGroup304Response) VisitGetGroupResponse(w http.ResponseWriter) error {
+	w.WriteHeader(304)
+	return nil
+}
+
+type GetGroupdefaultApplicationScimPlusJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetGroupdefaultApplicationScimPlusJSONResponse) VisitGetGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchGroupRequestObject struct {
+	Id                          GroupId `json:"id"`
+	Params                      PatchGroupParams
+	JSONBody                    *PatchGroupJSONRequestBody
+	ApplicationScimPlusJSONBody *PatchGroupApplicationScimPlusJSONRequestBody
+}
+
+type PatchGroupResponseObject interface {
+	VisitPatchGroupResponse(w http.ResponseWriter) error
+}
+
+type PatchGroup200ResponseHeaders struct {
+	ETag string
+}
+
+type PatchGroup200ApplicationScimPlusJSONResponse struct {
+	Body    Group
+	Headers PatchGroup200ResponseHeaders
+}
+
+func (response PatchGroup200ApplicationScimPlusJSONResponse) VisitPatchGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchGroup204ResponseHeaders struct {
+	ETag string
+}
+
+type PatchGroup204Response struct {
+	Headers PatchGroup204ResponseHeaders
+}
+
+func (response PatchGroup204Response) VisitPatchGroupResponse(w http.ResponseWriter) error {
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(204)
+	return nil
+}
+
+type PatchGroupdefaultApplicationScimPlusJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response PatchGroupdefaultApplicationScimPlusJSONResponse) VisitPatchGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceGroupRequestObject struct {
+	Id                          GroupId `json:"id"`
+	Params                      ReplaceGroupParams
+	JSONBody                    *ReplaceGroupJSONRequestBody
+	ApplicationScimPlusJSONBody *ReplaceGroupApplicationScimPlusJSONRequestBody
+}
+
+type ReplaceGroupResponseObject interface {
+	VisitReplaceGroupResponse(w http.ResponseWriter) error
+}
+
+type ReplaceGroup200ResponseHeaders struct {
+	ETag string
+}
+
+type ReplaceGroup200ApplicationScimPlusJSONResponse struct {
+	Body    Group
+	Headers ReplaceGroup200ResponseHeaders
+}
+
+func (response ReplaceGroup200ApplicationScimPlusJSONResponse) VisitReplaceGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceGroupdefaultApplicationScimPlusJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ReplaceGroupdefaultApplicationScimPlusJSONResponse) VisitReplaceGroupResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -2719,7 +3581,7 @@ func (response ReplaceUserdefaultApplicationScimPlusJSONResponse) VisitReplaceUs
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
-	// SearchAll Query users and domains together; a filter applies to the resource types whose attributes it names
+	// SearchAll Query users, domains and groups together; a filter applies to the resource types whose attributes it names
 	// (POST /.search)
 	SearchAll(ctx context.Context, request SearchAllRequestObject) (SearchAllResponseObject, error)
 	// ListDomains List domains (the ALL pseudo-domain is never listed)
@@ -2743,6 +3605,27 @@ type StrictServerInterface interface {
 	// ReplaceDomain Replace a domain; omitted limits return to the configured defaults, omitted active is kept
 	// (PUT /Domains/{id})
 	ReplaceDomain(ctx context.Context, request ReplaceDomainRequestObject) (ReplaceDomainResponseObject, error)
+	// ListGroups List groups (PostfixAdmin aliases that are not a mailbox's own; catch-alls only by id), sorted by id
+	// (GET /Groups)
+	ListGroups(ctx context.Context, request ListGroupsRequestObject) (ListGroupsResponseObject, error)
+	// CreateGroup Create an alias as PostfixAdmin's AliasHandler does
+	// (POST /Groups)
+	CreateGroup(ctx context.Context, request CreateGroupRequestObject) (CreateGroupResponseObject, error)
+	// SearchGroups Query groups with a SearchRequest body
+	// (POST /Groups/.search)
+	SearchGroups(ctx context.Context, request SearchGroupsRequestObject) (SearchGroupsResponseObject, error)
+	// DeleteGroup Delete an alias (never a mailbox's own alias)
+	// (DELETE /Groups/{id})
+	DeleteGroup(ctx context.Context, request DeleteGroupRequestObject) (DeleteGroupResponseObject, error)
+
+	// (GET /Groups/{id})
+	GetGroup(ctx context.Context, request GetGroupRequestObject) (GetGroupResponseObject, error)
+	// PatchGroup Apply a PatchOp atomically (members add/remove/replace as Entra ID and Okta send them); 204 when the request says Prefer return=minimal
+	// (PATCH /Groups/{id})
+	PatchGroup(ctx context.Context, request PatchGroupRequestObject) (PatchGroupResponseObject, error)
+	// ReplaceGroup Replace a group's name and members; omitted externalMembers keep their values
+	// (PUT /Groups/{id})
+	ReplaceGroup(ctx context.Context, request ReplaceGroupRequestObject) (ReplaceGroupResponseObject, error)
 
 	// (GET /ResourceTypes)
 	ListResourceTypes(ctx context.Context, request ListResourceTypesRequestObject) (ListResourceTypesResponseObject, error)
@@ -3239,6 +4122,384 @@ func (sh *strictHandler) ReplaceDomain(ctx echo.Context, id DomainId, params Rep
 		return err
 	} else if validResponse, ok := response.(ReplaceDomainResponseObject); ok {
 		return validResponse.VisitReplaceDomainResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListGroups operation middleware
+func (sh *strictHandler) ListGroups(ctx echo.Context, params ListGroupsParams) error {
+	var request ListGroupsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListGroups(ctx.Request().Context(), request.(ListGroupsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListGroups")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListGroupsResponseObject); ok {
+		return validResponse.VisitListGroupsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateGroup operation middleware
+func (sh *strictHandler) CreateGroup(ctx echo.Context, params CreateGroupParams) error {
+	var request CreateGroupRequestObject
+
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body CreateGroupJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/scim+json") {
+		var body CreateGroupApplicationScimPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationScimPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateGroup(ctx.Request().Context(), request.(CreateGroupRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateGroup")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateGroupResponseObject); ok {
+		return validResponse.VisitCreateGroupResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SearchGroups operation middleware
+func (sh *strictHandler) SearchGroups(ctx echo.Context) error {
+	var request SearchGroupsRequestObject
+
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body SearchGroupsJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/scim+json") {
+		var body SearchGroupsApplicationScimPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationScimPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SearchGroups(ctx.Request().Context(), request.(SearchGroupsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SearchGroups")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SearchGroupsResponseObject); ok {
+		return validResponse.VisitSearchGroupsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteGroup operation middleware
+func (sh *strictHandler) DeleteGroup(ctx echo.Context, id GroupId, params DeleteGroupParams) error {
+	var request DeleteGroupRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteGroup(ctx.Request().Context(), request.(DeleteGroupRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteGroup")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteGroupResponseObject); ok {
+		return validResponse.VisitDeleteGroupResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetGroup operation middleware
+func (sh *strictHandler) GetGroup(ctx echo.Context, id GroupId, params GetGroupParams) error {
+	var request GetGroupRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetGroup(ctx.Request().Context(), request.(GetGroupRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetGroup")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetGroupResponseObject); ok {
+		return validResponse.VisitGetGroupResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PatchGroup operation middleware
+func (sh *strictHandler) PatchGroup(ctx echo.Context, id GroupId, params PatchGroupParams) error {
+	var request PatchGroupRequestObject
+
+	request.Id = id
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body PatchGroupJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/scim+json") {
+		var body PatchGroupApplicationScimPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationScimPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PatchGroup(ctx.Request().Context(), request.(PatchGroupRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PatchGroup")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PatchGroupResponseObject); ok {
+		return validResponse.VisitPatchGroupResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ReplaceGroup operation middleware
+func (sh *strictHandler) ReplaceGroup(ctx echo.Context, id GroupId, params ReplaceGroupParams) error {
+	var request ReplaceGroupRequestObject
+
+	request.Id = id
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body ReplaceGroupJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/scim+json") {
+		var body ReplaceGroupApplicationScimPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationScimPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReplaceGroup(ctx.Request().Context(), request.(ReplaceGroupRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReplaceGroup")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReplaceGroupResponseObject); ok {
+		return validResponse.VisitReplaceGroupResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -3747,84 +5008,97 @@ func (sh *strictHandler) ReplaceUser(ctx echo.Context, id UserId, params Replace
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7F3rbhy3kn6VQu8CnsG2xro5B2eEAOvYzsaBZetIzuZHZCyo7poZHrPJDsmWZhLoefIeebIFL30d9lyk",
-	"kawE/qfpZpPFqmKx6qsi9XuUiCwXHLlW0fj3KCeSZKhR2l9Ea0mvCo32V4oqkTTXVPBoHL0SWUb2FJov",
-	"NKZQtwUtQKIuJIcBTYHwFFQyw4woIBKBsBuyUL4FpsNRFEfU9PhrgXIRxREnGUbj5uBx5DowVOhFbt4q",
-	"LSmfRre3cZSIgutlAk/JnGZFBrzIrlCCmIBEVTCtIEcJOZniCex7MhQIzhaghSbs3LXqI8uN1qQoo9wM",
-	"FI3345I6yjVOUVryUpERyt+myxR+nCG4t2A6h0FCFO5RrpArquk11rzJiZ7VNNA0iiOJvxZUYhqNtSxw",
-	"NYtwnrAixfTl3QTKha6F2seYwBiriZpQplEuE/ISLl69PQX3Ggbn37+Cf3xzfAx//nE0Oh4djg6HMeBo",
-	"OoJCoXxvGIe/wmVEGE3wv3FOspzhSMjpZdRHqh95NXl0ckp0MgvQl+ds4RSGTkDP0CiWKGSCzxRco1RU",
-	"cKBGpdBonZ6hQkCuqV6AJlMFA2QK4fjgsJbvDElqKfIUvp3sudHX0fhecOyjk6sblHC0f3w3OlcRZ4bd",
-	"iEIlpP5uEdb9SsOMcpmGcLWAAeELL3tyxRqNhiegKTobciXFZ+SmOU37hOxHXk/eB5k6NezrxTVodoTc",
-	"rPdfIqIS5KnpLLbz8z8+xaGhNJH6LU9xvsyNg70rojAFal57YcCESqW90YLBNWEFKrhCJm7gwHJBS3Qr",
-	"VcFBrxltDBtgRdNQmeXUZ6YyQtmVmANJU4lKPZipunWNUenvREqdmXptTaT5KxFco7P1JM8ZTYgh8fm/",
-	"lbCv627/U+IkGkf/8bze3Z77Pei5784M1exEJTT7rzv2dNud4m0cnZnF8SHfGdllfzugu+4qRPgFEpnM",
-	"zp0UdkZ+u9cdTKLbYWgqPym3sHcyA9vZDgj3/SzTa5+oXHDl9P6NlGIV+XcY23VpBw/uuWjed7Zcu01Z",
-	"A+Y6MWO8LPTM7BSOkgvzAi15aUrNE8LOpMhRaruEJ4QpjKO88ahjY5YMQWk/Ai9ySTMiF413V0IwJNy8",
-	"dE9Clr5m9i/urR+izYnacourf2OiTZ+vqUrENcrFKWqy5SyZcCwyf0+EzIiOxlEhaRQvT6zcnT9uNIdW",
-	"67geKDiDyoKuJL2rEmdC6Qmdv0wzyr2jGntXHgrJxxT1ZGwjBjU2yjj2GjImRSrplIwPR/tjNzYMjK/B",
-	"80Kbre2SC0mnlBP2TK3qqeooERKbvVEFJEkw97vfDTI2HF3ydzSjWo1hH76FgjPzC9MY9g7gW0ipMv5E",
-	"GpsPKG9NbnTJo67kSGK2NfMXLxgzn5a717LWEUaJehUOQ16ad6jKTb1ko3GpbShB+bTcXVE9A3HDgbhP",
-	"zI5a6Qzl+ptju5WS9ANniw4x1T4eR1ck+Vzkp/PNSO8sw4zM3yGf6lk0PnzxIu7roFZaN5/3frG2p/5O",
-	"3KDcS6xnIzjcSKrxBGiWFdq5dhPj4CfGi6HCxhXd4TPKy98HGxPzr0K4ddpxY0xwB7+al0YYhLGa70Yh",
-	"Tr+DgetgZBsNg/yvgr29foIawsC5RskJ6/OrEkaR62cKaGrs6YSiPAGlhbQsYwu4mSG3imOsOeHGZXfM",
-	"wzlVWsEgd3pMjB7vmbUDGZ2aCG4YYuhaFtL1cWoMzAgWjGBH/SpZ9+nZXC2QOyh1RuZ+IW0S6PsFVMnT",
-	"/96JRDMyPy3VZhNaah0rqame7IqeHoUvaalU3gR6pSPfVviMzHen85nfJlc5InYrNZs5UepGyPTNPKcy",
-	"ECa+JgsFxkoyIBXt5UeA5itUJ9bgc7xGuZr+/U3Ib7g5VGOmgk5IRvlb9/Kg6oNISRbWCZGEq1zIwG7g",
-	"dx2omlQiqJ4MY0hxQkzQdxldU6kLwhyUsfViLhSmPcpxkZMEwTQwUXS9Mz1TXatoN8zX4hoTYaJRQ6IC",
-	"qmFgNeZweKdtquPMlDzvd17eUaXPvXe8pQ927j2ltkg3CeyWRWs/P0N5RqYYCqPD6lPCBUFXh+R0nKFS",
-	"ZIrK+jitqX4KiLVLVBtZWCapCWv2xP4hYXQ+jNtQQosTcYPJIRlWoUw3BtCEsuACuz8b3Zgb8S+hWel0",
-	"l2NQfk0YTb8vkUItxCnhiyiOCk5/LZCjMiyxrgxlVC8s/GG/uVhwTeb17zMPiIiPRE5R1y/+l7ACGz9R",
-	"Wi6XkEqQdqWJLlR4j/7h48czcA0gESnalUvAfTyK4jURRS13P0hIkneIgRIHU7V2/pRo3NPUxl9Lc2RE",
-	"6VORGm9om692F2rFkYdH+8KwoHFrMInOMd25xSJ88WESjX/ZBF6INzNwn76auF2ZuNOCaepW9JZACFU5",
-	"I4sV4VoQ+1gf2pVYyNper0uq17S8DUy7jPy2mPCEZJQtyg/XUufWsjcgW7tAU3qNfOOxZoILSSc0OZM4",
-	"ofPtvrkoJpt+k9E0ZbghWSG2N9DlLTj/IUdpbWTHsGzeg8iXtx6SprFxDJnxKIUEiZm4xth4j4QvqjBx",
-	"WZnNvhg0vqU+dvNZC/jx4sN7sO9PwLDNIkF+RDNIm5XdZS/y4NJd6czfNxzotTwNYYSIOpPimpo9iPJp",
-	"iWNvISjjxKdU9mdzUirBSAAkMmLcDdDCxgHmpYMgfJq1kVJ9bpOszzeK+hX9DXuCDx9hOJzF6MnVQpdh",
-	"XB9ut4vIdEU89J2hwJBSKAxGPHqG2b1jniUpn3cckR0C6MjTXFCHuPTAPMt6vEHo3obDVyH1vWm+8tWb",
-	"uTbObtcerUz7tD8Mu/NbuiclbF2hzC2prHdPepe4TX76LEMljoovnt2f1qjFo0a+rZl/dQ535RxeVCth",
-	"C+m1q6+2WB1VBU6IWevMxiNahvssUc/RHS3OVq1Z76rscnfLMJgofDMniQ5nLtfJJaviizTcQQOKaHCz",
-	"2pTc/vSzpNpCDmUSJoojm5exbULc7JVhzdUQNWV5X6taxlb+Ga7jtQVVPM4ZVUUfYcijuHr5IEtBdzAf",
-	"P2RczcNQmNCMMAvSOGsRWxTiowMhJE5QIk/M31eUE1t4Y4hhOA/OpQEeNQbmgqNFfqTjy5SJK8LCZURN",
-	"Zfba69PZTQ1ptIsbmtcBrCohtQjrV/16291O9Veryqr6rOWl25xaP6WPuml6W/R1u9zZdtktQbr/rrmW",
-	"K1UV8apy3r5K2s2HqYteN9oUt0s81cWWy503Cx23Ll9cpzRbpHMuUF7TBG14m6J8JfiETreVcaD8aPPl",
-	"GixeCojqqmCft466522MJZivPSMLJkh6QX/rMwpFboLOsMHs8rpqG3eGXxorJI5kRvgUz3xGda2lqwaz",
-	"1RZJkSHXdrifJA1HoZpMt+q1XiDb8X2FwboXQ8t+g8DRXZzivKzW3pglO/CWg4tuo83Cp7E3JLZ3b8h9",
-	"rbhdVHFdgd/RPz+g15u4Z6Wv8tGbkt5Cg+6mISEKNgLrVpbaeXhsDEZ+GxXcVYI2g8MN1TNXZpc3QETA",
-	"0nuzfZWldaHuqpbjZgfVAPcul3NF5KH6GV95egR//nE8Ojhp8yUhnAvtsEmgetyoAeQp0CkX0uGEdURT",
-	"VgL7JEu4Tq2EI11xk54hKJKhg5mBKFv0NKrSEHeqxEAzRk/a1id1wLYBaqHGstD+xJ3O0DOU9XtfH0aq",
-	"Uo2RffV/ttmodLbWluDUCavb3hlUdsCeC2GYlQfFHkds9ymfG5jeywgnbhwpicEFO8OdVNitz0BJUeSP",
-	"yDO62RGOrav4aPaIk2AiIQwfb7xtatZKRIQwtkE+3pqc209Lqak44jT5HDZIDzXLvOHmdcrB3JqZETXD",
-	"1G0gzUGfKUisz1CYVnZqeOIq7qolNoq2q9cNEjgTHN/b2skeY+kORdl2ZZElre2gez4gGjKhNBztQzIj",
-	"kiQapau2fADLmM+EFo+4NHILOklM3xE+LTyw8FhDiwll+JNkjzemFOwxHYUdVH/SDH8T/BHFYnfmxxvu",
-	"nt7j5qZzKQVuzOh8byr2/OHCZoPIU7b2UMpDENVm/Ft7zsUWnZfHPiqe2NyyeXL2wxk0TsGcv3n5+vQN",
-	"qBwZwxSoDvC+f/LnSNIMbYX8Wj7U4nnaHElEinflxyuRbs0N5BplLqnCFg9WrKmjZ6oRVA3ecC0JvH0N",
-	"CnmqgOrh6jUXgxJAdfswU3vxtYPLNQx4U03A1wBG5QH5jRzCE+cQ7uq8ztFm9emyrHx4HNs1f7H/z1cm",
-	"ap3QhOjH21i2AEiN8B41fVFqy9fkxQ6SF4ZETApJ9aKBS18RRZOXhQ7d0tDWMFXkKIn3uc36sDeDGO0q",
-	"nfdRWUFiURXTcW0oZlrnFrpGIlGWA7pf35f1Sj/+/DFaQqA4/HBx+OIb+PHnj3AzEwpBFXZKFv1QQPrI",
-	"hIFCtPZb2zsZEpFlhLtrXWoyLQVdOu0NFnwiAuHIq7encDjar44iHz3/xzfHx0NoAVpiEsTNUMHA6LQa",
-	"Wr65cy1qdMnfXKNcQHnGutyIXNYVbAm+MQlApqa9Bj2jCkqQewRVxqfkiMRLXu5PCeGC04QwtoAZSjxp",
-	"dk2YEqDJZ/RVZI3CyHqC8Ocfh6ODYWxovuS2tnEipG1ojEn7LgzIkHAFBSdK0SnHtNPPi+GocaBbwUQw",
-	"Jm4ueedgtwPyvPsYLeEcUaMOPtofHYz2jW6JHDnJaTSOjkb7oyOH7c6smj8fKZu5syc9hEvdiTIh8TY1",
-	"grXvXzIWNS96WPSZqNZdEN0j/53j8of7+7s9LL9cxR88OJ+TqdUls1iVhQ95pXOusMMVOfRO0c+hOpwf",
-	"R6rIXJl39K/CqKztuqnMoMUU9QzlCZDyohw7W3f7UvOuFzBLTvk13bjTh/qVbQf0BwIsH6cYkJthQ9km",
-	"bt0S1eMc1k2ee6y/70xCo6XPX27Y0qUzN2lc2/INWrtE8AYNG5nmDVoHEsfGT35YFQ6cnVupwzvTWzNk",
-	"pawDo48v372DXGGRir20OsTvECRGlcZ0aMGUoNV4ZU8Q+UMr26rfjsS0pa2qjxB2JHzwEBIOSdUxzboL",
-	"7gInd6nIR5ePXQ4HApdDDW6QfG5cCTUsL0/IUJORbzXa8i6yd41zWstUcLypT6L+dP5uu95v76u3jmlA",
-	"yvPuRHVxUMfwHwhPGUpIRceCbroF1sb0qW+DX8yGuL2vNCIWkybQmjxcGaa12P87TW+dZjF0JZpt7r+2",
-	"z+9oSsor4QKG+zhwdt0Old6fEa6jWikHx/v/hJsZZSYGhRlpHtk2LqO77SCGgjNUyviZCUnR2NsaxLfW",
-	"NrjV/w/qL2Zp4w1EUN9491j7Z0jf6zsxnpiBNaQehdTxvdCQ+VO1MGjd4ecjGpsELaRErksKh3fT3ttt",
-	"Vae6JNPItKqQaSumPfP2pFWzqZZbGvXqTrYvq9KW9Zg+XdUOWtozT/XgzObGfEryW1vJSdjwLtMwfsid",
-	"ibyXtXfXixLwGtG5je3F6HAIRIvMgQ0ncLh/XJcweJ0CRRYKgsywTnYRMPvn7gDn33V99frjj7q8/CnZ",
-	"J7y+7qW6XocqT+UEREa1xhTsmc7y0ucSomiUFPhhVVx94QrKjNPyGXMHrLZOp63GKtotH1rovcf1Qo4y",
-	"Yx1s5o5b7BJDKt+3z607b18Z+Hg86V8ODT7sytPoxiWtQaynMwZbJimkD+Z2c3XtJyOQizoj0qubF1XO",
-	"4WElEDgJ06OP/ot7KKKf01oVvKjP8Dz81PvUzrV6KH3z9bo/nb/fpV71nZroZXTwgwfne3DUPjG4xi6n",
-	"k6Ks9gOfXr7vbvTzjPgkjs/D+Lpt1XKpjodub7EZo5Xr1rX4in7/ZdDvpUz6+vzNjpBvl7AZhLOTw9he",
-	"du9u3qtKNNaA3zZJ/9eAvst6gocFvutrtP8usLdRhS8LepcVQbZ03vjrCtlkz+KJwwAU7u9BXcbCraXc",
-	"FAkvzepTx8G/iDVp5n97EfCl/5Fy1NzTNoTE72RgvjQgXiqsZU1bYWO4Jk7YNnHurhqS4kbBwGUdCeTM",
-	"pniseq+Cw7+Q7X1qYHifxTX2y2joVyB8B0C4/ycs62DwJ6ySfwUQfJUqlxD4E1XprwD4wwLgf8+V1eOT",
-	"P+KyqqDvJ7qudgR8m9mddEDsuL6x3v4zxPJiRPiMmBu1pdIdNlaOeWUBsdW8RunwL5+MmjRre3/5ZLTB",
-	"wRtOUQvJonFkhff8+jC6/XT7/wEAAP//",
+	"7F3rcts4sn6VLp5TFakOLV8zWyvXVq0nye5kKk68drLzY+I6BZMtCRsS4ACgbc2Un2feY57sFC68CpQo",
+	"Wb5kTv7ZIgg0Gt2Nxofu5m9BxNOMM2RKBuPfgowIkqJCYf4jSgl6lSs0/8UoI0EzRTkLxsErnqZkR6J+",
+	"Q2EMVVtQHASqXDAY0BgIi0FGM0yJBCIQSHJD5tK1wHg4CsKA6h5/yVHMgzBgJMVgXB88DGwHmgo1z/RT",
+	"qQRl0+DuLgwinjO1SOApuaVpngLL0ysUwCcgUOaJkpChgIxM8Rj2HBkSOEvmoLgiyblt1UWWHa1OUUqZ",
+	"HigY74UFdZQpnKIw5MU8JZS9jRcp/DhDsE9Bdw6DiEjcoUwik1TRa6x4kxE1q2igcRAGAn/JqcA4GCuR",
+	"43IW4W2U5DHGJ5stKOOqWtQuxnjGWE7UhCYKxSIhJ3Dx6u0p2McwOP/HK/jLd0dH8Mfvh6Oj0cHoYBgC",
+	"jqYjyCWK95px+At8DkhCI/w73pI0S3DExfRz0EWqG3k5eVPB86xr2UhCtTjHsUApFxfuGAhEREWzHZIk",
+	"QCX83a7z1haUTk519x7mZVkyt9JMJ6BmqKWe5yLCFxKuUUjKmSaIM9QqoWYoEZApquagyFTCABOJcLR/",
+	"UNE6QxIbdjlq30527OiraHzPGXbRyeQNCjjcO9qMzmXE6WF7USi5UN/PO1a4EGMt+bohXM1hQNjcCSa5",
+	"SmqNhsegKFoDdyX4F2S6OY27JNCNvJq8DyK2OtLVi21Q7wiZNkY/B0RGyGLdWWjm5/65DH1DKSLUWxbj",
+	"7SI39neuiMQYqH7sFgMmVEjlLCoMrkmSo4QrTPgN7BsuKIHWjEjY77TxtWE9rKhbUa3rXcqYEppc8dtu",
+	"ddyS2t3ZxijV9zym1oa+Nnqt/4o4U2g3IpJlCY2IJnH3P5Kbx1W3/y1wEoyD/9qttt5dt0Huuu70UPVO",
+	"ZETT/9mwp7v2FO/C4J/atm2NaNvbFmguOvKRfKb1+cP2iC762wLZVVc+wi+QiGh2bgVna+Q3e93CJNod",
+	"+qbySVpbtJUZmM62QLjrZ5Fe84vMOJNWVd8IwZeRv8HYtkszuNeHQf285cKYndXYXNuJHuNEuxOlUpI4",
+	"profkpwJnqFQxtZMSCIxDLLaT78FJNL2bdEsGv9kZJ8eg3kVJlwAAePWwA1VM54rUERMUUkYSERj18/f",
+	"nLw+fWMMpkASf2DJvDCMzhxecZ4gYYFeOWtw+7hIikNkdgQY0DTNld4+h8clHVRBTGWWkLlx6NJcKrhC",
+	"IKzsgDIghbds9iAqQaK4RqFpTcntO2RTNQvGBy9fhgHLk0QP0aK9MOXaI1YoGElOUZ8Olk6h4JGaEWW2",
+	"Nu0Ouz0HZYsYGHA1Q1GQjTIsfD/N/xsiYhlCwiOSAInMWUIOQz25KVccuN7MzWalMJWePahzZkQIMjdi",
+	"5X7gV//BSOk3TnI1056TFfMLLXW4ppg1WOMjitguFx5kgqZEzGvPauJjf/F5PpUm/2yfuiGaanbpmexr",
+	"KiN+jWJ+ioqsOUu9LMUUJ1ykRAXjIBc08MhP4a1+7DWHRuuwGsg7g9KjWEp6296ccakm9PYkTilzehK6",
+	"czfkgo0pqsnYHO/lWFu6sTM/Y5LHgk7J+GC0N7Zjw0D73izT9mGGnxkXdEoZSV7IZT2VHUVcYL03KrWo",
+	"Y+a8wRtMkuHoM3tHU6rkGPbgb5CzRP+HcQg7+/A3bQu0jMehfoGyxuRGn1nQbQY71KNutLRSv/JjBsYO",
+	"FzqNJRu1whtdpWxaaf4L4DfM2gg055FSZihT3x11W9DSrw2DKxJ9ybPT236kt9RwbaNn5/PeKWtz6u/4",
+	"DYqdyHj6nMGNoAqPobTVQCb6NG5sOOXMZ3NTyor/93sT86+cWz1tWV+uSAK/6Id6MfQpurK4lMHp9zCw",
+	"HYxMo6GX/yUys9NNUG0xij2h65wRJRSZeiGBxtqeTiiKY5CKC8OyZA43M2RGcLSrQJg+wlrm4S2VepfN",
+	"rBwTLcc7WncgpVNBlD2hrL2edDWopDcbfdDWC7tkU6/6dGwuFWQDoU7JrVOkPqicU6ByPd3/W1nRlNye",
+	"FmLTh5ZKxgpqyl+2RU+HwBe0lCLPWXWwbQp8Sm63J/Op2yaXeblmK9WbOZHyhov4zW1GhQc2eU3mErSV",
+	"TICUtBcvAeq3UB4bg8/QOW7d9O/1Ib/mQ3e7TCllb+3D/ba/FAZKECYzLjy7gdt1oGxSLkH5yzCEGCck",
+	"TxR8Dq6pUDlJLO64tjLnEuMO4bjISISgG8DVvLYzvZBtq2g2zNf8GiOuQKAmUWrnemAk5mC40TbVcmYK",
+	"nnc7L++oVOfu6LWmD3buPKXmkvYBOhaX1rx+huKMTNEHK/nFp4DPvK4Oyeg4RSnJFKXxcRpTvfQsa5uo",
+	"JtK2SFL9DqIDC/MtRuvFsAmtNTgR1pjsW8PynNw+AyhCE6+C3Z+Ndsxe/ItoWjjdxRiUXZOExv8oYH3F",
+	"+Slh8yAMckZ/yZHpQ2oYGFeGJlTNDRxo3rmYM0Vuq//PHEDIP5pTX/Xg3yTJsfavPjSGQQkxemmXiqi8",
+	"42z5w8ePZ2AbQMRjNJpLwL48CsIVJ4pq3d0gvpXshygsPUmY3XgM2qfvdZoonf9/ljiDPURo54oZVF+/",
+	"v+AIlR2U7cZ26LIvn99fwwy6MJDab9o/ExbmSMic5wpmxFrHxpRTIhWKobm4pArM0V6FYO5F9LvuaH8v",
+	"2GENFxMGDRfTMbTtYhrLvnL4mVLZeLcwnaOURoJLPlGjiKe7B3t73+3u7+8W1uGUMDLFFJnaPXl98ert",
+	"6e7BaG+3lKkm8W+YEgTevn4hHcJUruNx7fSnOTplejY1CXfyGgbmzFHfiG53pnzHYfVmAAcQd3u+DdCp",
+	"7vvCYMmN3GqneAOUqAshasA7K9Fwi0+tBn7W8+Tu7zZtqMTGGCXJh0kw/nk5qTVI9O6yKQrm0Vpuienn",
+	"Ub2SUlK/OSVbcUrqyrDe2tlV8t4bmu7gk0TxQsKn83erbWhTEM9xYpAMuwstG6Ty1M2pvJexLuDRNkRl",
+	"wmc00b16MVezfeZPYxhQJdu3qX02Fh/qvAH+ai8I4gbqEBOFO4oa7HdhbgmR6pTHeptc563twbxh4EIV",
+	"uiBg775SYxK9xXjrdomweQ8Da+/Nwp6Hq17W7vKbvduWvTvNE0X/XejuOlc1lTFaaRtqtzOrwefCHPW3",
+	"OBtYjcKTX2PCE5LSpDwCrKTOarwzM2v771N6jaz3WDPOuKATGp0JnNDb9d65yCd930lpHCfYkywf22vB",
+	"FWtw/kOGwljSlvnp3wP3nCRIHIcgMEtIhMAFCEz5NZo7UsLmJZC9KMz65O410f4d8ITN4ceLD+/BPD8G",
+	"zTZzV+VGXNz32mrPM6/qLvWb7+t5d1qe2mL4iDoT/JrqnYqyaRHGscZCaacgpqI7/iqmAvQKgMCEKHpt",
+	"wuaUe2gvSVzUZi1Cc9fEbO72OoJJ+it2wKPOY7E3QVpOruaqAJq7bha3gZ0vQWy/1xRoUnKJXkxWzTC9",
+	"Nyq7sMrnLXdli1f8yOKMU3sn1HER5Tk2rz6SNi/sl8USdAbmFY/eFKfO/se0i+aLfsBxTfdkAQprrMpq",
+	"96RTxU24oouDKJej5Itj9+UKsXjUU3Bj5t+cw205hxelJqwTKtaI/V9DO8qAfh+zVpmNR7QM91FRx9Et",
+	"KWcjdaVTK9vcXfOwTCS+uSWR8sdWrVqXtDxfxP4OapclNW6Wm5Ldn34SVJlLkSJMpIHi+rjZuYYVV33U",
+	"FNlCjfh2g4RoruO1ufZxN7FBGabtv5TJr04eRBVU61aqhIyKeWgKI5qSxFwjWWsRGqzio4UqBE5QIIv0",
+	"31eUERMqr4lJ8NY7l9r1Vm1gxhmauylh+TJN+BVJ/IH/dWF20usC7uoSUmsX1iSvdaVWLlKDsG7Rr7bd",
+	"9UR/uagsy6hYVN361LopfdRN09mib9vl1rbLdgT+/XfNlVwpkxKXZQd2Jeb1H6bKoeu1Ka53x1OlRy12",
+	"Xk9NWjvhaJXQrHGzc4HimkZojrcxilecTeh03TX2BEj3V1dveLVnqa7y5Mvap+7bJsbijSg7I/OEk/iC",
+	"/tplFPJMHzr9BrPN67Jt2Bp+YSzfckQzwqZ45mK+Vlq6cjATDxrlKTJlhvskqP8Uqsh0rV4rBVmP70sM",
+	"1r0YWvTrBY42cYqzIr+yN0u24C17la7XZuEC7XoS27k3ZC670yhVWCX0tuTPDejkJuzQ9GU+en2l15Cg",
+	"zSTER0EvsG5pCI+DxzYJ4tGD12J4shqICM2AniL439ddFQ1Q76Ac4N4B/UWqzSIM5xKvDuGP349G+8dN",
+	"vkSEMa4sNglUjTvjVFpxKdWNrz/uqIAjbfi1miFIkqKFmYFIewFcXkNsFkakx+gIR3GXOmDaAJX1mKVj",
+	"m09tMpTK5y68iJRXvyPz6H9Ns97RKrULqx7BKiaTOzHBRY+4bPcJ8B/o3osTTlhLAg/BHnaGW8kBWH0D",
+	"JXiePSLPaL+k67XzDGj6iJMwCXf4eOOtE4tVICL9wqKMybm7XLiaCgNGoy9+g/RQs8xqbl4rYN3qzIzI",
+	"GcZ2A6kP+kJCZHyGXLcyU8NjmxNQqtgoWC+jyEvgjDN8ny+J3bNlDEy7Ig2EVnbQ/j4gClIuFRzuQTQj",
+	"gkQKhY2LeQDLmM244o+oGpkBnQTG7wib5g5YeKyh+YQm+Ekkjzem4MljOgpbyE+hKf7K2SMui9mZH2+4",
+	"e3qP/U3nwhV4O6603qCIcV2ZNvsQRDUZ/9Zk4tooY5eYWvLE3C3rX85+OINanq5N4weZYZJgDFSNVsVX",
+	"1wk5RxKn6MJsV/ChFur7rDkS8Rg35ccrHq/NDWQKRSaoxAYPlujU4QtZO1QNioh6kMhiCVQNl+tcCJK7",
+	"fIVtBdy7CbhIwaCot9XLITy2DuG2MooP+2XQiY/eoNmHsl23L/f++kqfWic0IurxNpY1AFK9eI96fVFI",
+	"y7fLiy1cXmgSMcoFVfMaLn1FJI1OcuWrq9aUMJlnKIjzubV+mEKDWroK531URJAYVEV3XBmKmVImh+EK",
+	"iUBRDGj/+0cRr/TjTx+DBQSKwQ8XBy+/gx9/+gg3My4RZG6mZNAPCaSLzKoSjTJV1CKepoTZKpEVmYaC",
+	"Np2m5hybcM9x5NXbUzgY7ZWVeA53//Ld0dEQGoAWn3hxM5Qw0DItbUaYTRuSo8/szTWKORQlhoqNyJWB",
+	"MUmC2iQAmer2yqYAFSD3CMobn4IjAj+zYn+KCOOMRiRJ5jBDgcf1rkkiOSjyBV0UWS0wspog/PH7wWh/",
+	"GGqaPzMT22jq/7C5McTN6nWQImESckakpFOGcaufl8NRrZ6RhAlPEn7zmbXqGlkgz7mPwQLOEdSi5YO9",
+	"0f5oT8sWz5CRjAbj4HC0Nzq02O7MiPnuSJqbO5OLyu3VHS8uJN7GemHN85MkCeql2eZdJqpRva1d8apV",
+	"Lepgb2+7taIWY/29daMyMjWypJVVGviwKOdS/GcRoJGN8rARD53zdRMqC1WFgcxTG/Md/CvX8uvGcUMY",
+	"EbcDgOJTVDMUx0CKYpyGBbbCa71kI2g9lE7Ra3VDqVN3M7DLJTDMnaJnMTVvijZhoxJth8dYNdl1FwBd",
+	"eQq1lu5Ss2dLe8fZp3Fl4Hu0trfDPRrWrp97tPbcJmvn+WHl2pPyv1SwCwN6b/nVQ5ZyO9DyePLuHWQS",
+	"85jvxGXtIQsrJVQqjIcGYfGaklcm+cjlu6wrfltapjUNWFX5oLXC+w+xwr5VtUwzPoStw2oL7X20l7SL",
+	"ZwRPjdfBDZIvtcquw6LmU4qKjFyr0Zrlcd/VUrwWqWB4UxXQcGl/a1QBva/cWqZV1eyIbIOjluE/EBYn",
+	"KCDmLQvad1+sjOlz3xufzIbYPbAwIgaoJtCYPFxppjXY/xuN76xkJWjjNpvcf21+39CUFJWdPYb7yFNy",
+	"xwwV358RtqNKKAdHe3+FmxlN9MHU1Emo5bOLomhTCDlLUErtfEYkRm1vK2TfWFvvVv9PVE9macMeS1AV",
+	"rn6s/dMn71Upr2dmYDWphz5xfM8VpC4hFwaNUtzumGNuRnMhkKmCwuFm0nu3ruiUhfj1mpZhM03BNIlw",
+	"z1o062K5plEv6xQ/rUgb1mP8fEXba2nPHNWDM3Nh5u4p/2bCO0ky3GQa2g/ZmMh7WXv7lQACTiJaFYpf",
+	"jg6GQBRPLQJxDAd7R1Vcg5MpkGQuwcsM42TnHrN/brM6/6z61emPP6p6udTZZ6xf9xJdJ0Olp3IMPKVK",
+	"YQwm0bP4sEwBUdTiDNywMizfsFFm2mn5gplFW20pg+UghWvyDaP4ajCKxfo/S48X20LYDELh0LTBYlk1",
+	"bNUUL4tmvpDAb9hxVbDKfZ/IfFJkGJrPkdhakDRehWjY0hxfB6BRFk16WDyj9pmJPwucYYTsSdEMVtRe",
+	"W0AzzM35IphhrWhfLKO0uc8dyngiU2OBDGdrVuAYjvP9YIzN7McToxiFMA4s+NsyrPbhUnTiqazmcwMn",
+	"Ok2lNjxG2r5BE1uAJopvza1CJp6zWH4NwMRScS5wiecq1v//YIkKg4CBK8EKJI53bYGm3aJIFJFQBssR",
+	"FsOHL4qYqDkTHzHcOn7xJ9XCLu/7MXWwBC+eqxJuCbso/PUyHMuJd4VmtD5QBV8QMy2/VNhMMudF1yvs",
+	"LEctmi0fepU7Sw75vOEkaYWSbLjtLjCk9HG7/Lzz5oeZHo8n3QpQ48O2vI/24aMxiJHBsakCC1y4u+ft",
+	"fDDzUi/IRRXV2SmbF2Xc5MOugKeaR4c8FiXSNxdEN6eVInhR1SF5+Kl3iZ1t9VDy5nKOP52/36ZcdVV+",
+	"6GS094UH57t31K5lsI1tXGqMooSvXYj8fTegn2ZENb5W6HLPZeMG6Gho9xYT9bpUb22Lb0D4VwOEL2QD",
+	"rI5B3RIMbvpa+NJG8XGtOqZdppmsQLZNosHXAWwXOREPi2tXX8L9s8DaeaM0/1PE6BVZTQP7NRhtOJPJ",
+	"jgUQPVi3+9rcItptLGVfsLswq88d634Sa1ILW+8GulsRDUejw/qe1hP63sjAPHX8XiGwhjVNgQ3hmtjF",
+	"NkdOWy5Z8JsaTp4lhPbBx5/I9j43eLzL4mr7lbsvdHwDx+8JjmtG9sDGn7FIfg3Q+DJRLpDxZyrS3+L1",
+	"HjZe78+pWR0++SOqVQl2P1O92hLWrWd33Iq5C6vvAmtXpPy4gxfmriVBG8mrpT//fKnFpJ6f/POllgYL",
+	"b1hBzUUSjAOzeLvXB8Hd5d3/BQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

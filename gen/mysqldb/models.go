@@ -133,8 +133,8 @@ type Alias struct {
 	Address     string
 	Goto        string
 	Domain      string
-	Created     time.Time
-	Modified    time.Time
+	Created     *time.Time
+	Modified    *time.Time
 	Active      bool
 	Description string
 }

@@ -35,8 +35,8 @@ type Alias struct {
 	Address     string
 	Goto        string
 	Domain      string
-	Created     sql.NullTime
-	Modified    sql.NullTime
+	Created     *time.Time
+	Modified    *time.Time
 	Active      bool
 	Description string
 }

@@ -24,7 +24,7 @@ func TestDiscovery(t *testing.T) {
 
 	r = e.do(http.MethodGet, "/ResourceTypes", nil, asAdmin())
 	expect(t, r, http.StatusOK, "")
-	if n := r.json(t)["totalResults"]; n != 2.0 {
+	if n := r.json(t)["totalResults"]; n != 3.0 {
 		t.Errorf("%v resource types", n)
 	}
 	r = e.do(http.MethodGet, "/ResourceTypes/User", nil, asAdmin())
@@ -33,7 +33,12 @@ func TestDiscovery(t *testing.T) {
 	if ext["schema"] != scim.ProvisioningSchema || r.json(t)["schema"] != scim.UserSchema || r.json(t)["endpoint"] != "/Users" {
 		t.Errorf("User resource type %s", r.body)
 	}
-	expect(t, e.do(http.MethodGet, "/ResourceTypes/Group", nil, asAdmin()), http.StatusNotFound, "")
+	r = e.do(http.MethodGet, "/ResourceTypes/Group", nil, asAdmin())
+	expect(t, r, http.StatusOK, "")
+	if rt := r.json(t); rt["endpoint"] != "/Groups" || rt["schema"] != scim.GroupSchema || rt["schemaExtensions"].([]any)[0].(map[string]any)["schema"] != scim.AliasGroupSchema {
+		t.Errorf("Group resource type %s", r.body)
+	}
+	expect(t, e.do(http.MethodGet, "/ResourceTypes/Nope", nil, asAdmin()), http.StatusNotFound, "")
 
 	r = e.do(http.MethodGet, "/Schemas", nil, asAdmin())
 	expect(t, r, http.StatusOK, "")
@@ -42,7 +47,7 @@ func TestDiscovery(t *testing.T) {
 		s := s.(map[string]any)
 		schemas[s["id"].(string)] = s
 	}
-	for _, id := range []string{scim.UserSchema, scim.ProvisioningSchema, scim.DomainSchema} {
+	for _, id := range []string{scim.UserSchema, scim.ProvisioningSchema, scim.DomainSchema, scim.GroupSchema, scim.AliasGroupSchema} {
 		if schemas[id] == nil {
 			t.Fatalf("/Schemas lacks %s", id)
 		}
@@ -71,6 +76,21 @@ func TestDiscovery(t *testing.T) {
 		}
 		if !core[k] {
 			t.Errorf("User attribute %s not in /Schemas", k)
+		}
+	}
+	group := e.do(http.MethodGet, "/Groups/info@example.org", nil, asAdmin()).json(t)
+	gcore, gext := described(scim.GroupSchema), described(scim.AliasGroupSchema)
+	for k, v := range group {
+		if k == scim.AliasGroupSchema {
+			for ek := range v.(map[string]any) {
+				if !gext[ek] {
+					t.Errorf("Group extension attribute %s not in /Schemas", ek)
+				}
+			}
+			continue
+		}
+		if !gcore[k] {
+			t.Errorf("Group attribute %s not in /Schemas", k)
 		}
 	}
 	domain := e.do(http.MethodGet, "/Domains/example.org", nil, asAdmin()).json(t)

@@ -252,9 +252,13 @@ func TestSearchEndpoints(t *testing.T) {
 		if got := ids(t, r); strings.Join(got, ",") != "example.org" {
 			t.Errorf("root search for a domain: %v", got)
 		}
-		// Paging across the two types: the 12 users come first, then the 2 domains.
-		r = search("/.search", map[string]any{"startIndex": 12, "count": 2})
-		if got := ids(t, r); strings.Join(got, ",") != "oscar,example.net" || r.json(t)["totalResults"] != 14.0 {
+		// Paging across the types: the 12 users come first, then the 2 domains, then the 5 groups.
+		r = search("/.search", map[string]any{"startIndex": 12, "count": 3})
+		if got := ids(t, r); strings.Join(got, ",") != "oscar,example.net,example.org" || r.json(t)["totalResults"] != 19.0 {
+			t.Errorf("root paging: %v", got)
+		}
+		r = search("/.search", map[string]any{"startIndex": 14, "count": 2})
+		if got := ids(t, r); strings.Join(got, ",") != "example.org,abuse" {
 			t.Errorf("root paging: %v", got)
 		}
 		expect(t, search("/.search", map[string]any{"filter": `nickName eq "x"`}), http.StatusBadRequest, "invalidFilter")

@@ -61,6 +61,8 @@ func bodyKind(method, path string) (scim.BodyKind, bool) {
 		return scim.UserBody, true
 	case strings.Contains(path, "/Domains"):
 		return scim.DomainBody, true
+	case strings.Contains(path, "/Groups"):
+		return scim.GroupBody, true
 	}
 	return 0, false
 }

@@ -26,6 +26,7 @@ func (s *Server) registry() []resourceType {
 	return []resourceType{
 		{name: "User", filters: scim.UserFilterSchemas, list: s.listUserItems},
 		{name: "Domain", filters: scim.DomainFilterSchemas, list: s.listDomainItems},
+		{name: "Group", filters: scim.GroupFilterSchemas, list: s.listGroupItems},
 	}
 }
 

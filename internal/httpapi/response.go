@@ -39,6 +39,8 @@ func (r emptyResponse) VisitGetUserResponse(w http.ResponseWriter) error     { r
 func (r emptyResponse) VisitGetDomainResponse(w http.ResponseWriter) error   { return r.write(w) }
 func (r emptyResponse) VisitPatchUserResponse(w http.ResponseWriter) error   { return r.write(w) }
 func (r emptyResponse) VisitPatchDomainResponse(w http.ResponseWriter) error { return r.write(w) }
+func (r emptyResponse) VisitGetGroupResponse(w http.ResponseWriter) error    { return r.write(w) }
+func (r emptyResponse) VisitPatchGroupResponse(w http.ResponseWriter) error  { return r.write(w) }
 
 func (r resourceResponse) write(w http.ResponseWriter) error {
 	b, err := encodeJSON(r.body)
@@ -100,3 +102,9 @@ func (r resourceResponse) VisitReplaceDomainResponse(w http.ResponseWriter) erro
 func (r resourceResponse) VisitSearchAllResponse(w http.ResponseWriter) error     { return r.write(w) }
 func (r resourceResponse) VisitPatchUserResponse(w http.ResponseWriter) error     { return r.write(w) }
 func (r resourceResponse) VisitPatchDomainResponse(w http.ResponseWriter) error   { return r.write(w) }
+func (r resourceResponse) VisitListGroupsResponse(w http.ResponseWriter) error    { return r.write(w) }
+func (r resourceResponse) VisitSearchGroupsResponse(w http.ResponseWriter) error  { return r.write(w) }
+func (r resourceResponse) VisitGetGroupResponse(w http.ResponseWriter) error      { return r.write(w) }
+func (r resourceResponse) VisitCreateGroupResponse(w http.ResponseWriter) error   { return r.write(w) }
+func (r resourceResponse) VisitReplaceGroupResponse(w http.ResponseWriter) error  { return r.write(w) }
+func (r resourceResponse) VisitPatchGroupResponse(w http.ResponseWriter) error    { return r.write(w) }

@@ -13,6 +13,7 @@ type BodyKind int
 const (
 	UserBody BodyKind = iota
 	DomainBody
+	GroupBody
 	PatchOpBody
 	SearchRequestBody
 )
@@ -76,6 +77,14 @@ var shapes = map[BodyKind]shape{
 	DomainBody: {
 		what:    "the Domain schema (" + DomainSchema + ")",
 		members: append(append([]member{}, common...), members(schemaByID(DomainSchema).Attributes)...),
+	},
+	GroupBody: {
+		what:    "the Group schema (" + GroupSchema + ")",
+		members: append(append([]member{}, common...), members(schemaByID(GroupSchema).Attributes)...),
+		extensions: []extension{
+			{urn: AliasGroupSchema, members: members(schemaByID(AliasGroupSchema).Attributes)},
+			{urn: EntraGroupSchema, ignored: true},
+		},
 	},
 	PatchOpBody: {
 		what:    "a PatchOp (" + PatchOpSchema + ")",

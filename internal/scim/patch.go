@@ -41,7 +41,13 @@ var (
 		attrs: schemaByID(UserSchema).Attributes, extAttrs: schemaByID(ProvisioningSchema).Attributes,
 		ignored: IgnoredUserAttributes, ignoredExtensions: []string{EnterpriseUserSchema}}
 	domainPatch = patchTarget{core: DomainSchema, attrs: schemaByID(DomainSchema).Attributes}
+	groupPatch  = patchTarget{core: GroupSchema, extensions: []string{AliasGroupSchema},
+		attrs: schemaByID(GroupSchema).Attributes, extAttrs: schemaByID(AliasGroupSchema).Attributes,
+		ignoredExtensions: []string{EntraGroupSchema}}
 )
+
+// PatchGroup applies ops to a Group in its JSON form.
+func PatchGroup(res map[string]any, ops []PatchOp) error { return groupPatch.apply(res, ops) }
 
 // PatchUser applies ops to a User in its JSON form; what the result means
 // for the mailbox is MailboxRules.PatchMailbox's to decide.
@@ -326,11 +332,57 @@ func (t patchTarget) extAttribute(res map[string]any, kind, name string, value a
 		ext = map[string]any{}
 		res[canonical] = ext
 	}
+	if def.MultiValued && len(def.SubAttributes) == 0 {
+		return simpleMulti(ext, def, kind, value)
+	}
 	if kind == "remove" {
 		delete(ext, def.Name)
 		return nil
 	}
 	return assign(ext, def, value)
+}
+
+// simpleMulti applies an operation to a multi-valued attribute of plain
+// strings (externalMembers): add appends, remove with a value drops those
+// values (without one, all), replace sets them.
+func simpleMulti(obj map[string]any, def Attribute, kind string, value any) error {
+	var given []any
+	if value != nil {
+		list, ok := value.([]any)
+		if !ok {
+			list = []any{value}
+		}
+		for _, v := range list {
+			if _, ok := v.(string); !ok {
+				return fault.New(fault.Invalid, "%s values must be strings", def.Name)
+			}
+		}
+		given = list
+	}
+	cur, _ := obj[def.Name].([]any)
+	switch kind {
+	case "add":
+		obj[def.Name] = append(cur, given...)
+	case "replace":
+		obj[def.Name] = given
+	default:
+		if value == nil {
+			delete(obj, def.Name)
+			return nil
+		}
+		var keep []any
+		for _, c := range cur {
+			drop := false
+			for _, g := range given {
+				drop = drop || strings.EqualFold(c.(string), g.(string))
+			}
+			if !drop {
+				keep = append(keep, c)
+			}
+		}
+		obj[def.Name] = keep
+	}
+	return nil
 }
 
 // multi applies an operation to a multi-valued attribute (emails, phoneNumbers).

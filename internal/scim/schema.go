@@ -150,10 +150,35 @@ var Schemas = []Schema{
 			attr("aliasCount", "integer", "readOnly", "Number of aliases, not counting mailboxes' own."),
 		},
 	},
+	{
+		ID: GroupSchema, Name: "Group",
+		Description: "A PostfixAdmin alias (not a mailbox's own alias): its targets that are mailboxes of this server are members, " +
+			"the others are the extension's externalMembers. Catch-all aliases (@domain) are reached by id only.",
+		Attributes: []Attribute{
+			attr("displayName", "string", "readWrite", "alias.description where the layout has it (PostfixAdmin master) and it is set, else the address; on create without the extension's address, the address itself."),
+			externalIDAttribute,
+			attr("members", "complex", "readWrite", "The alias targets that are mailboxes (Users) of this server, in goto order; adding anything else is refused.").multi(
+				attr("value", "string", "immutable", "The member User's id (its mailbox address)."),
+				attr("$ref", "reference", "immutable", "The member User's URL."),
+				attr("display", "string", "readOnly", "The member's mailbox name."),
+				attr("type", "string", "immutable", "Always User."),
+			),
+		},
+	},
+	{
+		ID: AliasGroupSchema, Name: "AliasGroup",
+		Description: "What a PostfixAdmin alias has that the core Group schema cannot say.",
+		Attributes: []Attribute{
+			attr("address", "string", "immutable", "The alias address (lower case; a catch-all is @domain). Give it on create unless displayName is the address."),
+			attr("externalMembers", "string", "readWrite", "The alias targets that are not mailboxes of this server (other addresses, @domain forwards, local accounts), in goto order. Kept by every members operation; PUT without it keeps them.").multi(),
+			attr("active", "boolean", "readOnly", "alias.active. A Group without targets is stored as an inactive alias delivering to itself (PostfixAdmin cannot store an empty goto); targets make it active again."),
+		},
+	},
 }
 
 // ResourceTypes are the resource types the server serves.
 var ResourceTypes = []ResourceType{
 	{ID: "User", Name: "User", Endpoint: "/Users", Description: "PostfixAdmin mailboxes", Schema: UserSchema, Extensions: []string{ProvisioningSchema}},
 	{ID: "Domain", Name: "Domain", Endpoint: "/Domains", Description: "PostfixAdmin domains", Schema: DomainSchema},
+	{ID: "Group", Name: "Group", Endpoint: "/Groups", Description: "PostfixAdmin aliases", Schema: GroupSchema, Extensions: []string{AliasGroupSchema}},
 }

@@ -45,6 +45,9 @@ type Field struct {
 	// Eq, if set, is the condition for "eq" with its one '?' (an indexed
 	// lookup where Column would be a computed value).
 	Eq string
+	// EqOnly refuses every operator but eq: Column is no comparable value
+	// (a list of targets, say), only Eq decides membership.
+	EqOnly bool
 }
 
 // Element is one value of a multi-valued attribute (emails, phoneNumbers):
@@ -372,6 +375,9 @@ func (t *translator) constant(name string, f Field, op filter.CompareOperator, v
 }
 
 func (t *translator) compare(name string, f Field, op filter.CompareOperator, value any) error {
+	if f.EqOnly && op != filter.EQ {
+		return errorf("%q can only be compared with eq", name)
+	}
 	if op == filter.PR {
 		if f.Column == "" {
 			t.sql.WriteString("1 = 1")

@@ -50,7 +50,8 @@ type DomainWithUsage struct {
 	Usage DomainUsage
 }
 
-// Alias is a row to insert into PostfixAdmin's alias table.
+// Alias is a row to insert into PostfixAdmin's alias table (a mailbox's
+// self-alias, a domain's default aliases).
 type Alias struct {
 	Address, Goto, Domain string
 	Active                bool
@@ -112,6 +113,19 @@ type Store interface {
 	// DeleteMailbox removes a mailbox and its rows as MailboxHandler::delete()
 	// does, after check approves it; an address that is only an alias is not found.
 	DeleteMailbox(ctx context.Context, by Actor, username string, check func(cur Mailbox) error) error
+
+	GetGroup(ctx context.Context, address string) (Group, error)
+	ListGroups(ctx context.Context, q Query) (items []Group, total int, err error)
+	// CreateGroup writes the alias and its log row as AliasHandler does,
+	// after checking the domain's alias limit and the targets under a lock
+	// on the domain.
+	CreateGroup(ctx context.Context, by Actor, w GroupWrite) error
+	// UpdateGroup reads the alias under its domain's lock, lets change
+	// derive the new state (or refuse), writes it (unless nothing changes)
+	// and returns what is stored.
+	UpdateGroup(ctx context.Context, by Actor, address string, change func(cur Group) (GroupWrite, error)) (Group, error)
+	// DeleteGroup removes an alias that is not a mailbox's, after check approves it.
+	DeleteGroup(ctx context.Context, by Actor, address string, check func(cur Group) error) error
 
 	// ExternalIDs reports whether the optional externalId companion table
 	// exists (created by Migrate); without it externalId is not stored.

@@ -41,7 +41,13 @@ func newSQLite(db, rdb *sql.DB, o options) *Store[*sqlitedb.Queries] {
 				return sqlitedb.ListMailboxesParams{Lim: int64(p.Limit), Off: int64(p.Offset)}
 			},
 		},
-		meta: metaAdapter[*sqlitedb.Queries, sqlitedb.GetLoginAdminRow, sqlitedb.InsertAdminParams, sqlitedb.InsertDomainAdminParams, sqlitedb.InsertConfigValueParams, sqlitedb.InsertLogParams, sqlitedb.InsertAliasParams, sqlitedb.InsertExternalIDParams, sqlitedb.InsertUserSpellingParams]{},
+		groupOps: groupAdapter[*sqlitedb.Queries, sqlitedb.GetGroupRow, sqlitedb.ListGroupsRow, sqlitedb.ListGroupsParams, sqlitedb.UpdateAliasGotoParams, sqlitedb.SetAliasDescriptionParams, sqlitedb.MailboxNamesRow, sqlitedb.AliasesTargetingRow]{
+			page: func(p store.Page) sqlitedb.ListGroupsParams {
+				return sqlitedb.ListGroupsParams{Lim: int64(p.Limit), Off: int64(p.Offset)}
+			},
+		},
+		member: "instr(',' || a.goto || ',', ',' || ? || ',') > 0",
+		meta:   metaAdapter[*sqlitedb.Queries, sqlitedb.GetLoginAdminRow, sqlitedb.InsertAdminParams, sqlitedb.InsertDomainAdminParams, sqlitedb.InsertConfigValueParams, sqlitedb.InsertLogParams, sqlitedb.InsertAliasParams, sqlitedb.InsertExternalIDParams, sqlitedb.InsertUserSpellingParams]{},
 		isUnique: func(err error) bool {
 			var se *sqlite.Error
 			return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
@@ -65,6 +71,12 @@ func newMySQL(db *sql.DB, o options) *Store[*mysqldb.Queries] {
 				return mysqldb.ListMailboxesParams{Limit: int32(p.Limit), Offset: int32(p.Offset)}
 			},
 		},
+		groupOps: groupAdapter[*mysqldb.Queries, mysqldb.GetGroupRow, mysqldb.ListGroupsRow, mysqldb.ListGroupsParams, mysqldb.UpdateAliasGotoParams, mysqldb.SetAliasDescriptionParams, mysqldb.MailboxNamesRow, mysqldb.AliasesTargetingRow]{
+			page: func(p store.Page) mysqldb.ListGroupsParams {
+				return mysqldb.ListGroupsParams{Limit: int32(p.Limit), Offset: int32(p.Offset)}
+			},
+		},
+		member: "FIND_IN_SET(?, a.goto) > 0", gotoMax: 65535, // alias.goto is a TEXT column
 		meta: metaAdapter[*mysqldb.Queries, mysqldb.GetLoginAdminRow, mysqldb.InsertAdminParams, mysqldb.InsertDomainAdminParams, mysqldb.InsertConfigValueParams, mysqldb.InsertLogParams, mysqldb.InsertAliasParams, mysqldb.InsertExternalIDParams, mysqldb.InsertUserSpellingParams]{},
 		isUnique: func(err error) bool {
 			var me *mysql.MySQLError
@@ -89,7 +101,13 @@ func newPostgres(db *sql.DB, o options) *Store[*pgdb.Queries] {
 				return pgdb.ListMailboxesParams{Lim: int32(p.Limit), Off: int32(p.Offset)}
 			},
 		},
-		meta: metaAdapter[*pgdb.Queries, pgdb.GetLoginAdminRow, pgdb.InsertAdminParams, pgdb.InsertDomainAdminParams, pgdb.InsertConfigValueParams, pgdb.InsertLogParams, pgdb.InsertAliasParams, pgdb.InsertExternalIDParams, pgdb.InsertUserSpellingParams]{},
+		groupOps: groupAdapter[*pgdb.Queries, pgdb.GetGroupRow, pgdb.ListGroupsRow, pgdb.ListGroupsParams, pgdb.UpdateAliasGotoParams, pgdb.SetAliasDescriptionParams, pgdb.MailboxNamesRow, pgdb.AliasesTargetingRow]{
+			page: func(p store.Page) pgdb.ListGroupsParams {
+				return pgdb.ListGroupsParams{Lim: int32(p.Limit), Off: int32(p.Offset)}
+			},
+		},
+		member: "? = ANY(string_to_array(a.goto, ','))",
+		meta:   metaAdapter[*pgdb.Queries, pgdb.GetLoginAdminRow, pgdb.InsertAdminParams, pgdb.InsertDomainAdminParams, pgdb.InsertConfigValueParams, pgdb.InsertLogParams, pgdb.InsertAliasParams, pgdb.InsertExternalIDParams, pgdb.InsertUserSpellingParams]{},
 		isUnique: func(err error) bool {
 			var pe *pgconn.PgError
 			return errors.As(err, &pe) && pe.Code == "23505"

@@ -276,7 +276,8 @@ func (s *Store[Q]) DeleteMailbox(ctx context.Context, by store.Actor, username s
 		if err := check(m); err != nil {
 			return err
 		}
-		// MailboxHandler::delete() order; other aliases' goto lists are left alone, as there.
+		// MailboxHandler::delete() order; then, beyond it, the mailbox leaves
+		// the goto lists of other aliases (dropTarget).
 		for _, del := range []func(context.Context, string) error{
 			q.DeleteFetchmailOfMailbox, q.DeleteVacationOfMailbox, q.DeleteVacationNotificationsOfMailbox,
 			q.DeleteQuotaOfMailbox, q.DeleteQuota2OfMailbox, q.DeleteSelfAlias,
@@ -285,7 +286,12 @@ func (s *Store[Q]) DeleteMailbox(ctx context.Context, by store.Actor, username s
 				return err
 			}
 		}
-		if _, err := q.DeleteMailbox(ctx, username); err != nil {
+		if n, err := q.DeleteMailbox(ctx, username); err != nil {
+			return err
+		} else if n == 0 {
+			return fault.New(fault.NotFound, "Resource not found.") // a parallel delete took it
+		}
+		if err := s.dropTarget(ctx, q, by, username); err != nil {
 			return err
 		}
 		if s.externalIDs {

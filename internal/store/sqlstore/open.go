@@ -228,6 +228,8 @@ func (s *Store[Q]) Check(ctx context.Context) (int, error) {
 	// The optional companion tables (see Migrate).
 	s.externalIDs = s.tableReadable(ctx, "SELECT resource_type, resource_id, external_id FROM scim_external_id WHERE 1 = 0")
 	s.spellings = s.tableReadable(ctx, "SELECT username, spelling FROM scim_user_spelling WHERE 1 = 0")
+	s.aliasDescriptions = s.tableReadable(ctx, "SELECT description FROM alias WHERE 1 = 0")
+	s.groupAttrs = groupAttributes(s.member, s.aliasDescriptions, s.externalIDs)
 	v, err := s.queries(s.rdb).GetConfigValue(ctx, "version")
 	if err != nil {
 		return 0, fmt.Errorf("not a PostfixAdmin database: no config version row (run PostfixAdmin's upgrade.php): %w", err)
@@ -259,6 +261,7 @@ func (s *Store[Q]) Migrate(ctx context.Context) (bool, error) {
 			return false, err
 		}
 		s.externalIDs = true
+		s.groupAttrs = groupAttributes(s.member, s.aliasDescriptions, s.externalIDs)
 	} else if unique, err := s.externalIDsUnique(ctx); err != nil {
 		return false, err
 	} else if unique {

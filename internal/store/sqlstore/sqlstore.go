@@ -57,6 +57,10 @@ type scalarQueries interface {
 	DeleteUserSpellingsOfDomain(ctx context.Context, domain string) error
 	GetConfigValue(ctx context.Context, name string) (string, error)
 	InsertPseudoDomainAll(ctx context.Context) error
+	CountGroups(ctx context.Context) (int64, error)
+	CountAliasesOfDomain(ctx context.Context, domain string) (int64, error)
+	DeleteGroup(ctx context.Context, address string) (int64, error)
+	DeleteGroupExternalID(ctx context.Context, resourceID string) error
 }
 
 // Store is store.Store over one engine's generated queries Q.
@@ -68,11 +72,19 @@ type Store[Q scalarQueries] struct {
 	queries   func(DBTX) Q
 	domains   domainOps[Q]
 	mailboxes mailboxOps[Q]
+	groupOps  groupOps[Q]
 	meta      metaOps[Q]
 	isUnique  func(error) bool // the engine's unique-violation test
 	// externalIDs, spellings: the companion tables exist (found by Check).
 	externalIDs, spellings bool
-	counts                 *countCache
+	// aliasDescriptions: the layout has alias.description (PostfixAdmin master).
+	aliasDescriptions bool
+	// member is the engine's SQL for "? is a target in a.goto"; groupAttrs
+	// the Group whitelist for the layout (set by Check).
+	member     string
+	groupAttrs scimfilter.Attributes
+	gotoMax    int // bytes alias.goto holds; 0: no limit that matters
+	counts     *countCache
 }
 
 func (s *Store[Q]) ExternalIDs() bool { return s.externalIDs }
@@ -80,12 +92,16 @@ func (s *Store[Q]) ExternalIDs() bool { return s.externalIDs }
 // withCompanions makes reads fill externalId and the client's spellings
 // from the companion tables that exist.
 func (s *Store[Q]) withCompanions(ctx context.Context) context.Context {
-	if !s.externalIDs && !s.spellings {
+	if !s.externalIDs && !s.spellings && s.aliasDescriptions {
 		return ctx
 	}
 	frags, _ := sqltemplate.From(ctx)
 	out := map[string]sqltemplate.Fragment{}
+	if !s.aliasDescriptions {
+		out["alias_description"] = sqltemplate.Fragment{SQL: "''"}
+	}
 	if s.externalIDs {
+		out["group_external_id"] = sqltemplate.Fragment{SQL: "COALESCE((SELECT e.external_id FROM scim_external_id e WHERE e.resource_type = 'Group' AND e.resource_id = a.address), '')"}
 		out["user_external_id"] = sqltemplate.Fragment{SQL: "COALESCE((SELECT e.external_id FROM scim_external_id e WHERE e.resource_type = 'User' AND e.resource_id = m.username), '')"}
 		out["domain_external_id"] = sqltemplate.Fragment{SQL: "COALESCE((SELECT e.external_id FROM scim_external_id e WHERE e.resource_type = 'Domain' AND e.resource_id = d.domain), '')"}
 	}
@@ -104,10 +120,9 @@ func (s *Store[Q]) setExternalID(ctx context.Context, q Q, resourceType, id, ext
 		return nil
 	}
 	if replace {
-		del := q.DeleteUserExternalID
-		if resourceType == "Domain" {
-			del = q.DeleteDomainExternalID
-		}
+		del := map[string]func(context.Context, string) error{
+			"User": q.DeleteUserExternalID, "Domain": q.DeleteDomainExternalID, "Group": q.DeleteGroupExternalID,
+		}[resourceType]
 		if err := del(ctx, id); err != nil {
 			return err
 		}
