@@ -232,6 +232,38 @@ func TestDomainDelete(t *testing.T) {
 	})
 }
 
+// A domain created with default_aliases can be deleted without cascade: the
+// default aliases that still hold exactly what default_aliases wrote came with
+// the domain and go with it, as DomainHandler::delete() removes every alias
+// of the domain. A default alias that was changed, or any other alias, keeps
+// the refusal (it is data someone made).
+func TestDomainDeleteTakesUnchangedDefaultAliases(t *testing.T) {
+	defaults := map[string]string{"abuse": "abuse@change-this-to-your.domain.tld", "postmaster": "admin"}
+	forEachEngine(t, func(t *testing.T, engine sqlstore.Engine) {
+		e := start(t, engine, testdb.Master, false, func(c *config.Config) { c.PostfixAdmin.DefaultAliases = defaults })
+		for _, d := range []string{"one.example", "two.example"} {
+			expect(t, e.do(http.MethodPost, "/Domains", domainBody(d, nil), asAdmin()), http.StatusCreated, "")
+		}
+		if got := query(t, e, "SELECT address, goto FROM alias WHERE domain = 'one.example' ORDER BY address"); fmt.Sprint(got) != "[[abuse@one.example abuse@change-this-to-your.domain.tld] [postmaster@one.example admin@one.example]]" {
+			t.Fatalf("default aliases %v", got)
+		}
+		expect(t, e.do(http.MethodDelete, "/Domains/one.example", nil, asAdmin()), http.StatusNoContent, "")
+		if n := count(t, e, "SELECT COUNT(*) FROM alias WHERE domain = 'one.example'"); n != 0 {
+			t.Errorf("%d aliases left", n)
+		}
+		// Changed through SCIM, postmaster@ is the administrator's now.
+		r := e.do(http.MethodPatch, "/Groups/postmaster@two.example", patchBody(op("replace", scim.AliasGroupSchema+":externalMembers", []any{"ops@elsewhere.example"})), asAdmin())
+		expect(t, r, http.StatusOK, "")
+		r = e.do(http.MethodDelete, "/Domains/two.example", nil, asAdmin())
+		expect(t, r, http.StatusConflict, "")
+		if !strings.Contains(string(r.body), "1 alias(es)") {
+			t.Errorf("detail %s", r.body)
+		}
+		expect(t, e.do(http.MethodDelete, "/Groups/postmaster@two.example", nil, asAdmin()), http.StatusNoContent, "")
+		expect(t, e.do(http.MethodDelete, "/Domains/two.example", nil, asAdmin()), http.StatusNoContent, "")
+	})
+}
+
 var sqliteTime = regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$`)
 
 // Creating a domain through the API writes the same rows PostfixAdmin's own

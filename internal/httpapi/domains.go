@@ -158,7 +158,8 @@ func (s *Server) updateDomain(ctx context.Context, name string, ifMatch *string,
 }
 
 func (s *Server) DeleteDomain(ctx context.Context, req api.DeleteDomainRequestObject) (api.DeleteDomainResponseObject, error) {
-	err := s.opts.Store.DeleteDomain(ctx, actor(ctx), domainID(req.Id), s.opts.CascadeDomainDelete, func(cur store.Domain) error {
+	name := domainID(req.Id)
+	err := s.opts.Store.DeleteDomain(ctx, actor(ctx), name, s.opts.CascadeDomainDelete, s.opts.DomainRules.DefaultAliasesFor(name), func(cur store.Domain) error {
 		return scim.CheckIfMatch(req.Params.IfMatch, scim.DomainVersion(cur))
 	})
 	if err != nil {

@@ -96,8 +96,9 @@ type Store interface {
 	// nothing changes) and returns what is stored.
 	UpdateDomain(ctx context.Context, by Actor, name string, change func(cur DomainWithUsage) (Domain, error)) (DomainWithUsage, error)
 	// DeleteDomain removes a domain after check approves it; unless cascade
-	// is set it refuses one that still has mailboxes or aliases.
-	DeleteDomain(ctx context.Context, by Actor, name string, cascade bool, check func(cur Domain) error) error
+	// is set it refuses one that still has mailboxes or aliases other than
+	// its defaultAliases unchanged (which it removes with the domain).
+	DeleteDomain(ctx context.Context, by Actor, name string, cascade bool, defaultAliases []Alias, check func(cur Domain) error) error
 
 	GetMailbox(ctx context.Context, username string) (Mailbox, error)
 	ListMailboxes(ctx context.Context, q Query) (items []Mailbox, total int, err error)

@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 
 	"postfixadmin-scim/internal/fault"
@@ -238,7 +240,7 @@ func (s *Store[Q]) UpdateDomain(ctx context.Context, by store.Actor, name string
 	return out, err
 }
 
-func (s *Store[Q]) DeleteDomain(ctx context.Context, by store.Actor, name string, cascade bool, check func(cur store.Domain) error) error {
+func (s *Store[Q]) DeleteDomain(ctx context.Context, by store.Actor, name string, cascade bool, defaultAliases []store.Alias, check func(cur store.Domain) error) error {
 	return s.write(ctx, func(q Q) error {
 		if _, err := s.domains.lock(ctx, q, name); err != nil {
 			return err
@@ -258,12 +260,17 @@ func (s *Store[Q]) DeleteDomain(ctx context.Context, by store.Actor, name string
 			return fault.New(fault.Refused, "domain %s is the target of %d alias domain(s); delete those first", name, targets)
 		}
 		if u := cur.Usage; !cascade {
-			if u.Mailboxes > 0 || u.Aliases > 0 {
-				return fault.New(fault.Refused, "domain %s still has %d mailbox(es) and %d alias(es); delete them first", name, u.Mailboxes, u.Aliases)
+			untouched, err := s.untouchedDefaultAliases(ctx, q, defaultAliases)
+			if err != nil {
+				return err
+			}
+			if u.Mailboxes > 0 || u.Aliases-untouched > 0 {
+				return fault.New(fault.Refused, "domain %s still has %d mailbox(es) and %d alias(es) besides its unchanged default aliases; delete them first", name, u.Mailboxes, u.Aliases-untouched)
 			}
 		}
-		// DomainHandler::delete() order. Without cascade this still removes the
-		// domain's default aliases, admin assignments and history, as PostfixAdmin does.
+		// DomainHandler::delete() order. Without cascade this removes the
+		// default aliases that still hold what default_aliases wrote (no other
+		// alias is left), admin assignments and history, as PostfixAdmin does.
 		for _, del := range []func(context.Context, string) error{
 			q.DeleteDomainAdminsOfDomain, q.DeleteAliasesOfDomain, q.DeleteMailboxesOfDomain,
 			q.DeleteAliasDomainsOfDomain, q.DeleteVacationsOfDomain, q.DeleteVacationNotificationsOfDomain,
@@ -291,4 +298,22 @@ func (s *Store[Q]) DeleteDomain(ctx context.Context, by store.Actor, name string
 		}
 		return s.meta.log(ctx, q, by, name, "delete_domain", name)
 	})
+}
+
+// untouchedDefaultAliases counts the domain's default aliases that still
+// deliver exactly where default_aliases sent them when the domain was created:
+// they came with the domain, so they go with it.
+func (s *Store[Q]) untouchedDefaultAliases(ctx context.Context, q Q, defaults []store.Alias) (int64, error) {
+	var n int64
+	for _, a := range defaults {
+		r, err := s.groupOps.get(ctx, q, a.Address)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return 0, err
+		case r.Goto == a.Goto:
+			n++
+		}
+	}
+	return n, nil
 }
