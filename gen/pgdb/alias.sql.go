@@ -149,6 +149,46 @@ func (q *Queries) GetGroup(ctx context.Context, address string) (GetGroupRow, er
 	return i, err
 }
 
+const listGroupTargets = `-- name: ListGroupTargets :many
+SELECT a.address, a.goto,
+       /* TEMPLATE_BEGIN: alias_description */ a.description /* TEMPLATE_END */ AS description
+FROM alias a
+WHERE a.address NOT LIKE '@%'
+  AND NOT EXISTS (SELECT 1 FROM mailbox m WHERE m.username = a.address)
+ORDER BY a.address
+`
+
+type ListGroupTargetsRow struct {
+	Address     string
+	Goto        string
+	Description string
+}
+
+// Every Group's goto, for the groups attribute of Users (returned on request
+// only: goto is not indexed, so this reads every alias that is not a mailbox's).
+func (q *Queries) ListGroupTargets(ctx context.Context) ([]ListGroupTargetsRow, error) {
+	rows, err := q.db.QueryContext(ctx, listGroupTargets)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListGroupTargetsRow{}
+	for rows.Next() {
+		var i ListGroupTargetsRow
+		if err := rows.Scan(&i.Address, &i.Goto, &i.Description); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listGroups = `-- name: ListGroups :many
 SELECT a.address, a.goto, a.domain, a.active, a.created, a.modified,
        /* TEMPLATE_BEGIN: alias_description */ a.description /* TEMPLATE_END */ AS description,

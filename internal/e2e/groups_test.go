@@ -87,6 +87,21 @@ func TestGroupsReadPostfixAdminSamples(t *testing.T) {
 					}
 				}
 				expect(t, e.do(http.MethodGet, "/Groups/alice@example.org", nil, asAdmin()), http.StatusNotFound, "")
+				// A User's groups (RFC 7643 §4.1.2), returned on request only (see /Schemas).
+				if u := e.do(http.MethodGet, "/Users/bob@example.org", nil, asAdmin()).json(t); u["groups"] != nil {
+					t.Errorf("groups returned unasked: %v", u["groups"])
+				}
+				for _, path := range []string{"/Users/bob@example.org?attributes=groups", "/Users?filter=userName%20eq%20%22bob@example.org%22&attributes=userName,groups.value"} {
+					r = e.do(http.MethodGet, path, nil, asAdmin())
+					expect(t, r, http.StatusOK, "")
+					u := r.json(t)
+					if res, ok := u["Resources"].([]any); ok {
+						u = res[0].(map[string]any)
+					}
+					if got := fmt.Sprint(u["groups"]); !strings.Contains(got, "value:info@example.org") || strings.Count(got, "value:") != 1 {
+						t.Errorf("%s: groups %v", path, got)
+					}
+				}
 			})
 		})
 	}

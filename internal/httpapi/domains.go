@@ -24,7 +24,7 @@ func (s *Server) listDomains(ctx context.Context, lr listRequest) (resourceRespo
 	return s.list(ctx, s.resourceOf("Domain"), lr)
 }
 
-func (s *Server) listDomainItems(ctx context.Context, q store.Query) ([]any, int, error) {
+func (s *Server) listDomainItems(ctx context.Context, q store.Query, _ scim.Projection) ([]any, int, error) {
 	items, total, err := s.opts.Store.ListDomains(ctx, q)
 	out := make([]any, len(items))
 	for i, d := range items {

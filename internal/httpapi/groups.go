@@ -26,7 +26,7 @@ func (s *Server) SearchGroups(ctx context.Context, req api.SearchGroupsRequestOb
 	return s.list(ctx, s.resourceOf("Group"), lr)
 }
 
-func (s *Server) listGroupItems(ctx context.Context, q store.Query) ([]any, int, error) {
+func (s *Server) listGroupItems(ctx context.Context, q store.Query, _ scim.Projection) ([]any, int, error) {
 	items, total, err := s.opts.Store.ListGroups(ctx, q)
 	out := make([]any, len(items))
 	for i, g := range items {

@@ -17,8 +17,9 @@ import (
 type resourceType struct {
 	name    string             // as in meta.resourceType and /ResourceTypes
 	filters scimfilter.Schemas // resolves filter and sortBy attribute paths
-	// list reads one page of the type's resources, as API values.
-	list func(ctx context.Context, q store.Query) (items []any, total int, err error)
+	// list reads one page of the type's resources, as API values; proj may
+	// ask for attributes returned only on request.
+	list func(ctx context.Context, q store.Query, proj scim.Projection) (items []any, total int, err error)
 }
 
 // registry lists the server's resource types, in /.search order.
@@ -55,7 +56,7 @@ func (s *Server) list(ctx context.Context, rt resourceType, lr listRequest) (res
 	if err != nil {
 		return resourceResponse{}, err
 	}
-	items, total, err := rt.list(ctx, q)
+	items, total, err := rt.list(ctx, q, proj)
 	if err != nil {
 		return resourceResponse{}, err
 	}

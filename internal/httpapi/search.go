@@ -76,7 +76,7 @@ func (s *Server) SearchAll(ctx context.Context, req api.SearchAllRequestObject) 
 		}
 		// Take what remains of the page from this type, after skipping offset of it.
 		q.Page = store.Page{Offset: offset, Limit: limit}
-		items, n, err := rt.list(ctx, q)
+		items, n, err := rt.list(ctx, q, proj)
 		var fe *scimfilter.Error
 		if errors.As(err, &fe) {
 			filterErr = err // names attributes this type does not have

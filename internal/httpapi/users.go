@@ -26,13 +26,54 @@ func (s *Server) listUsers(ctx context.Context, lr listRequest) (resourceRespons
 	return s.list(ctx, s.resourceOf("User"), lr)
 }
 
-func (s *Server) listUserItems(ctx context.Context, q store.Query) ([]any, int, error) {
+func (s *Server) listUserItems(ctx context.Context, q store.Query, proj scim.Projection) ([]any, int, error) {
 	items, total, err := s.opts.Store.ListMailboxes(ctx, q)
-	out := make([]any, len(items))
-	for i, m := range items {
-		out[i] = userResource(ctx, m)
+	if err != nil {
+		return nil, 0, err
 	}
-	return out, total, err
+	users := make([]api.User, len(items))
+	for i, m := range items {
+		users[i] = userResource(ctx, m)
+	}
+	if err := s.addGroups(ctx, proj, users); err != nil {
+		return nil, 0, err
+	}
+	out := make([]any, len(users))
+	for i := range users {
+		out[i] = users[i]
+	}
+	return out, total, nil
+}
+
+// addGroups fills the users' groups attribute when the request asks for it
+// (it is returned on request only: see its /Schemas description).
+func (s *Server) addGroups(ctx context.Context, proj scim.Projection, users []api.User) error {
+	if !proj.Requests(scim.UserSchema, "groups") || len(users) == 0 {
+		return nil
+	}
+	names := make([]string, len(users))
+	for i, u := range users {
+		names[i] = *u.Id
+	}
+	of, err := s.opts.Store.GroupsOf(ctx, names)
+	if err != nil {
+		return err
+	}
+	base := scopeFrom(ctx).baseURL
+	for i, u := range users {
+		refs := []api.GroupRef{}
+		for _, g := range of[*u.Id] {
+			display := g.Address
+			if g.Description != "" {
+				display = g.Description
+			}
+			refs = append(refs, api.GroupRef{Value: ptr(g.Address), Ref: ptr(base + "/Groups/" + url.PathEscape(g.Address)), Display: ptr(display), Type: ptr("direct")})
+		}
+		if len(refs) > 0 {
+			users[i].Groups = &refs
+		}
+	}
+	return nil
 }
 
 func (s *Server) GetUser(ctx context.Context, req api.GetUserRequestObject) (api.GetUserResponseObject, error) {
@@ -48,16 +89,19 @@ func (s *Server) GetUser(ctx context.Context, req api.GetUserRequestObject) (api
 	if inm := req.Params.IfNoneMatch; inm != nil && scim.ETagMatches(*inm, version) {
 		return emptyResponse{status: http.StatusNotModified, etag: version}, nil
 	}
-	return s.userResponse(ctx, http.StatusOK, m, proj), nil
+	return s.userResponse(ctx, http.StatusOK, m, proj)
 }
 
-func (s *Server) userResponse(ctx context.Context, status int, m store.Mailbox, proj scim.Projection) resourceResponse {
-	res := userResource(ctx, m)
-	r := resourceResponse{status: status, body: res, proj: proj, etag: *res.Meta.Version}
-	if status == http.StatusCreated {
-		r.location = *res.Meta.Location
+func (s *Server) userResponse(ctx context.Context, status int, m store.Mailbox, proj scim.Projection) (resourceResponse, error) {
+	res := []api.User{userResource(ctx, m)}
+	if err := s.addGroups(ctx, proj, res); err != nil {
+		return resourceResponse{}, err
 	}
-	return r
+	r := resourceResponse{status: status, body: res[0], proj: proj, etag: *res[0].Meta.Version}
+	if status == http.StatusCreated {
+		r.location = *res[0].Meta.Location
+	}
+	return r, nil
 }
 
 func (s *Server) CreateUser(ctx context.Context, req api.CreateUserRequestObject) (api.CreateUserResponseObject, error) {
@@ -96,7 +140,7 @@ func (s *Server) CreateUser(ctx context.Context, req api.CreateUserRequestObject
 	if err != nil {
 		return nil, err
 	}
-	return s.userResponse(ctx, http.StatusCreated, m, proj), nil
+	return s.userResponse(ctx, http.StatusCreated, m, proj)
 }
 
 func (s *Server) ReplaceUser(ctx context.Context, req api.ReplaceUserRequestObject) (api.ReplaceUserResponseObject, error) {
@@ -119,7 +163,7 @@ func (s *Server) ReplaceUser(ctx context.Context, req api.ReplaceUserRequestObje
 	if err != nil {
 		return nil, err
 	}
-	return s.userResponse(ctx, http.StatusOK, m, proj), nil
+	return s.userResponse(ctx, http.StatusOK, m, proj)
 }
 
 func (s *Server) PatchUser(ctx context.Context, req api.PatchUserRequestObject) (api.PatchUserResponseObject, error) {
@@ -163,7 +207,7 @@ func (s *Server) PatchUser(ctx context.Context, req api.PatchUserRequestObject) 
 	if preferMinimal(ctx) {
 		return emptyResponse{status: http.StatusNoContent, etag: scim.MailboxVersion(m)}, nil
 	}
-	return s.userResponse(ctx, http.StatusOK, m, proj), nil
+	return s.userResponse(ctx, http.StatusOK, m, proj)
 }
 
 // updateUser runs a PUT or PATCH: under the store's lock it checks If-Match

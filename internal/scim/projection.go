@@ -37,6 +37,20 @@ func splitPaths(lists []string) []string {
 	return out
 }
 
+// Requests reports whether the attributes parameter names attribute (of the
+// core schema coreURN) or one of its sub-attributes: the way to ask for an
+// attribute returned only on request (RFC 7643 §7 "request").
+func (p Projection) Requests(coreURN, attribute string) bool {
+	a := strings.ToLower(attribute)
+	for _, path := range p.include {
+		path = strings.TrimPrefix(path, strings.ToLower(coreURN)+":")
+		if path == a || strings.HasPrefix(path, a+".") {
+			return true
+		}
+	}
+	return false
+}
+
 // Empty reports whether the projection leaves resources as they are.
 func (p Projection) Empty() bool { return len(p.include) == 0 && len(p.exclude) == 0 }
 

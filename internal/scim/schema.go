@@ -72,7 +72,7 @@ const EnterpriseUserSchema = "urn:ietf:params:scim:schemas:extension:enterprise:
 // returned. Any other attribute no schema defines is refused.
 var IgnoredUserAttributes = []string{
 	"nickName", "profileUrl", "title", "userType", "preferredLanguage", "locale", "timezone",
-	"ims", "photos", "addresses", "groups", "entitlements", "roles", "x509Certificates",
+	"ims", "photos", "addresses", "entitlements", "roles", "x509Certificates",
 }
 
 // ExternalIDStored and ExternalIDNotStored describe externalId in /Schemas,
@@ -95,7 +95,7 @@ var Schemas = []Schema{
 	{
 		ID: UserSchema, Name: "User",
 		Description: "A PostfixAdmin mailbox. The core User attributes not listed here (nickName, profileUrl, title, " +
-			"userType, preferredLanguage, locale, timezone, ims, photos, addresses, groups, entitlements, roles, " +
+			"userType, preferredLanguage, locale, timezone, ims, photos, addresses, entitlements, roles, " +
 			"x509Certificates) and the enterprise extension are accepted and ignored: PostfixAdmin cannot store them, " +
 			"and they are never returned. Other attributes are refused.",
 		Attributes: []Attribute{
@@ -118,6 +118,13 @@ var Schemas = []Schema{
 				multi(multiValueSubAttributes("work for the mailbox address, other for mailbox.email_other")...).atMost(2),
 			attr("phoneNumbers", "complex", "readWrite", "mailbox.phone: one number, at most 30 characters.").
 				multi(multiValueSubAttributes("work")...).atMost(1),
+			attr("groups", "complex", "readOnly", "The Groups (aliases) that deliver to the mailbox. Returned only when asked for with attributes=groups: alias targets are not indexed, so finding them reads every alias. Change membership through /Groups.").
+				returned("request").multi(
+				attr("value", "string", "readOnly", "The Group's id (the alias address)."),
+				attr("$ref", "reference", "readOnly", "The Group's URL."),
+				attr("display", "string", "readOnly", "The Group's displayName."),
+				attr("type", "string", "readOnly", "Always direct (aliases delivering to aliases are not followed)."),
+			),
 		},
 	},
 	{

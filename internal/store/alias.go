@@ -37,6 +37,9 @@ func (g Group) Goto() []string {
 	return out
 }
 
+// GroupRef names a Group a mailbox belongs to.
+type GroupRef struct{ Address, Description string }
+
 // GroupWrite is an alias to create or update.
 type GroupWrite struct {
 	Address, Domain, Description string

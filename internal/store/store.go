@@ -125,6 +125,8 @@ type Store interface {
 	// derive the new state (or refuse), writes it (unless nothing changes)
 	// and returns what is stored.
 	UpdateGroup(ctx context.Context, by Actor, address string, change func(cur Group) (GroupWrite, error)) (Group, error)
+	// GroupsOf returns, per username, the Groups whose targets include it.
+	GroupsOf(ctx context.Context, usernames []string) (map[string][]GroupRef, error)
 	// DeleteGroup removes an alias that is not a mailbox's, after check approves it.
 	DeleteGroup(ctx context.Context, by Actor, address string, check func(cur Group) error) error
 

@@ -41,7 +41,7 @@ func newSQLite(db, rdb *sql.DB, o options) *Store[*sqlitedb.Queries] {
 				return sqlitedb.ListMailboxesParams{Lim: int64(p.Limit), Off: int64(p.Offset)}
 			},
 		},
-		groupOps: groupAdapter[*sqlitedb.Queries, sqlitedb.GetGroupRow, sqlitedb.ListGroupsRow, sqlitedb.ListGroupsParams, sqlitedb.UpdateAliasGotoParams, sqlitedb.SetAliasDescriptionParams, sqlitedb.MailboxNamesRow, sqlitedb.AliasesTargetingRow]{
+		groupOps: groupAdapter[*sqlitedb.Queries, sqlitedb.GetGroupRow, sqlitedb.ListGroupsRow, sqlitedb.ListGroupsParams, sqlitedb.UpdateAliasGotoParams, sqlitedb.SetAliasDescriptionParams, sqlitedb.MailboxNamesRow, sqlitedb.AliasesTargetingRow, sqlitedb.ListGroupTargetsRow]{
 			page: func(p store.Page) sqlitedb.ListGroupsParams {
 				return sqlitedb.ListGroupsParams{Lim: int64(p.Limit), Off: int64(p.Offset)}
 			},
@@ -71,7 +71,7 @@ func newMySQL(db *sql.DB, o options) *Store[*mysqldb.Queries] {
 				return mysqldb.ListMailboxesParams{Limit: int32(p.Limit), Offset: int32(p.Offset)}
 			},
 		},
-		groupOps: groupAdapter[*mysqldb.Queries, mysqldb.GetGroupRow, mysqldb.ListGroupsRow, mysqldb.ListGroupsParams, mysqldb.UpdateAliasGotoParams, mysqldb.SetAliasDescriptionParams, mysqldb.MailboxNamesRow, mysqldb.AliasesTargetingRow]{
+		groupOps: groupAdapter[*mysqldb.Queries, mysqldb.GetGroupRow, mysqldb.ListGroupsRow, mysqldb.ListGroupsParams, mysqldb.UpdateAliasGotoParams, mysqldb.SetAliasDescriptionParams, mysqldb.MailboxNamesRow, mysqldb.AliasesTargetingRow, mysqldb.ListGroupTargetsRow]{
 			page: func(p store.Page) mysqldb.ListGroupsParams {
 				return mysqldb.ListGroupsParams{Limit: int32(p.Limit), Offset: int32(p.Offset)}
 			},
@@ -101,7 +101,7 @@ func newPostgres(db *sql.DB, o options) *Store[*pgdb.Queries] {
 				return pgdb.ListMailboxesParams{Lim: int32(p.Limit), Off: int32(p.Offset)}
 			},
 		},
-		groupOps: groupAdapter[*pgdb.Queries, pgdb.GetGroupRow, pgdb.ListGroupsRow, pgdb.ListGroupsParams, pgdb.UpdateAliasGotoParams, pgdb.SetAliasDescriptionParams, pgdb.MailboxNamesRow, pgdb.AliasesTargetingRow]{
+		groupOps: groupAdapter[*pgdb.Queries, pgdb.GetGroupRow, pgdb.ListGroupsRow, pgdb.ListGroupsParams, pgdb.UpdateAliasGotoParams, pgdb.SetAliasDescriptionParams, pgdb.MailboxNamesRow, pgdb.AliasesTargetingRow, pgdb.ListGroupTargetsRow]{
 			page: func(p store.Page) pgdb.ListGroupsParams {
 				return pgdb.ListGroupsParams{Lim: int32(p.Limit), Off: int32(p.Offset)}
 			},

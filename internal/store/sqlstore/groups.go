@@ -31,9 +31,11 @@ type (
 		Address, Goto, Domain string
 		Active                bool
 	}
+	groupTargetsShape = struct{ Address, Goto, Description string }
 )
 
-type groupQueries[G, R ~groupRowShape, L any, U ~updateGotoShape, D ~descriptionShape, N ~mailboxNameShape, T ~aliasTargetsShape] interface {
+type groupQueries[G, R ~groupRowShape, L any, U ~updateGotoShape, D ~descriptionShape, N ~mailboxNameShape, T ~aliasTargetsShape, GT ~groupTargetsShape] interface {
+	ListGroupTargets(ctx context.Context) ([]GT, error)
 	GetGroup(ctx context.Context, address string) (G, error)
 	ListGroups(ctx context.Context, arg L) ([]R, error)
 	UpdateAliasGoto(ctx context.Context, arg U) (int64, error)
@@ -50,18 +52,19 @@ type groupOps[Q any] interface {
 	setDescription(ctx context.Context, q Q, address, description string) error
 	mailboxNames(ctx context.Context, q Q, addresses []string) (map[string]string, error)
 	targeting(ctx context.Context, q Q, target string) ([]aliasTargetsShape, error)
+	targets(ctx context.Context, q Q) ([]groupTargetsShape, error)
 }
 
-type groupAdapter[Q groupQueries[G, R, L, U, D, N, T], G, R ~groupRowShape, L any, U ~updateGotoShape, D ~descriptionShape, N ~mailboxNameShape, T ~aliasTargetsShape] struct {
+type groupAdapter[Q groupQueries[G, R, L, U, D, N, T, GT], G, R ~groupRowShape, L any, U ~updateGotoShape, D ~descriptionShape, N ~mailboxNameShape, T ~aliasTargetsShape, GT ~groupTargetsShape] struct {
 	page func(store.Page) L
 }
 
-func (a groupAdapter[Q, G, R, L, U, D, N, T]) get(ctx context.Context, q Q, address string) (groupRowShape, error) {
+func (a groupAdapter[Q, G, R, L, U, D, N, T, GT]) get(ctx context.Context, q Q, address string) (groupRowShape, error) {
 	r, err := q.GetGroup(ctx, address)
 	return groupRowShape(r), err
 }
 
-func (a groupAdapter[Q, G, R, L, U, D, N, T]) list(ctx context.Context, q Q, page store.Page) ([]groupRowShape, error) {
+func (a groupAdapter[Q, G, R, L, U, D, N, T, GT]) list(ctx context.Context, q Q, page store.Page) ([]groupRowShape, error) {
 	rows, err := q.ListGroups(ctx, a.page(page))
 	out := make([]groupRowShape, len(rows))
 	for i, r := range rows {
@@ -70,11 +73,11 @@ func (a groupAdapter[Q, G, R, L, U, D, N, T]) list(ctx context.Context, q Q, pag
 	return out, err
 }
 
-func (a groupAdapter[Q, G, R, L, U, D, N, T]) setGoto(ctx context.Context, q Q, address, gotoCol string, active bool) (int64, error) {
+func (a groupAdapter[Q, G, R, L, U, D, N, T, GT]) setGoto(ctx context.Context, q Q, address, gotoCol string, active bool) (int64, error) {
 	return q.UpdateAliasGoto(ctx, U{Goto: gotoCol, Active: active, Address: address})
 }
 
-func (a groupAdapter[Q, G, R, L, U, D, N, T]) setDescription(ctx context.Context, q Q, address, description string) error {
+func (a groupAdapter[Q, G, R, L, U, D, N, T, GT]) setDescription(ctx context.Context, q Q, address, description string) error {
 	return q.SetAliasDescription(ctx, D{Description: description, Address: address})
 }
 
@@ -82,7 +85,7 @@ func (a groupAdapter[Q, G, R, L, U, D, N, T]) setDescription(ctx context.Context
 // allows 32 766); a goto list rarely comes near it.
 const mailboxChunk = 5000
 
-func (a groupAdapter[Q, G, R, L, U, D, N, T]) mailboxNames(ctx context.Context, q Q, addresses []string) (map[string]string, error) {
+func (a groupAdapter[Q, G, R, L, U, D, N, T, GT]) mailboxNames(ctx context.Context, q Q, addresses []string) (map[string]string, error) {
 	out := make(map[string]string)
 	for chunk := range slices.Chunk(addresses, mailboxChunk) {
 		args := make([]any, len(chunk))
@@ -103,11 +106,20 @@ func (a groupAdapter[Q, G, R, L, U, D, N, T]) mailboxNames(ctx context.Context, 
 	return out, nil
 }
 
-func (a groupAdapter[Q, G, R, L, U, D, N, T]) targeting(ctx context.Context, q Q, target string) ([]aliasTargetsShape, error) {
+func (a groupAdapter[Q, G, R, L, U, D, N, T, GT]) targeting(ctx context.Context, q Q, target string) ([]aliasTargetsShape, error) {
 	rows, err := q.AliasesTargeting(ctx, target)
 	out := make([]aliasTargetsShape, len(rows))
 	for i, r := range rows {
 		out[i] = aliasTargetsShape(r)
+	}
+	return out, err
+}
+
+func (a groupAdapter[Q, G, R, L, U, D, N, T, GT]) targets(ctx context.Context, q Q) ([]groupTargetsShape, error) {
+	rows, err := q.ListGroupTargets(ctx)
+	out := make([]groupTargetsShape, len(rows))
+	for i, r := range rows {
+		out[i] = groupTargetsShape(r)
 	}
 	return out, err
 }
@@ -401,4 +413,27 @@ func (s *Store[Q]) dropTarget(ctx context.Context, q Q, by store.Actor, target s
 		}
 	}
 	return nil
+}
+
+func (s *Store[Q]) GroupsOf(ctx context.Context, usernames []string) (map[string][]store.GroupRef, error) {
+	want := make(map[string]bool, len(usernames))
+	for _, u := range usernames {
+		want[u] = true
+	}
+	out := make(map[string][]store.GroupRef, len(usernames))
+	err := s.read(s.withCompanions(ctx), func(q Q) error {
+		rows, err := s.groupOps.targets(s.withCompanions(ctx), q)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			for _, t := range store.DecodeGoto(r.Address, r.Goto) {
+				if want[t] {
+					out[t] = append(out[t], store.GroupRef{Address: r.Address, Description: r.Description})
+				}
+			}
+		}
+		return nil
+	})
+	return out, err
 }

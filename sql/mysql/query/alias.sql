@@ -63,3 +63,13 @@ WHERE FIND_IN_SET(sqlc.arg(target), a.goto) > 0; -- ENGINE
 
 -- name: DeleteGroupExternalID :exec
 DELETE FROM scim_external_id WHERE resource_type = 'Group' AND resource_id = sqlc.arg(resource_id);
+
+-- name: ListGroupTargets :many
+-- Every Group's goto, for the groups attribute of Users (returned on request
+-- only: goto is not indexed, so this reads every alias that is not a mailbox's).
+SELECT a.address, a.goto,
+       /* TEMPLATE_BEGIN: alias_description */ a.description /* TEMPLATE_END */ AS description
+FROM alias a
+WHERE a.address NOT LIKE '@%'
+  AND NOT EXISTS (SELECT 1 FROM mailbox m WHERE m.username = a.address)
+ORDER BY a.address;
