@@ -155,6 +155,7 @@ const getDomain = `-- name: GetDomain :one
 
 SELECT domain, description, aliases, mailboxes, maxquota, quota, transport, backupmx,
        created, modified, active, password_expiry, /* TEMPLATE_BEGIN: domain_external_id */ CONCAT('') /* TEMPLATE_END */ AS external_id,
+       CONCAT(COALESCE((SELECT ad.target_domain FROM alias_domain ad WHERE ad.alias_domain = d.domain), '')) AS alias_for, -- ENGINE
        CAST((SELECT COUNT(*) FROM mailbox mc WHERE mc.domain = d.domain) AS SIGNED) AS mailbox_count,
        CAST((SELECT COUNT(*) FROM alias ac WHERE ac.domain = d.domain) AS SIGNED) AS alias_rows,
        CAST((SELECT COALESCE(SUM(q.bytes), 0) FROM quota2 q JOIN mailbox mq ON mq.username = q.username
@@ -177,6 +178,7 @@ type GetDomainRow struct {
 	Active         bool
 	PasswordExpiry *int64
 	ExternalID     string
+	AliasFor       string
 	MailboxCount   int64
 	AliasRows      int64
 	UsedBytes      int64
@@ -204,11 +206,28 @@ func (q *Queries) GetDomain(ctx context.Context, domain string) (GetDomainRow, e
 		&i.Active,
 		&i.PasswordExpiry,
 		&i.ExternalID,
+		&i.AliasFor,
 		&i.MailboxCount,
 		&i.AliasRows,
 		&i.UsedBytes,
 	)
 	return i, err
+}
+
+const insertAliasDomain = `-- name: InsertAliasDomain :exec
+INSERT INTO alias_domain (alias_domain, target_domain, active, created, modified)
+VALUES (?, ?, 1, NOW(), NOW())
+`
+
+type InsertAliasDomainParams struct {
+	AliasDomain  string
+	TargetDomain string
+}
+
+// AliasdomainHandler's row; alias_domain.description (master only) keeps its default ”.
+func (q *Queries) InsertAliasDomain(ctx context.Context, arg InsertAliasDomainParams) error {
+	_, err := q.db.ExecContext(ctx, insertAliasDomain, arg.AliasDomain, arg.TargetDomain)
+	return err
 }
 
 const insertDomain = `-- name: InsertDomain :exec
@@ -252,6 +271,7 @@ func (q *Queries) InsertDomain(ctx context.Context, arg InsertDomainParams) erro
 const listDomains = `-- name: ListDomains :many
 SELECT d.domain, d.description, d.aliases, d.mailboxes, d.maxquota, d.quota, d.transport, d.backupmx,
        d.created, d.modified, d.active, d.password_expiry, /* TEMPLATE_BEGIN: domain_external_id */ CONCAT('') /* TEMPLATE_END */ AS external_id,
+       CONCAT(COALESCE((SELECT ad.target_domain FROM alias_domain ad WHERE ad.alias_domain = d.domain), '')) AS alias_for, -- ENGINE
        CAST((SELECT COUNT(*) FROM mailbox mc WHERE mc.domain = d.domain) AS SIGNED) AS mailbox_count,
        CAST((SELECT COUNT(*) FROM alias ac WHERE ac.domain = d.domain) AS SIGNED) AS alias_rows,
        CAST((SELECT COALESCE(SUM(q.bytes), 0) FROM quota2 q JOIN mailbox mq ON mq.username = q.username
@@ -281,6 +301,7 @@ type ListDomainsRow struct {
 	Active         bool
 	PasswordExpiry *int64
 	ExternalID     string
+	AliasFor       string
 	MailboxCount   int64
 	AliasRows      int64
 	UsedBytes      int64
@@ -311,6 +332,7 @@ func (q *Queries) ListDomains(ctx context.Context, arg ListDomainsParams) ([]Lis
 			&i.Active,
 			&i.PasswordExpiry,
 			&i.ExternalID,
+			&i.AliasFor,
 			&i.MailboxCount,
 			&i.AliasRows,
 			&i.UsedBytes,
@@ -326,6 +348,23 @@ func (q *Queries) ListDomains(ctx context.Context, arg ListDomainsParams) ([]Lis
 		return nil, err
 	}
 	return items, nil
+}
+
+const setAliasDomainTarget = `-- name: SetAliasDomainTarget :exec
+
+UPDATE alias_domain SET target_domain = ?, modified = NOW() -- ENGINE
+WHERE alias_domain = ?
+`
+
+type SetAliasDomainTargetParams struct {
+	TargetDomain string
+	AliasDomain  string
+}
+
+// ENGINE
+func (q *Queries) SetAliasDomainTarget(ctx context.Context, arg SetAliasDomainTargetParams) error {
+	_, err := q.db.ExecContext(ctx, setAliasDomainTarget, arg.TargetDomain, arg.AliasDomain)
+	return err
 }
 
 const updateDomain = `-- name: UpdateDomain :execrows

@@ -111,8 +111,10 @@ SELECT m.username, m.name, m.maildir, m.quota, m.local_part, m.domain, m.created
        m.active, m.phone, m.email_other,
        /* TEMPLATE_BEGIN: user_external_id */ CONCAT('') /* TEMPLATE_END */ AS external_id,
        /* TEMPLATE_BEGIN: user_spelling */ CONCAT('') /* TEMPLATE_END */ AS spelling,
-       CAST(COALESCE(q.bytes, 0) AS SIGNED) AS used_bytes -- ENGINE
+       CAST(COALESCE(q.bytes, 0) AS SIGNED) AS used_bytes, -- ENGINE
+       COALESCE(sa.goto, '') AS self_goto
 FROM mailbox m LEFT JOIN quota2 q ON q.username = m.username
+     LEFT JOIN alias sa ON sa.address = m.username
 WHERE m.username = ?
 `
 
@@ -131,12 +133,14 @@ type GetMailboxRow struct {
 	ExternalID string
 	Spelling   string
 	UsedBytes  int64
+	SelfGoto   string
 }
 
 // Mailbox queries. The three engines' files differ only where marked ENGINE.
 // Columns that not every supported layout has (smtp_active, totp_secret:
 // PostfixAdmin 4.0+) are neither read nor written.
-// One indexed lookup: the mailbox by primary key, its Dovecot usage by primary key.
+// Indexed lookups: the mailbox, its Dovecot usage and its own alias (whose goto
+// holds the forwards), each by primary key.
 func (q *Queries) GetMailbox(ctx context.Context, username string) (GetMailboxRow, error) {
 	row := q.db.QueryRowContext(ctx, getMailbox, username)
 	var i GetMailboxRow
@@ -155,6 +159,7 @@ func (q *Queries) GetMailbox(ctx context.Context, username string) (GetMailboxRo
 		&i.ExternalID,
 		&i.Spelling,
 		&i.UsedBytes,
+		&i.SelfGoto,
 	)
 	return i, err
 }
@@ -208,8 +213,10 @@ SELECT m.username, m.name, m.maildir, m.quota, m.local_part, m.domain, m.created
        m.active, m.phone, m.email_other,
        /* TEMPLATE_BEGIN: user_external_id */ CONCAT('') /* TEMPLATE_END */ AS external_id,
        /* TEMPLATE_BEGIN: user_spelling */ CONCAT('') /* TEMPLATE_END */ AS spelling,
-       CAST(COALESCE(q.bytes, 0) AS SIGNED) AS used_bytes -- ENGINE
+       CAST(COALESCE(q.bytes, 0) AS SIGNED) AS used_bytes, -- ENGINE
+       COALESCE(sa.goto, '') AS self_goto
 FROM mailbox m LEFT JOIN quota2 q ON q.username = m.username
+     LEFT JOIN alias sa ON sa.address = m.username
 WHERE (/* TEMPLATE_BEGIN: where */ 1 = 1 /* TEMPLATE_END */)
 ORDER BY /* TEMPLATE_BEGIN: order */ m.username /* TEMPLATE_END */
 LIMIT ? OFFSET ?
@@ -235,6 +242,7 @@ type ListMailboxesRow struct {
 	ExternalID string
 	Spelling   string
 	UsedBytes  int64
+	SelfGoto   string
 }
 
 // The where and order templates take a filter and sortBy translated by
@@ -263,6 +271,7 @@ func (q *Queries) ListMailboxes(ctx context.Context, arg ListMailboxesParams) ([
 			&i.ExternalID,
 			&i.Spelling,
 			&i.UsedBytes,
+			&i.SelfGoto,
 		); err != nil {
 			return nil, err
 		}

@@ -129,8 +129,12 @@ func (s *Server) PatchDomain(ctx context.Context, req api.PatchDomainRequestObje
 		if err := fromMap(res, &b); err != nil {
 			return scim.DomainInput{}, err
 		}
+		// Removed by the patch (PUT would keep them).
 		if b.ExternalId == nil {
-			b.ExternalId = ptr("") // removed by the patch (PUT would keep it)
+			b.ExternalId = ptr("")
+		}
+		if b.AliasFor == nil {
+			b.AliasFor = ptr("")
 		}
 		return domainInput(b)
 	})
@@ -185,7 +189,7 @@ func domainInput(b api.Domain) (scim.DomainInput, error) {
 		Schemas: b.Schemas, Name: *b.DomainName, Description: b.Description,
 		MaxAliases: b.MaxAliases, MaxMailboxes: b.MaxMailboxes, MaxQuotaMB: b.MaxQuota, QuotaMB: b.DomainQuota,
 		Transport: b.Transport, BackupMX: b.BackupMx, Active: b.Active, PasswordExpiry: b.PasswordExpiry,
-		ExternalID: b.ExternalId,
+		ExternalID: b.ExternalId, AliasFor: b.AliasFor,
 	}, nil
 }
 
@@ -213,6 +217,7 @@ func (s *Server) domainResource(ctx context.Context, d store.DomainWithUsage) ap
 		Active:         &d.Active,
 		MailboxCount:   &d.Usage.Mailboxes,
 		AliasCount:     &d.Usage.Aliases,
+		AliasFor:       nonEmpty(d.AliasFor),
 		Meta: &api.Meta{
 			ResourceType: ptr("Domain"),
 			Created:      timePtr(d.Created),

@@ -281,6 +281,7 @@ func userInput(b api.User) (scim.UserInput, error) {
 	in.Phones = values(b.PhoneNumbers)
 	if b.Provisioning != nil {
 		in.SizeQuota = b.Provisioning.SizeQuota // the original's spellings were merged into it (scim.Canonicalize)
+		in.Forwards, in.DeliverToMailbox = b.Provisioning.Forwards, b.Provisioning.DeliverToMailbox
 	}
 	return in, nil
 }
@@ -313,7 +314,7 @@ func userResource(ctx context.Context, m store.Mailbox) api.User {
 		Active:   &m.Active,
 		Emails:   &emails,
 		Provisioning: &api.ProvisioningUser{
-			SizeQuota: &m.QuotaBytes, UsedQuota: &m.UsedBytes, Maildir: &m.Maildir,
+			SizeQuota: &m.QuotaBytes, UsedQuota: &m.UsedBytes, Maildir: &m.Maildir, DeliverToMailbox: &m.DeliverToMailbox,
 		},
 		Meta: &api.Meta{
 			ResourceType: ptr("User"),
@@ -330,6 +331,9 @@ func userResource(ctx context.Context, m store.Mailbox) api.User {
 	}
 	if m.ExternalID != "" {
 		u.ExternalId = &m.ExternalID
+	}
+	if len(m.Forwards) > 0 {
+		u.Provisioning.Forwards = &m.Forwards
 	}
 	if m.Phone != "" {
 		u.PhoneNumbers = &[]api.MultiValue{{Value: &m.Phone, Type: &work}}

@@ -63,6 +63,7 @@ type DomainInput struct {
 	Active         *bool
 	PasswordExpiry *int64
 	ExternalID     *string // nil keeps the stored one
+	AliasFor       *string // nil keeps the stored one ("" on create)
 }
 
 // DomainRules are the PostfixAdmin settings that shape new and replaced domains.
@@ -91,6 +92,13 @@ func (r DomainRules) NewDomain(in DomainInput) (store.Domain, error) {
 	d.Active = true
 	d.BackupMX = false
 	applyDomain(&d, in)
+	if d.AliasFor != "" {
+		n, err := NormalizeDomainName(d.AliasFor)
+		if err != nil {
+			return store.Domain{}, fault.New(fault.Invalid, "aliasFor %q is not a valid domain name", d.AliasFor)
+		}
+		d.AliasFor = n
+	}
 	return d, CheckDomain(d)
 }
 
@@ -104,11 +112,18 @@ func (r DomainRules) ReplaceDomain(cur store.Domain, in DomainInput) (store.Doma
 		return store.Domain{}, fault.New(fault.Mutability, "domainName is immutable (%q cannot become %q)", cur.Name, in.Name)
 	}
 	d := r.Defaults
-	d.Name, d.Created, d.Modified, d.ExternalID = cur.Name, cur.Created, cur.Modified, cur.ExternalID
+	d.Name, d.Created, d.Modified, d.ExternalID, d.AliasFor = cur.Name, cur.Created, cur.Modified, cur.ExternalID, cur.AliasFor
 	d.Description = ""
 	d.Active = cur.Active
 	d.BackupMX = false
 	applyDomain(&d, in)
+	if d.AliasFor != "" {
+		n, err := NormalizeDomainName(d.AliasFor)
+		if err != nil {
+			return store.Domain{}, fault.New(fault.Invalid, "aliasFor %q is not a valid domain name", d.AliasFor)
+		}
+		d.AliasFor = n
+	}
 	return d, CheckDomain(d)
 }
 
@@ -159,6 +174,7 @@ func applyDomain(d *store.Domain, in DomainInput) {
 	set(&d.Active, in.Active)
 	set(&d.PasswordExpiryDays, in.PasswordExpiry)
 	set(&d.ExternalID, in.ExternalID)
+	set(&d.AliasFor, in.AliasFor)
 }
 
 func set[T any](dst *T, src *T) {

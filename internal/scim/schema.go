@@ -135,6 +135,9 @@ var Schemas = []Schema{
 				fixed("a mailbox always has a quota; replace sizeQuota with 0 for unlimited"),
 			attr("usedQuota", "integer", "readOnly", "Bytes in use, as Dovecot reports them (quota2)."),
 			attr("maildir", "string", "readOnly", "The maildir path relative to the mail store."),
+			attr("forwards", "string", "readWrite", "Addresses the mailbox's own alias also delivers to, as PostfixAdmin's \"edit forward\" screen writes them (alias.goto, before the vacation target and the mailbox itself). PUT without it keeps them.").multi(),
+			attr("deliverToMailbox", "boolean", "readWrite", "Whether the mailbox's own alias still delivers to the mailbox (PostfixAdmin's \"deliver to the local mailbox\"); false needs at least one forward.").
+				fixed("mail is delivered to the mailbox or not; replace deliverToMailbox with true or false"),
 		},
 	},
 	{
@@ -155,6 +158,7 @@ var Schemas = []Schema{
 			attr("active", "boolean", "readWrite", "Whether the domain is active.").fixed("replace active with false to disable the domain"),
 			attr("mailboxCount", "integer", "readOnly", "Number of mailboxes."),
 			attr("aliasCount", "integer", "readOnly", "Number of aliases, not counting mailboxes' own."),
+			attr("aliasFor", "string", "readWrite", "The domain this one mirrors as a PostfixAdmin alias domain (alias_domain): mail to any address here goes to the same address there. Both must be domains of this server; no chains. PUT without it keeps it; remove ends the mirroring."),
 		},
 	},
 	{

@@ -2,6 +2,7 @@ package scim
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -57,6 +58,9 @@ type UserInput struct {
 	Password    *string
 	SizeQuota   *int64  // from the provisioning extension
 	ExternalID  *string // nil keeps the stored one (PUT)
+	// Forwarding, from the provisioning extension; nil keeps what is stored.
+	Forwards         *[]string
+	DeliverToMailbox *bool
 }
 
 // Value is one value of a multi-valued attribute (emails, phoneNumbers).
@@ -84,7 +88,7 @@ func (r MailboxRules) NewMailbox(in UserInput) (store.MailboxWrite, error) {
 	if err != nil {
 		return store.MailboxWrite{}, err
 	}
-	m := store.Mailbox{Username: user, LocalPart: local, Domain: domain, Maildir: r.maildir(user, local, domain), Active: true}
+	m := store.Mailbox{Username: user, LocalPart: local, Domain: domain, Maildir: r.maildir(user, local, domain), Active: true, DeliverToMailbox: true}
 	if m.Name, err = assertedName("", in); err != nil {
 		return store.MailboxWrite{}, err
 	}
@@ -128,6 +132,9 @@ func (r MailboxRules) ReplaceMailbox(cur store.Mailbox, in UserInput) (store.Mai
 // name parts; removing either clears it. The mailbox address cannot leave
 // emails. Everything else is after's state.
 func (r MailboxRules) PatchMailbox(cur store.Mailbox, before, after UserInput) (store.MailboxWrite, error) {
+	if after.Forwards == nil {
+		after.Forwards = &[]string{} // removed by the operations (PUT would keep them)
+	}
 	if err := r.sameUser(cur, after); err != nil {
 		return store.MailboxWrite{}, err
 	}
@@ -192,6 +199,23 @@ func applyUser(m *store.Mailbox, in UserInput, workKind fault.Kind) error {
 	if in.SizeQuota != nil {
 		m.QuotaBytes = *in.SizeQuota
 	}
+	if in.Forwards != nil {
+		fw := []string{}
+		for _, f := range *in.Forwards {
+			t, err := normalizeTarget(m.Username, f)
+			if err != nil {
+				return fault.New(fault.Invalid, "forwards: %v (to keep mail in the mailbox, set deliverToMailbox)", err)
+			}
+			if !slices.Contains(fw, t) {
+				fw = append(fw, t)
+			}
+		}
+		m.Forwards = fw
+		if len(fw) == 0 {
+			m.Forwards = nil
+		}
+	}
+	set(&m.DeliverToMailbox, in.DeliverToMailbox)
 	return nil
 }
 

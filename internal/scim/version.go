@@ -39,7 +39,7 @@ func MailboxVersion(m store.Mailbox) string {
 	sp := m.Spelling
 	return Version(m.Username, m.Name, m.QuotaBytes, m.Active, m.Phone, m.EmailOther, m.Maildir, m.ExternalID,
 		sp.UserName, sp.ForName, sp.Name.GivenName, sp.Name.MiddleName, sp.Name.FamilyName, sp.Name.HonorificPrefix, sp.Name.HonorificSuffix,
-		m.Modified.UnixNano())
+		strings.Join(m.Forwards, ","), m.DeliverToMailbox, m.Modified.UnixNano())
 }
 
 // DomainVersion is a domain's meta.version and ETag.

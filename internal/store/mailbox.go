@@ -1,6 +1,8 @@
 package store
 
 import (
+	"slices"
+	"strings"
 	"time"
 
 	"postfixadmin-scim/internal/fault"
@@ -19,6 +21,48 @@ type Mailbox struct {
 	UsedBytes         int64  // from Dovecot's quota2 table; read only
 	ExternalID        string // SCIM externalId, in the optional companion table
 	Spelling          Spelling
+	// The mailbox's own alias (PostfixAdmin's forwarding): its targets other
+	// than the mailbox and the vacation address, and whether the mailbox
+	// itself is one. SelfGoto is the whole goto column, as read.
+	Forwards         []string
+	DeliverToMailbox bool
+	SelfGoto         []string
+}
+
+// Forwarding reads a mailbox's own alias targets: the forwards, in order,
+// and whether the mailbox itself is a target. The vacation address
+// (local#domain@vacation_domain) is neither: it is vacation's.
+func Forwarding(username string, targets []string) (forwards []string, deliver bool) {
+	for _, t := range targets {
+		switch {
+		case t == username:
+			deliver = true
+		case isVacationTarget(username, t):
+		default:
+			forwards = append(forwards, t)
+		}
+	}
+	return forwards, deliver
+}
+
+func isVacationTarget(username, target string) bool {
+	return strings.HasPrefix(target, strings.Replace(username, "@", "#", 1)+"@")
+}
+
+// SelfGoto composes a mailbox's own alias goto as PostfixAdmin's edit
+// writes it: the forwards, then the vacation targets it had (cur), then the
+// mailbox itself when it keeps its mail.
+func SelfGoto(username string, cur, forwards []string, deliver bool) []string {
+	out := append([]string{}, forwards...)
+	for _, t := range cur {
+		if isVacationTarget(username, t) {
+			out = append(out, t)
+		}
+	}
+	if deliver {
+		out = append(out, username)
+	}
+	return out
 }
 
 // Spelling is how the client wrote what PostfixAdmin cannot keep as written:
@@ -51,7 +95,13 @@ type MailboxWrite struct {
 func (w MailboxWrite) Changes(cur Mailbox) bool {
 	m := w.Mailbox
 	return w.PasswordHash != "" || m.Name != cur.Name || m.QuotaBytes != cur.QuotaBytes || m.Active != cur.Active ||
-		m.Phone != cur.Phone || m.EmailOther != cur.EmailOther || m.ExternalID != cur.ExternalID || m.Spelling != cur.Spelling
+		m.Phone != cur.Phone || m.EmailOther != cur.EmailOther || m.ExternalID != cur.ExternalID || m.Spelling != cur.Spelling ||
+		w.ForwardingChanges(cur)
+}
+
+// ForwardingChanges reports whether w changes the mailbox's own alias goto.
+func (w MailboxWrite) ForwardingChanges(cur Mailbox) bool {
+	return !slices.Equal(w.Forwards, cur.Forwards) || w.DeliverToMailbox != cur.DeliverToMailbox
 }
 
 // MailboxPolicy holds the PostfixAdmin settings that govern mailbox writes.

@@ -28,6 +28,8 @@ type Domain struct {
 	PasswordExpiryDays int64 // 0 never
 	Created, Modified  time.Time
 	ExternalID         string // SCIM externalId, in the optional companion table
+	// AliasFor is the domain this one mirrors (its alias_domain row), or "".
+	AliasFor string
 }
 
 // Changes reports whether writing d over cur changes a stored column (see
@@ -35,6 +37,13 @@ type Domain struct {
 func (d Domain) Changes(cur Domain) bool {
 	d.Created, d.Modified = cur.Created, cur.Modified
 	return d != cur
+}
+
+// ColumnsChange reports whether writing d over cur changes the domain row
+// itself (not its externalId or alias domain row).
+func (d Domain) ColumnsChange(cur Domain) bool {
+	d.ExternalID, d.AliasFor = cur.ExternalID, cur.AliasFor
+	return d.Changes(cur)
 }
 
 // DomainUsage is what a domain's mailboxes and aliases use of its limits.

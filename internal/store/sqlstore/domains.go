@@ -32,10 +32,12 @@ type (
 		Created, Modified                   *time.Time
 		Active                              bool
 		PasswordExpiry                      *int64
-		ExternalID                          string
+		ExternalID, AliasFor                string
 		MailboxCount, AliasRows, UsedBytes  int64
 	}
-	domainWriteShape = struct {
+	aliasDomainShape       = struct{ AliasDomain, TargetDomain string }
+	aliasDomainTargetShape = struct{ TargetDomain, AliasDomain string }
+	domainWriteShape       = struct {
 		Domain                              string
 		Description                         string
 		Aliases, Mailboxes, Maxquota, Quota int64
@@ -55,7 +57,9 @@ type (
 	}
 )
 
-type domainQueries[G, R ~domainReadShape, D ~domainRowShape, I ~domainWriteShape, U ~domainUpdateShape, L any] interface {
+type domainQueries[G, R ~domainReadShape, D ~domainRowShape, I ~domainWriteShape, U ~domainUpdateShape, L any, A ~aliasDomainShape, T ~aliasDomainTargetShape] interface {
+	InsertAliasDomain(ctx context.Context, arg A) error
+	SetAliasDomainTarget(ctx context.Context, arg T) error
 	GetDomain(ctx context.Context, domain string) (G, error)
 	ListDomains(ctx context.Context, arg L) ([]R, error)
 	InsertDomain(ctx context.Context, arg I) error
@@ -70,14 +74,16 @@ type domainOps[Q any] interface {
 	insert(ctx context.Context, q Q, d store.Domain) error
 	update(ctx context.Context, q Q, d store.Domain) (int64, error)
 	lock(ctx context.Context, q Q, name string) (store.Domain, error)
+	insertAliasDomain(ctx context.Context, q Q, alias, target string) error
+	setAliasDomainTarget(ctx context.Context, q Q, alias, target string) error
 }
 
 // domainAdapter converts between store.Domain and one engine's structs.
-type domainAdapter[Q domainQueries[G, R, D, I, U, L], G, R ~domainReadShape, D ~domainRowShape, I ~domainWriteShape, U ~domainUpdateShape, L any] struct {
+type domainAdapter[Q domainQueries[G, R, D, I, U, L, A, T], G, R ~domainReadShape, D ~domainRowShape, I ~domainWriteShape, U ~domainUpdateShape, L any, A ~aliasDomainShape, T ~aliasDomainTargetShape] struct {
 	page func(store.Page) L // the one struct whose field names and types differ per engine
 }
 
-func (a domainAdapter[Q, G, R, D, I, U, L]) get(ctx context.Context, q Q, name string) (store.DomainWithUsage, error) {
+func (a domainAdapter[Q, G, R, D, I, U, L, A, T]) get(ctx context.Context, q Q, name string) (store.DomainWithUsage, error) {
 	r, err := q.GetDomain(ctx, name)
 	if err != nil {
 		return store.DomainWithUsage{}, err
@@ -85,7 +91,7 @@ func (a domainAdapter[Q, G, R, D, I, U, L]) get(ctx context.Context, q Q, name s
 	return domainFromRead(domainReadShape(r)), nil
 }
 
-func (a domainAdapter[Q, G, R, D, I, U, L]) lock(ctx context.Context, q Q, name string) (store.Domain, error) {
+func (a domainAdapter[Q, G, R, D, I, U, L, A, T]) lock(ctx context.Context, q Q, name string) (store.Domain, error) {
 	r, err := q.LockDomain(ctx, name)
 	if err != nil {
 		return store.Domain{}, err
@@ -93,7 +99,7 @@ func (a domainAdapter[Q, G, R, D, I, U, L]) lock(ctx context.Context, q Q, name 
 	return domainFromRow(domainRowShape(r)), nil
 }
 
-func (a domainAdapter[Q, G, R, D, I, U, L]) list(ctx context.Context, q Q, page store.Page) ([]store.DomainWithUsage, error) {
+func (a domainAdapter[Q, G, R, D, I, U, L, A, T]) list(ctx context.Context, q Q, page store.Page) ([]store.DomainWithUsage, error) {
 	rows, err := q.ListDomains(ctx, a.page(page))
 	if err != nil {
 		return nil, err
@@ -105,17 +111,25 @@ func (a domainAdapter[Q, G, R, D, I, U, L]) list(ctx context.Context, q Q, page 
 	return out, nil
 }
 
-func (a domainAdapter[Q, G, R, D, I, U, L]) insert(ctx context.Context, q Q, d store.Domain) error {
+func (a domainAdapter[Q, G, R, D, I, U, L, A, T]) insert(ctx context.Context, q Q, d store.Domain) error {
 	return q.InsertDomain(ctx, I(domainWriteFrom(d)))
 }
 
-func (a domainAdapter[Q, G, R, D, I, U, L]) update(ctx context.Context, q Q, d store.Domain) (int64, error) {
+func (a domainAdapter[Q, G, R, D, I, U, L, A, T]) update(ctx context.Context, q Q, d store.Domain) (int64, error) {
 	w := domainWriteFrom(d)
 	return q.UpdateDomain(ctx, U(domainUpdateShape{
 		Description: w.Description, Aliases: w.Aliases, Mailboxes: w.Mailboxes,
 		Maxquota: w.Maxquota, Quota: w.Quota, Transport: w.Transport, Backupmx: w.Backupmx,
 		Active: w.Active, PasswordExpiry: w.PasswordExpiry, Domain: w.Domain,
 	}))
+}
+
+func (a domainAdapter[Q, G, R, D, I, U, L, A, T]) insertAliasDomain(ctx context.Context, q Q, alias, target string) error {
+	return q.InsertAliasDomain(ctx, A{AliasDomain: alias, TargetDomain: target})
+}
+
+func (a domainAdapter[Q, G, R, D, I, U, L, A, T]) setAliasDomainTarget(ctx context.Context, q Q, alias, target string) error {
+	return q.SetAliasDomainTarget(ctx, T{TargetDomain: target, AliasDomain: alias})
 }
 
 func domainFromRow(r domainRowShape) store.Domain {
@@ -134,7 +148,7 @@ func domainFromRead(r domainReadShape) store.DomainWithUsage {
 		Maxquota: r.Maxquota, Quota: r.Quota, Transport: r.Transport, Backupmx: r.Backupmx,
 		Created: r.Created, Modified: r.Modified, Active: r.Active, PasswordExpiry: r.PasswordExpiry,
 	})
-	d.ExternalID = r.ExternalID
+	d.ExternalID, d.AliasFor = r.ExternalID, r.AliasFor
 	return store.DomainWithUsage{Domain: d, Usage: store.DomainUsage{
 		Mailboxes: r.MailboxCount,
 		// PostfixAdmin's alias count leaves out the mailboxes' own aliases.
@@ -166,7 +180,7 @@ func (s *Store[Q]) GetDomain(ctx context.Context, name string) (store.DomainWith
 }
 
 func (s *Store[Q]) ListDomains(ctx context.Context, query store.Query) ([]store.DomainWithUsage, int, error) {
-	lq, err := translate(s.withCompanions(ctx), "Domain", domainWhitelist.with(s.externalIDs), "d.domain", query)
+	lq, err := translate(s.withCompanions(ctx), "Domain", s.domainAttrs, "d.domain", query)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -200,7 +214,10 @@ func (s *Store[Q]) CreateDomain(ctx context.Context, by store.Actor, d store.Dom
 		if err := s.setExternalID(ctx, q, "Domain", d.Name, d.ExternalID, false); err != nil {
 			return err
 		}
-		return s.meta.log(ctx, q, by, d.Name, "create_domain", d.Name)
+		if err := s.meta.log(ctx, q, by, d.Name, "create_domain", d.Name); err != nil {
+			return err
+		}
+		return s.setAliasFor(ctx, q, by, d.Name, "", d.AliasFor)
 	})
 }
 
@@ -223,15 +240,20 @@ func (s *Store[Q]) UpdateDomain(ctx context.Context, by store.Actor, name string
 			out = cur
 			return nil
 		}
-		if _, err := s.domains.update(ctx, q, d); err != nil {
-			return err
+		if d.ColumnsChange(cur.Domain) {
+			if _, err := s.domains.update(ctx, q, d); err != nil {
+				return err
+			}
+			if err := s.meta.log(ctx, q, by, d.Name, "edit_domain", d.Name); err != nil {
+				return err
+			}
 		}
 		if d.ExternalID != cur.ExternalID {
 			if err := s.setExternalID(ctx, q, "Domain", d.Name, d.ExternalID, true); err != nil {
 				return err
 			}
 		}
-		if err := s.meta.log(ctx, q, by, d.Name, "edit_domain", d.Name); err != nil {
+		if err := s.setAliasFor(ctx, q, by, d.Name, cur.AliasFor, d.AliasFor); err != nil {
 			return err
 		}
 		out, err = s.domains.get(s.withCompanions(ctx), q, name)
@@ -316,4 +338,46 @@ func (s *Store[Q]) untouchedDefaultAliases(ctx context.Context, q Q, defaults []
 		}
 	}
 	return n, nil
+}
+
+// setAliasFor makes domain an alias domain of target (or none, for ""), as
+// AliasdomainHandler writes and logs it: both must be domains here, a domain
+// does not mirror itself, and there are no chains (a target is no alias
+// domain, an alias domain no target).
+func (s *Store[Q]) setAliasFor(ctx context.Context, q Q, by store.Actor, domain, cur, target string) error {
+	switch {
+	case target == cur:
+		return nil
+	case target == "":
+		if err := q.DeleteAliasDomainsOfDomain(ctx, domain); err != nil {
+			return err
+		}
+		return s.meta.log(ctx, q, by, domain, "delete_alias_domain", cur)
+	case target == domain:
+		return fault.New(fault.Invalid, "aliasFor: a domain cannot be an alias domain of itself")
+	}
+	t, err := s.domains.get(ctx, q, target)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fault.New(fault.Invalid, "aliasFor: domain %s does not exist in PostfixAdmin", target)
+	} else if err != nil {
+		return err
+	}
+	if t.AliasFor != "" {
+		return fault.New(fault.Invalid, "aliasFor: %s is itself an alias domain (of %s); PostfixAdmin allows no chains", target, t.AliasFor)
+	}
+	if n, err := q.CountAliasDomainsTargeting(ctx, domain); err != nil {
+		return err
+	} else if n > 0 {
+		return fault.New(fault.Invalid, "aliasFor: %s is the target of %d alias domain(s); PostfixAdmin allows no chains", domain, n)
+	}
+	if cur == "" {
+		if err := s.domains.insertAliasDomain(ctx, q, domain, target); err != nil {
+			return err
+		}
+		return s.meta.log(ctx, q, by, domain, "create_alias_domain", domain)
+	}
+	if err := s.domains.setAliasDomainTarget(ctx, q, domain, target); err != nil {
+		return err
+	}
+	return s.meta.log(ctx, q, by, domain, "edit_alias_domain", domain)
 }

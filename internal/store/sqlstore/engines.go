@@ -31,7 +31,7 @@ func newSQLite(db, rdb *sql.DB, o options) *Store[*sqlitedb.Queries] {
 		queries: func(d DBTX) *sqlitedb.Queries {
 			return sqlitedb.New(sqltemplate.DB{DBTX: d, Style: sqltemplate.QuestionN, TimeArg: sqliteTime, Observe: o.observe, Stmts: stmts})
 		},
-		domains: domainAdapter[*sqlitedb.Queries, sqlitedb.GetDomainRow, sqlitedb.ListDomainsRow, sqlitedb.Domain, sqlitedb.InsertDomainParams, sqlitedb.UpdateDomainParams, sqlitedb.ListDomainsParams]{
+		domains: domainAdapter[*sqlitedb.Queries, sqlitedb.GetDomainRow, sqlitedb.ListDomainsRow, sqlitedb.Domain, sqlitedb.InsertDomainParams, sqlitedb.UpdateDomainParams, sqlitedb.ListDomainsParams, sqlitedb.InsertAliasDomainParams, sqlitedb.SetAliasDomainTargetParams]{
 			page: func(p store.Page) sqlitedb.ListDomainsParams {
 				return sqlitedb.ListDomainsParams{Lim: int64(p.Limit), Off: int64(p.Offset)}
 			},
@@ -46,8 +46,8 @@ func newSQLite(db, rdb *sql.DB, o options) *Store[*sqlitedb.Queries] {
 				return sqlitedb.ListGroupsParams{Lim: int64(p.Limit), Off: int64(p.Offset)}
 			},
 		},
-		member: "instr(',' || a.goto || ',', ',' || ? || ',') > 0",
-		meta:   metaAdapter[*sqlitedb.Queries, sqlitedb.GetLoginAdminRow, sqlitedb.InsertAdminParams, sqlitedb.InsertDomainAdminParams, sqlitedb.InsertConfigValueParams, sqlitedb.InsertLogParams, sqlitedb.InsertAliasParams, sqlitedb.InsertExternalIDParams, sqlitedb.InsertUserSpellingParams]{},
+		memberFmt: "instr(',' || %[2]s || ',', ',' || %[1]s || ',') > 0",
+		meta:      metaAdapter[*sqlitedb.Queries, sqlitedb.GetLoginAdminRow, sqlitedb.InsertAdminParams, sqlitedb.InsertDomainAdminParams, sqlitedb.InsertConfigValueParams, sqlitedb.InsertLogParams, sqlitedb.InsertAliasParams, sqlitedb.InsertExternalIDParams, sqlitedb.InsertUserSpellingParams]{},
 		isUnique: func(err error) bool {
 			var se *sqlite.Error
 			return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
@@ -61,7 +61,7 @@ func newMySQL(db *sql.DB, o options) *Store[*mysqldb.Queries] {
 		queries: func(d DBTX) *mysqldb.Queries {
 			return mysqldb.New(sqltemplate.DB{DBTX: d, Style: sqltemplate.Question, Observe: o.observe})
 		},
-		domains: domainAdapter[*mysqldb.Queries, mysqldb.GetDomainRow, mysqldb.ListDomainsRow, mysqldb.Domain, mysqldb.InsertDomainParams, mysqldb.UpdateDomainParams, mysqldb.ListDomainsParams]{
+		domains: domainAdapter[*mysqldb.Queries, mysqldb.GetDomainRow, mysqldb.ListDomainsRow, mysqldb.Domain, mysqldb.InsertDomainParams, mysqldb.UpdateDomainParams, mysqldb.ListDomainsParams, mysqldb.InsertAliasDomainParams, mysqldb.SetAliasDomainTargetParams]{
 			page: func(p store.Page) mysqldb.ListDomainsParams {
 				return mysqldb.ListDomainsParams{Limit: int32(p.Limit), Offset: int32(p.Offset)}
 			},
@@ -76,7 +76,7 @@ func newMySQL(db *sql.DB, o options) *Store[*mysqldb.Queries] {
 				return mysqldb.ListGroupsParams{Limit: int32(p.Limit), Offset: int32(p.Offset)}
 			},
 		},
-		member: "FIND_IN_SET(?, a.goto) > 0", gotoMax: 65535, // alias.goto is a TEXT column
+		memberFmt: "FIND_IN_SET(%[1]s, %[2]s) > 0", gotoMax: 65535, // alias.goto is a TEXT column
 		meta: metaAdapter[*mysqldb.Queries, mysqldb.GetLoginAdminRow, mysqldb.InsertAdminParams, mysqldb.InsertDomainAdminParams, mysqldb.InsertConfigValueParams, mysqldb.InsertLogParams, mysqldb.InsertAliasParams, mysqldb.InsertExternalIDParams, mysqldb.InsertUserSpellingParams]{},
 		isUnique: func(err error) bool {
 			var me *mysql.MySQLError
@@ -91,7 +91,7 @@ func newPostgres(db *sql.DB, o options) *Store[*pgdb.Queries] {
 		queries: func(d DBTX) *pgdb.Queries {
 			return pgdb.New(sqltemplate.DB{DBTX: d, Style: sqltemplate.Dollar, Observe: o.observe})
 		},
-		domains: domainAdapter[*pgdb.Queries, pgdb.GetDomainRow, pgdb.ListDomainsRow, pgdb.Domain, pgdb.InsertDomainParams, pgdb.UpdateDomainParams, pgdb.ListDomainsParams]{
+		domains: domainAdapter[*pgdb.Queries, pgdb.GetDomainRow, pgdb.ListDomainsRow, pgdb.Domain, pgdb.InsertDomainParams, pgdb.UpdateDomainParams, pgdb.ListDomainsParams, pgdb.InsertAliasDomainParams, pgdb.SetAliasDomainTargetParams]{
 			page: func(p store.Page) pgdb.ListDomainsParams {
 				return pgdb.ListDomainsParams{Lim: int32(p.Limit), Off: int32(p.Offset)}
 			},
@@ -106,8 +106,8 @@ func newPostgres(db *sql.DB, o options) *Store[*pgdb.Queries] {
 				return pgdb.ListGroupsParams{Lim: int32(p.Limit), Off: int32(p.Offset)}
 			},
 		},
-		member: "? = ANY(string_to_array(a.goto, ','))",
-		meta:   metaAdapter[*pgdb.Queries, pgdb.GetLoginAdminRow, pgdb.InsertAdminParams, pgdb.InsertDomainAdminParams, pgdb.InsertConfigValueParams, pgdb.InsertLogParams, pgdb.InsertAliasParams, pgdb.InsertExternalIDParams, pgdb.InsertUserSpellingParams]{},
+		memberFmt: "%[1]s = ANY(string_to_array(%[2]s, ','))",
+		meta:      metaAdapter[*pgdb.Queries, pgdb.GetLoginAdminRow, pgdb.InsertAdminParams, pgdb.InsertDomainAdminParams, pgdb.InsertConfigValueParams, pgdb.InsertLogParams, pgdb.InsertAliasParams, pgdb.InsertExternalIDParams, pgdb.InsertUserSpellingParams]{},
 		isUnique: func(err error) bool {
 			var pe *pgconn.PgError
 			return errors.As(err, &pe) && pe.Code == "23505"

@@ -16,28 +16,9 @@ import (
 // (sql/*/query: mailbox m, domain d, alias a). A test in internal/scim keeps
 // these keys and the attribute tables in step.
 
-// whitelist holds a resource's whitelist without and with externalId,
-// built once: a list request only picks one.
-type whitelist [2]scimfilter.Attributes
-
-func newWhitelist(build func(externalIDs bool) scimfilter.Attributes) whitelist {
-	return whitelist{build(false), build(true)}
-}
-
-func (w whitelist) with(externalIDs bool) scimfilter.Attributes {
-	if externalIDs {
-		return w[1]
-	}
-	return w[0]
-}
-
-var (
-	userWhitelist   = newWhitelist(userAttributes)
-	domainWhitelist = newWhitelist(domainAttributes)
-)
-
 // userAttributes is the whitelist for filters and sortBy on Users.
-func userAttributes(externalIDs bool) scimfilter.Attributes {
+// isTarget writes the engine's goto membership condition (Store.isTarget).
+func userAttributes(externalIDs bool, isTarget func(target, gotoCol string) string) scimfilter.Attributes {
 	username := scimfilter.Field{Column: "m.username", Type: scimfilter.String, Lowered: true}
 	a := scimfilter.Attributes{
 		Fields: map[string]scimfilter.Field{
@@ -51,6 +32,10 @@ func userAttributes(externalIDs bool) scimfilter.Attributes {
 			"provisioning:sizequota": {Column: "m.quota", Type: scimfilter.Int},
 			"provisioning:usedquota": {Column: "COALESCE((SELECT q2.bytes FROM quota2 q2 WHERE q2.username = m.username), 0)", Type: scimfilter.Int},
 			"provisioning:maildir":   {Column: "m.maildir", Type: scimfilter.String, CaseExact: true},
+			// The mailbox's own alias, by primary key.
+			"provisioning:forwards": {Column: "m.username", Type: scimfilter.String, Lowered: true, EqOnly: true,
+				Eq: "EXISTS (SELECT 1 FROM alias sa WHERE sa.address = m.username AND " + isTarget("?", "sa.goto") + ")"},
+			"provisioning:delivertomailbox": {Column: "(EXISTS (SELECT 1 FROM alias sa WHERE sa.address = m.username AND " + isTarget("m.username", "sa.goto") + "))", Type: scimfilter.Bool},
 		},
 		Multi: map[string][]scimfilter.Element{
 			"emails": {
@@ -95,6 +80,7 @@ func domainAttributes(externalIDs bool) scimfilter.Attributes {
 			"backupmx":          {Column: "d.backupmx", Type: scimfilter.Bool},
 			"passwordexpiry":    {Column: "d.password_expiry", Type: scimfilter.Int},
 			"active":            {Column: "d.active", Type: scimfilter.Bool},
+			"aliasfor":          {Column: "COALESCE((SELECT ad.target_domain FROM alias_domain ad WHERE ad.alias_domain = d.domain), '')", Type: scimfilter.String, Lowered: true},
 			"meta.created":      {Column: "d.created", Type: scimfilter.Time},
 			"meta.lastmodified": {Column: "d.modified", Type: scimfilter.Time},
 		},

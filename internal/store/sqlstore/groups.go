@@ -124,15 +124,15 @@ func (a groupAdapter[Q, G, R, L, U, D, N, T, GT]) targets(ctx context.Context, q
 	return out, err
 }
 
-// groupAttributes is the whitelist for filters and sortBy on Groups; member
-// is the engine's condition that '?' is one of a.goto's targets.
-func groupAttributes(member string, descriptions, externalIDs bool) scimfilter.Attributes {
+// groupAttributes is the whitelist for filters and sortBy on Groups; isTarget
+// writes the engine's goto membership condition.
+func groupAttributes(isTarget func(target, gotoCol string) string, descriptions, externalIDs bool) scimfilter.Attributes {
 	address := scimfilter.Field{Column: "a.address", Type: scimfilter.String, Lowered: true}
 	displayName := scimfilter.Field{Column: "a.address", Type: scimfilter.String, Lowered: true}
 	if descriptions {
 		displayName = scimfilter.Field{Column: "CASE WHEN a.description <> '' THEN a.description ELSE a.address END", Type: scimfilter.String}
 	}
-	target := scimfilter.Field{Column: "a.goto", Type: scimfilter.String, Lowered: true, Eq: member, EqOnly: true}
+	target := scimfilter.Field{Column: "a.goto", Type: scimfilter.String, Lowered: true, Eq: isTarget("?", "a.goto"), EqOnly: true}
 	a := scimfilter.Attributes{
 		Fields: map[string]scimfilter.Field{
 			"id":                    address,

@@ -20,6 +20,7 @@ type (
 		Phone, EmailOther       string
 		ExternalID, Spelling    string
 		UsedBytes               int64
+		SelfGoto                string
 	}
 	mailboxInsertShape = struct {
 		Username, Password, Name, Maildir string
@@ -101,12 +102,22 @@ func (a mailboxAdapter[Q, G, R, L, I, U, P]) setPassword(ctx context.Context, q 
 }
 
 func mailboxFromRow(r mailboxRowShape) store.Mailbox {
-	return store.Mailbox{
+	m := store.Mailbox{
 		Username: r.Username, Name: r.Name, Maildir: r.Maildir, LocalPart: r.LocalPart, Domain: r.Domain,
 		QuotaBytes: r.Quota, Active: r.Active, Phone: r.Phone, EmailOther: r.EmailOther,
 		Created: deref(r.Created), Modified: deref(r.Modified), UsedBytes: r.UsedBytes, ExternalID: r.ExternalID,
 		Spelling: decodeSpelling(r.Spelling),
 	}
+	// A self-alias holds its own address when it delivers to the mailbox
+	// only: that is not an empty group's mark here.
+	if r.SelfGoto != "" {
+		m.SelfGoto = strings.Split(r.SelfGoto, ",")
+		for i := range m.SelfGoto {
+			m.SelfGoto[i] = strings.TrimSpace(m.SelfGoto[i])
+		}
+	}
+	m.Forwards, m.DeliverToMailbox = store.Forwarding(m.Username, m.SelfGoto)
+	return m
 }
 
 func (s *Store[Q]) GetMailbox(ctx context.Context, username string) (store.Mailbox, error) {
@@ -115,7 +126,7 @@ func (s *Store[Q]) GetMailbox(ctx context.Context, username string) (store.Mailb
 }
 
 func (s *Store[Q]) ListMailboxes(ctx context.Context, query store.Query) ([]store.Mailbox, int, error) {
-	lq, err := translate(s.withCompanions(ctx), "User", userWhitelist.with(s.externalIDs), "m.username", query)
+	lq, err := translate(s.withCompanions(ctx), "User", s.userAttrs, "m.username", query)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -176,7 +187,11 @@ func (s *Store[Q]) CreateMailbox(ctx context.Context, by store.Actor, w store.Ma
 			return fault.New(fault.Conflict, "%s already exists in PostfixAdmin (as a mailbox or an alias)", m.Username)
 		}
 		// PostfixAdmin's order: the self-alias, then the mailbox, each logged.
-		if err := s.meta.insertAlias(ctx, q, store.Alias{Address: m.Username, Goto: m.Username, Domain: d.Name, Active: m.Active}); err != nil {
+		if err := s.checkForwards(m.Username, m.Forwards, m.DeliverToMailbox); err != nil {
+			return err
+		}
+		selfGoto := strings.Join(store.SelfGoto(m.Username, nil, m.Forwards, m.DeliverToMailbox), ",")
+		if err := s.meta.insertAlias(ctx, q, store.Alias{Address: m.Username, Goto: selfGoto, Domain: d.Name, Active: m.Active}); err != nil {
 			return err
 		}
 		if err := s.meta.log(ctx, q, by, d.Name, "create_alias", m.Username); err != nil {
@@ -239,6 +254,15 @@ func (s *Store[Q]) UpdateMailbox(ctx context.Context, by store.Actor, username s
 		}
 		if w.PasswordHash != "" {
 			if err := s.mailboxes.setPassword(ctx, q, m.Username, w.PasswordHash, p.ExpiryDays(d)); err != nil {
+				return err
+			}
+		}
+		if w.ForwardingChanges(cur) {
+			if err := s.checkForwards(m.Username, m.Forwards, m.DeliverToMailbox); err != nil {
+				return err
+			}
+			selfGoto := strings.Join(store.SelfGoto(m.Username, cur.SelfGoto, m.Forwards, m.DeliverToMailbox), ",")
+			if _, err := s.groupOps.setGoto(ctx, q, m.Username, selfGoto, m.Active); err != nil {
 				return err
 			}
 		}
@@ -306,4 +330,16 @@ func (s *Store[Q]) DeleteMailbox(ctx context.Context, by store.Actor, username s
 		}
 		return s.meta.log(ctx, q, by, m.Domain, "delete_mailbox", username)
 	})
+}
+
+// checkForwards applies what PostfixAdmin's forward form requires: a goto
+// that is not empty, within the column.
+func (s *Store[Q]) checkForwards(username string, forwards []string, deliver bool) error {
+	if !deliver && len(forwards) == 0 {
+		return fault.New(fault.Invalid, "deliverToMailbox false needs at least one forward: mail to %s would go nowhere", username)
+	}
+	if n := len(strings.Join(store.SelfGoto(username, nil, forwards, deliver), ",")); s.gotoMax > 0 && n > s.gotoMax {
+		return fault.New(fault.Invalid, "the forwards take %d bytes; PostfixAdmin's alias.goto holds at most %d on %s", n, s.gotoMax, s.engine)
+	}
+	return nil
 }

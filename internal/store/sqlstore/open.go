@@ -57,6 +57,8 @@ type DB interface {
 	// schema DDL (if any), the config version row, the ALL pseudo-domain and a
 	// first superadmin.
 	Initialize(ctx context.Context, ddl, version string, admin store.Admin, by store.Actor) error
+
+	probe(ctx context.Context)
 }
 
 // Option adjusts Open.
@@ -144,14 +146,17 @@ func Open(ctx context.Context, engine Engine, dsn string, loc *time.Location, op
 		rdb.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", engine, err)
 	}
+	var s DB
 	switch engine {
 	case SQLite:
-		return newSQLite(db, rdb, o), nil
+		s = newSQLite(db, rdb, o)
 	case MySQL:
-		return newMySQL(db, o), nil
+		s = newMySQL(db, o)
 	default:
-		return newPostgres(db, o), nil
+		s = newPostgres(db, o)
 	}
+	s.probe(ctx)
+	return s, nil
 }
 
 // openSQLite opens the writer (one connection: SQLite has one writer;
@@ -212,6 +217,15 @@ var requiredColumns = map[string][]string{
 	"fetchmail":             {"mailbox"},
 }
 
+// probe finds what the layout and the optional companion tables (see
+// Migrate) offer, and builds the filter whitelists for it.
+func (s *Store[Q]) probe(ctx context.Context) {
+	s.externalIDs = s.tableReadable(ctx, "SELECT resource_type, resource_id, external_id FROM scim_external_id WHERE 1 = 0")
+	s.spellings = s.tableReadable(ctx, "SELECT username, spelling FROM scim_user_spelling WHERE 1 = 0")
+	s.aliasDescriptions = s.tableReadable(ctx, "SELECT description FROM alias WHERE 1 = 0")
+	s.setWhitelists()
+}
+
 func (s *Store[Q]) Check(ctx context.Context) (int, error) {
 	for table, cols := range requiredColumns {
 		// Identifiers come from the constant map above, never from input.
@@ -225,11 +239,7 @@ func (s *Store[Q]) Check(ctx context.Context) (int, error) {
 		}
 		rows.Close()
 	}
-	// The optional companion tables (see Migrate).
-	s.externalIDs = s.tableReadable(ctx, "SELECT resource_type, resource_id, external_id FROM scim_external_id WHERE 1 = 0")
-	s.spellings = s.tableReadable(ctx, "SELECT username, spelling FROM scim_user_spelling WHERE 1 = 0")
-	s.aliasDescriptions = s.tableReadable(ctx, "SELECT description FROM alias WHERE 1 = 0")
-	s.groupAttrs = groupAttributes(s.member, s.aliasDescriptions, s.externalIDs)
+	s.probe(ctx)
 	v, err := s.queries(s.rdb).GetConfigValue(ctx, "version")
 	if err != nil {
 		return 0, fmt.Errorf("not a PostfixAdmin database: no config version row (run PostfixAdmin's upgrade.php): %w", err)
@@ -261,7 +271,7 @@ func (s *Store[Q]) Migrate(ctx context.Context) (bool, error) {
 			return false, err
 		}
 		s.externalIDs = true
-		s.groupAttrs = groupAttributes(s.member, s.aliasDescriptions, s.externalIDs)
+		s.setWhitelists()
 	} else if unique, err := s.externalIDsUnique(ctx); err != nil {
 		return false, err
 	} else if unique {

@@ -79,15 +79,29 @@ type Store[Q scalarQueries] struct {
 	externalIDs, spellings bool
 	// aliasDescriptions: the layout has alias.description (PostfixAdmin master).
 	aliasDescriptions bool
-	// member is the engine's SQL for "? is a target in a.goto"; groupAttrs
-	// the Group whitelist for the layout (set by Check).
-	member     string
-	groupAttrs scimfilter.Attributes
-	gotoMax    int // bytes alias.goto holds; 0: no limit that matters
-	counts     *countCache
+	// memberFmt is the engine's SQL for "target %[1]s is one of the goto
+	// list %[2]s" (see isTarget).
+	memberFmt string
+	// The filter whitelists for the layout and companion tables (set by Check).
+	userAttrs, domainAttrs, groupAttrs scimfilter.Attributes
+	gotoMax                            int // bytes alias.goto holds; 0: no limit that matters
+	counts                             *countCache
 }
 
 func (s *Store[Q]) ExternalIDs() bool { return s.externalIDs }
+
+// isTarget is the engine's condition that target (SQL: a placeholder or a
+// column) is one of the comma-separated targets in gotoCol.
+func (s *Store[Q]) isTarget(target, gotoCol string) string {
+	return fmt.Sprintf(s.memberFmt, target, gotoCol)
+}
+
+// setWhitelists builds the filter whitelists for what Check found.
+func (s *Store[Q]) setWhitelists() {
+	s.userAttrs = userAttributes(s.externalIDs, s.isTarget)
+	s.domainAttrs = domainAttributes(s.externalIDs)
+	s.groupAttrs = groupAttributes(s.isTarget, s.aliasDescriptions, s.externalIDs)
+}
 
 // withCompanions makes reads fill externalId and the client's spellings
 // from the companion tables that exist.

@@ -3,13 +3,16 @@
 -- PostfixAdmin 4.0+) are neither read nor written.
 
 -- name: GetMailbox :one
--- One indexed lookup: the mailbox by primary key, its Dovecot usage by primary key.
+-- Indexed lookups: the mailbox, its Dovecot usage and its own alias (whose goto
+-- holds the forwards), each by primary key.
 SELECT m.username, m.name, m.maildir, m.quota, m.local_part, m.domain, m.created, m.modified,
        m.active, m.phone, m.email_other,
        /* TEMPLATE_BEGIN: user_external_id */ CONCAT('') /* TEMPLATE_END */ AS external_id,
        /* TEMPLATE_BEGIN: user_spelling */ CONCAT('') /* TEMPLATE_END */ AS spelling,
-       CAST(COALESCE(q.bytes, 0) AS SIGNED) AS used_bytes -- ENGINE
+       CAST(COALESCE(q.bytes, 0) AS SIGNED) AS used_bytes, -- ENGINE
+       COALESCE(sa.goto, '') AS self_goto
 FROM mailbox m LEFT JOIN quota2 q ON q.username = m.username
+     LEFT JOIN alias sa ON sa.address = m.username
 WHERE m.username = sqlc.arg(username);
 
 -- name: ListMailboxes :many
@@ -19,8 +22,10 @@ SELECT m.username, m.name, m.maildir, m.quota, m.local_part, m.domain, m.created
        m.active, m.phone, m.email_other,
        /* TEMPLATE_BEGIN: user_external_id */ CONCAT('') /* TEMPLATE_END */ AS external_id,
        /* TEMPLATE_BEGIN: user_spelling */ CONCAT('') /* TEMPLATE_END */ AS spelling,
-       CAST(COALESCE(q.bytes, 0) AS SIGNED) AS used_bytes -- ENGINE
+       CAST(COALESCE(q.bytes, 0) AS SIGNED) AS used_bytes, -- ENGINE
+       COALESCE(sa.goto, '') AS self_goto
 FROM mailbox m LEFT JOIN quota2 q ON q.username = m.username
+     LEFT JOIN alias sa ON sa.address = m.username
 WHERE (/* TEMPLATE_BEGIN: where */ 1 = 1 /* TEMPLATE_END */)
 ORDER BY /* TEMPLATE_BEGIN: order */ m.username /* TEMPLATE_END */
 LIMIT ? OFFSET ?; -- ENGINE

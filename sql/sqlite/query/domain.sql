@@ -7,6 +7,7 @@
 -- Dovecot), so a page of domains is one query.
 SELECT domain, description, aliases, mailboxes, maxquota, quota, transport, backupmx,
        created, modified, active, password_expiry, /* TEMPLATE_BEGIN: domain_external_id */ CAST('' AS TEXT) /* TEMPLATE_END */ AS external_id,
+       CAST(COALESCE((SELECT ad.target_domain FROM alias_domain ad WHERE ad.alias_domain = d.domain), '') AS text) AS alias_for, -- ENGINE
        CAST((SELECT COUNT(*) FROM mailbox mc WHERE mc.domain = d.domain) AS bigint) AS mailbox_count,
        CAST((SELECT COUNT(*) FROM alias ac WHERE ac.domain = d.domain) AS bigint) AS alias_rows,
        CAST((SELECT COALESCE(SUM(q.bytes), 0) FROM quota2 q JOIN mailbox mq ON mq.username = q.username
@@ -19,6 +20,7 @@ WHERE d.domain = sqlc.arg(domain) AND d.domain <> 'ALL';
 -- internal/scimfilter (see internal/sqltemplate); usage as in GetDomain.
 SELECT d.domain, d.description, d.aliases, d.mailboxes, d.maxquota, d.quota, d.transport, d.backupmx,
        d.created, d.modified, d.active, d.password_expiry, /* TEMPLATE_BEGIN: domain_external_id */ CAST('' AS TEXT) /* TEMPLATE_END */ AS external_id,
+       CAST(COALESCE((SELECT ad.target_domain FROM alias_domain ad WHERE ad.alias_domain = d.domain), '') AS text) AS alias_for, -- ENGINE
        CAST((SELECT COUNT(*) FROM mailbox mc WHERE mc.domain = d.domain) AS bigint) AS mailbox_count,
        CAST((SELECT COUNT(*) FROM alias ac WHERE ac.domain = d.domain) AS bigint) AS alias_rows,
        CAST((SELECT COALESCE(SUM(q.bytes), 0) FROM quota2 q JOIN mailbox mq ON mq.username = q.username
@@ -90,3 +92,12 @@ DELETE FROM log WHERE domain = sqlc.arg(domain);
 
 -- name: DeleteDomain :execrows
 DELETE FROM domain WHERE domain = sqlc.arg(domain) AND domain <> 'ALL';
+
+-- name: InsertAliasDomain :exec
+-- AliasdomainHandler's row; alias_domain.description (master only) keeps its default ''.
+INSERT INTO alias_domain (alias_domain, target_domain, active, created, modified)
+VALUES (sqlc.arg(alias_domain), sqlc.arg(target_domain), 1, datetime('now'), datetime('now')); -- ENGINE
+
+-- name: SetAliasDomainTarget :exec
+UPDATE alias_domain SET target_domain = sqlc.arg(target_domain), modified = datetime('now') -- ENGINE
+WHERE alias_domain = sqlc.arg(alias_domain);
