@@ -42,28 +42,19 @@ func (s *Server) GetDomain(ctx context.Context, req api.GetDomainRequestObject) 
 	if err != nil {
 		return nil, err
 	}
-	version := scim.DomainVersion(d.Domain)
-	if inm := req.Params.IfNoneMatch; inm != nil && scim.ETagMatches(*inm, version) {
-		return emptyResponse{status: http.StatusNotModified, etag: version}, nil
+	if r, ok := notModified(req.Params.IfNoneMatch, scim.DomainVersion(d.Domain)); ok {
+		return r, nil
 	}
 	return s.domainResponse(ctx, http.StatusOK, d, proj), nil
 }
 
 func (s *Server) domainResponse(ctx context.Context, status int, d store.DomainWithUsage, proj scim.Projection) resourceResponse {
 	res := s.domainResource(ctx, d)
-	r := resourceResponse{status: status, body: res, proj: proj, etag: *res.Meta.Version}
-	if status == http.StatusCreated {
-		r.location = *res.Meta.Location
-	}
-	return r
+	return reply(status, res, res.Meta, proj)
 }
 
 func (s *Server) CreateDomain(ctx context.Context, req api.CreateDomainRequestObject) (api.CreateDomainResponseObject, error) {
-	proj, err := projection(req.Params.Attributes, req.Params.ExcludedAttributes)
-	if err != nil {
-		return nil, err
-	}
-	body, err := oneBody(req.ApplicationScimPlusJSONBody, req.JSONBody)
+	proj, body, err := writeRequest(req.Params.Attributes, req.Params.ExcludedAttributes, req.ApplicationScimPlusJSONBody, req.JSONBody)
 	if err != nil {
 		return nil, err
 	}
@@ -89,11 +80,7 @@ func (s *Server) CreateDomain(ctx context.Context, req api.CreateDomainRequestOb
 }
 
 func (s *Server) ReplaceDomain(ctx context.Context, req api.ReplaceDomainRequestObject) (api.ReplaceDomainResponseObject, error) {
-	proj, err := projection(req.Params.Attributes, req.Params.ExcludedAttributes)
-	if err != nil {
-		return nil, err
-	}
-	body, err := oneBody(req.ApplicationScimPlusJSONBody, req.JSONBody)
+	proj, body, err := writeRequest(req.Params.Attributes, req.Params.ExcludedAttributes, req.ApplicationScimPlusJSONBody, req.JSONBody)
 	if err != nil {
 		return nil, err
 	}
@@ -109,11 +96,7 @@ func (s *Server) ReplaceDomain(ctx context.Context, req api.ReplaceDomainRequest
 }
 
 func (s *Server) PatchDomain(ctx context.Context, req api.PatchDomainRequestObject) (api.PatchDomainResponseObject, error) {
-	proj, err := projection(req.Params.Attributes, req.Params.ExcludedAttributes)
-	if err != nil {
-		return nil, err
-	}
-	ops, err := patchOps(req.ApplicationScimPlusJSONBody, req.JSONBody)
+	proj, ops, err := patchRequest(req.Params.Attributes, req.Params.ExcludedAttributes, req.ApplicationScimPlusJSONBody, req.JSONBody)
 	if err != nil {
 		return nil, err
 	}

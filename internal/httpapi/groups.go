@@ -44,28 +44,19 @@ func (s *Server) GetGroup(ctx context.Context, req api.GetGroupRequestObject) (a
 	if err != nil {
 		return nil, err
 	}
-	version := scim.GroupVersion(g)
-	if inm := req.Params.IfNoneMatch; inm != nil && scim.ETagMatches(*inm, version) {
-		return emptyResponse{status: http.StatusNotModified, etag: version}, nil
+	if r, ok := notModified(req.Params.IfNoneMatch, scim.GroupVersion(g)); ok {
+		return r, nil
 	}
 	return groupResponse(ctx, http.StatusOK, g, proj), nil
 }
 
 func groupResponse(ctx context.Context, status int, g store.Group, proj scim.Projection) resourceResponse {
 	res := groupResource(ctx, g)
-	r := resourceResponse{status: status, body: res, proj: proj, etag: *res.Meta.Version}
-	if status == http.StatusCreated {
-		r.location = *res.Meta.Location
-	}
-	return r
+	return reply(status, res, res.Meta, proj)
 }
 
 func (s *Server) CreateGroup(ctx context.Context, req api.CreateGroupRequestObject) (api.CreateGroupResponseObject, error) {
-	proj, err := projection(req.Params.Attributes, req.Params.ExcludedAttributes)
-	if err != nil {
-		return nil, err
-	}
-	body, err := oneBody(req.ApplicationScimPlusJSONBody, req.JSONBody)
+	proj, body, err := writeRequest(req.Params.Attributes, req.Params.ExcludedAttributes, req.ApplicationScimPlusJSONBody, req.JSONBody)
 	if err != nil {
 		return nil, err
 	}
@@ -84,11 +75,7 @@ func (s *Server) CreateGroup(ctx context.Context, req api.CreateGroupRequestObje
 }
 
 func (s *Server) ReplaceGroup(ctx context.Context, req api.ReplaceGroupRequestObject) (api.ReplaceGroupResponseObject, error) {
-	proj, err := projection(req.Params.Attributes, req.Params.ExcludedAttributes)
-	if err != nil {
-		return nil, err
-	}
-	body, err := oneBody(req.ApplicationScimPlusJSONBody, req.JSONBody)
+	proj, body, err := writeRequest(req.Params.Attributes, req.Params.ExcludedAttributes, req.ApplicationScimPlusJSONBody, req.JSONBody)
 	if err != nil {
 		return nil, err
 	}
@@ -103,11 +90,7 @@ func (s *Server) ReplaceGroup(ctx context.Context, req api.ReplaceGroupRequestOb
 }
 
 func (s *Server) PatchGroup(ctx context.Context, req api.PatchGroupRequestObject) (api.PatchGroupResponseObject, error) {
-	proj, err := projection(req.Params.Attributes, req.Params.ExcludedAttributes)
-	if err != nil {
-		return nil, err
-	}
-	ops, err := patchOps(req.ApplicationScimPlusJSONBody, req.JSONBody)
+	proj, ops, err := patchRequest(req.Params.Attributes, req.Params.ExcludedAttributes, req.ApplicationScimPlusJSONBody, req.JSONBody)
 	if err != nil {
 		return nil, err
 	}

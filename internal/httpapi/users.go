@@ -85,9 +85,8 @@ func (s *Server) GetUser(ctx context.Context, req api.GetUserRequestObject) (api
 	if err != nil {
 		return nil, err
 	}
-	version := scim.MailboxVersion(m)
-	if inm := req.Params.IfNoneMatch; inm != nil && scim.ETagMatches(*inm, version) {
-		return emptyResponse{status: http.StatusNotModified, etag: version}, nil
+	if r, ok := notModified(req.Params.IfNoneMatch, scim.MailboxVersion(m)); ok {
+		return r, nil
 	}
 	return s.userResponse(ctx, http.StatusOK, m, proj)
 }
@@ -97,19 +96,11 @@ func (s *Server) userResponse(ctx context.Context, status int, m store.Mailbox, 
 	if err := s.addGroups(ctx, proj, res); err != nil {
 		return resourceResponse{}, err
 	}
-	r := resourceResponse{status: status, body: res[0], proj: proj, etag: *res[0].Meta.Version}
-	if status == http.StatusCreated {
-		r.location = *res[0].Meta.Location
-	}
-	return r, nil
+	return reply(status, res[0], res[0].Meta, proj), nil
 }
 
 func (s *Server) CreateUser(ctx context.Context, req api.CreateUserRequestObject) (api.CreateUserResponseObject, error) {
-	proj, err := projection(req.Params.Attributes, req.Params.ExcludedAttributes)
-	if err != nil {
-		return nil, err
-	}
-	body, err := oneBody(req.ApplicationScimPlusJSONBody, req.JSONBody)
+	proj, body, err := writeRequest(req.Params.Attributes, req.Params.ExcludedAttributes, req.ApplicationScimPlusJSONBody, req.JSONBody)
 	if err != nil {
 		return nil, err
 	}
@@ -144,11 +135,7 @@ func (s *Server) CreateUser(ctx context.Context, req api.CreateUserRequestObject
 }
 
 func (s *Server) ReplaceUser(ctx context.Context, req api.ReplaceUserRequestObject) (api.ReplaceUserResponseObject, error) {
-	proj, err := projection(req.Params.Attributes, req.Params.ExcludedAttributes)
-	if err != nil {
-		return nil, err
-	}
-	body, err := oneBody(req.ApplicationScimPlusJSONBody, req.JSONBody)
+	proj, body, err := writeRequest(req.Params.Attributes, req.Params.ExcludedAttributes, req.ApplicationScimPlusJSONBody, req.JSONBody)
 	if err != nil {
 		return nil, err
 	}
@@ -167,11 +154,7 @@ func (s *Server) ReplaceUser(ctx context.Context, req api.ReplaceUserRequestObje
 }
 
 func (s *Server) PatchUser(ctx context.Context, req api.PatchUserRequestObject) (api.PatchUserResponseObject, error) {
-	proj, err := projection(req.Params.Attributes, req.Params.ExcludedAttributes)
-	if err != nil {
-		return nil, err
-	}
-	ops, err := patchOps(req.ApplicationScimPlusJSONBody, req.JSONBody)
+	proj, ops, err := patchRequest(req.Params.Attributes, req.Params.ExcludedAttributes, req.ApplicationScimPlusJSONBody, req.JSONBody)
 	if err != nil {
 		return nil, err
 	}
