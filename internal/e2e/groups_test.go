@@ -321,3 +321,52 @@ func TestGroupDeleteIsExactlyOnce(t *testing.T) {
 		}
 	})
 }
+
+// bigGroup makes big@example.net, an alias delivering to n seeded mailboxes
+// (user000000@example.net, ...), as PostfixAdmin would hold it.
+func bigGroup(t testing.TB, e *env, n int) {
+	t.Helper()
+	testdb.SeedMailboxes(t, e.db, "example.net", n+1)
+	targets := make([]string, n)
+	for i := range targets {
+		targets[i] = fmt.Sprintf("user%06d@example.net", i)
+	}
+	if _, err := e.db.Raw.Exec("INSERT INTO alias (address, goto, domain, created, modified) VALUES ('big@example.net', '" +
+		strings.Join(targets, ",") + "', 'example.net', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// bigGroupSize is the largest group the benchmark and the test use on an
+// engine: MySQL's alias.goto is a TEXT column (65 535 bytes), which holds
+// about 2 800 of these addresses; the others hold any number.
+func bigGroupSize(engine sqlstore.Engine) int {
+	if engine == sqlstore.MySQL {
+		return 2500
+	}
+	return 5000
+}
+
+// Adding one member to a large alias reads the alias once and writes it
+// once: the same statements as for a small one (no query per member).
+func TestGroupMemberAddDoesNotGrowWithTheGroup(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine sqlstore.Engine) {
+		statements := func(n int) int64 {
+			e := start(t, engine, testdb.Master, true)
+			bigGroup(t, e, n)
+			add := patchBody(op("add", "members", members(fmt.Sprintf("user%06d@example.net", n))))
+			before := e.queries.Load()
+			r := e.do(http.MethodPatch, "/Groups/big@example.net", add, asAdmin(), header("Prefer", "return=minimal"))
+			expect(t, r, http.StatusNoContent, "")
+			used := e.queries.Load() - before
+			if got := count(t, e, "SELECT COUNT(*) FROM alias WHERE address = 'big@example.net' AND goto LIKE '%,user"+fmt.Sprintf("%06d", n)+"@example.net'"); got != 1 {
+				t.Fatalf("member not appended")
+			}
+			return used
+		}
+		small, large := statements(3), statements(bigGroupSize(engine))
+		if small != large || large > 12 {
+			t.Errorf("add one member: %d statements to a 3-member group, %d to a %d-member one", small, large, bigGroupSize(engine))
+		}
+	})
+}

@@ -3,6 +3,7 @@ package scim
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 
 	filter "github.com/scim2/filter-parser/v2"
@@ -503,22 +504,40 @@ func elements(def Attribute, value any) ([]any, error) {
 
 func containsValue(list []any, e any) bool {
 	m, _ := e.(map[string]any)
+	if m == nil {
+		return false
+	}
+	want := valueText(m["value"])
 	for _, l := range list {
-		if lm, ok := l.(map[string]any); ok && m != nil && strings.EqualFold(fmt.Sprint(lm["value"]), fmt.Sprint(m["value"])) {
+		if lm, ok := l.(map[string]any); ok && strings.EqualFold(valueText(lm["value"]), want) {
 			return true
 		}
 	}
 	return false
 }
 
+// valueText is a value as compared: strings as they are (the common case,
+// and the cheap one for groups of thousands of members).
+func valueText(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return fmt.Sprint(v)
+}
+
+// removeElement drops m, one of list's own elements (the same map).
 func removeElement(list []any, m map[string]any) []any {
 	out := list[:0:0]
 	for _, e := range list {
-		if em, ok := e.(map[string]any); !ok || fmt.Sprint(em) != fmt.Sprint(m) {
+		if em, ok := e.(map[string]any); !ok || !sameMap(em, m) {
 			out = append(out, e)
 		}
 	}
 	return out
+}
+
+func sameMap(a, b map[string]any) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
 }
 
 // coerce checks a value against an attribute's type, accepting Entra ID's

@@ -42,6 +42,7 @@ func newSQLite(db, rdb *sql.DB, o options) *Store[*sqlitedb.Queries] {
 			},
 		},
 		groupOps: groupAdapter[*sqlitedb.Queries, sqlitedb.GetGroupRow, sqlitedb.ListGroupsRow, sqlitedb.ListGroupsParams, sqlitedb.UpdateAliasGotoParams, sqlitedb.SetAliasDescriptionParams, sqlitedb.MailboxNamesRow, sqlitedb.AliasesTargetingRow, sqlitedb.ListGroupTargetsRow]{
+			inList: jsonList("json_each(?)"),
 			page: func(p store.Page) sqlitedb.ListGroupsParams {
 				return sqlitedb.ListGroupsParams{Lim: int64(p.Limit), Off: int64(p.Offset)}
 			},
@@ -72,6 +73,7 @@ func newMySQL(db *sql.DB, o options) *Store[*mysqldb.Queries] {
 			},
 		},
 		groupOps: groupAdapter[*mysqldb.Queries, mysqldb.GetGroupRow, mysqldb.ListGroupsRow, mysqldb.ListGroupsParams, mysqldb.UpdateAliasGotoParams, mysqldb.SetAliasDescriptionParams, mysqldb.MailboxNamesRow, mysqldb.AliasesTargetingRow, mysqldb.ListGroupTargetsRow]{
+			inList: placeholderList,
 			page: func(p store.Page) mysqldb.ListGroupsParams {
 				return mysqldb.ListGroupsParams{Limit: int32(p.Limit), Offset: int32(p.Offset)}
 			},
@@ -102,6 +104,7 @@ func newPostgres(db *sql.DB, o options) *Store[*pgdb.Queries] {
 			},
 		},
 		groupOps: groupAdapter[*pgdb.Queries, pgdb.GetGroupRow, pgdb.ListGroupsRow, pgdb.ListGroupsParams, pgdb.UpdateAliasGotoParams, pgdb.SetAliasDescriptionParams, pgdb.MailboxNamesRow, pgdb.AliasesTargetingRow, pgdb.ListGroupTargetsRow]{
+			inList: jsonList("json_array_elements_text(?::json)"),
 			page: func(p store.Page) pgdb.ListGroupsParams {
 				return pgdb.ListGroupsParams{Lim: int32(p.Limit), Off: int32(p.Offset)}
 			},

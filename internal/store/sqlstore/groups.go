@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -56,7 +57,8 @@ type groupOps[Q any] interface {
 }
 
 type groupAdapter[Q groupQueries[G, R, L, U, D, N, T, GT], G, R ~groupRowShape, L any, U ~updateGotoShape, D ~descriptionShape, N ~mailboxNameShape, T ~aliasTargetsShape, GT ~groupTargetsShape] struct {
-	page func(store.Page) L
+	page   func(store.Page) L
+	inList func(values []string) sqltemplate.Fragment // the body of an IN list of values
 }
 
 func (a groupAdapter[Q, G, R, L, U, D, N, T, GT]) get(ctx context.Context, q Q, address string) (groupRowShape, error) {
@@ -81,29 +83,41 @@ func (a groupAdapter[Q, G, R, L, U, D, N, T, GT]) setDescription(ctx context.Con
 	return q.SetAliasDescription(ctx, D{Description: description, Address: address})
 }
 
-// mailboxChunk bounds the placeholders of one MailboxNames query (SQLite
-// allows 32 766); a goto list rarely comes near it.
-const mailboxChunk = 5000
-
 func (a groupAdapter[Q, G, R, L, U, D, N, T, GT]) mailboxNames(ctx context.Context, q Q, addresses []string) (map[string]string, error) {
 	out := make(map[string]string)
-	for chunk := range slices.Chunk(addresses, mailboxChunk) {
-		args := make([]any, len(chunk))
-		for i, a := range chunk {
-			args[i] = a
-		}
-		in := strings.Repeat("?, ", len(chunk))
-		frag := map[string]sqltemplate.Fragment{"addresses": {SQL: in[:len(in)-2], Args: args}}
-		rows, err := q.MailboxNames(sqltemplate.With(ctx, frag))
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range rows {
-			row := mailboxNameShape(r)
-			out[row.Username] = row.Name
-		}
+	if len(addresses) == 0 {
+		return out, nil
+	}
+	rows, err := q.MailboxNames(sqltemplate.With(ctx, map[string]sqltemplate.Fragment{"addresses": a.inList(addresses)}))
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		row := mailboxNameShape(r)
+		out[row.Username] = row.Name
 	}
 	return out, nil
+}
+
+// The engines' ways to pass a list of strings for "IN (...)": SQLite binds
+// each numbered parameter in time growing with their count, so a list of
+// thousands goes as one JSON argument there and on PostgreSQL; MySQL's
+// driver interpolates placeholders cheaply (and older MariaDB has no JSON_TABLE).
+
+func jsonList(fn string) func([]string) sqltemplate.Fragment {
+	return func(values []string) sqltemplate.Fragment {
+		b, _ := json.Marshal(values)
+		return sqltemplate.Fragment{SQL: "SELECT value FROM " + fn, Args: []any{string(b)}}
+	}
+}
+
+func placeholderList(values []string) sqltemplate.Fragment {
+	args := make([]any, len(values))
+	for i, v := range values {
+		args[i] = v
+	}
+	in := strings.Repeat("?, ", len(values))
+	return sqltemplate.Fragment{SQL: in[:len(in)-2], Args: args}
 }
 
 func (a groupAdapter[Q, G, R, L, U, D, N, T, GT]) targeting(ctx context.Context, q Q, target string) ([]aliasTargetsShape, error) {
@@ -232,26 +246,46 @@ func (s *Store[Q]) ListGroups(ctx context.Context, query store.Query) ([]store.G
 
 // checkTargets verifies, in the write transaction, that w's members are
 // mailboxes of this server and its external targets are not, and that its
-// goto fits the column.
-func (s *Store[Q]) checkTargets(ctx context.Context, q Q, w store.GroupWrite) error {
-	names, err := s.groupOps.mailboxNames(ctx, q, append(slices.Clone(w.Members), w.External...))
+// goto fits the column. Targets cur already holds were classified when cur
+// was read in this transaction: only the others are looked up, so adding one
+// member to a large alias reads one mailbox. It returns the names of the
+// mailboxes among w's targets.
+func (s *Store[Q]) checkTargets(ctx context.Context, q Q, w store.GroupWrite, cur []store.Target) (map[string]string, error) {
+	names := map[string]string{}
+	known := map[string]bool{}
+	for _, t := range cur {
+		known[t.Address] = true
+		if t.Mailbox {
+			names[t.Address] = t.Name
+		}
+	}
+	var unknown []string
+	for _, t := range append(slices.Clone(w.Members), w.External...) {
+		if !known[t] {
+			unknown = append(unknown, t)
+		}
+	}
+	found, err := s.groupOps.mailboxNames(ctx, q, unknown)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	for a, n := range found {
+		names[a] = n
 	}
 	for _, m := range w.Members {
 		if _, ok := names[m]; !ok {
-			return fault.New(fault.Invalid, "member %q is not a User of this server (a mailbox); put other addresses in externalMembers", m)
+			return nil, fault.New(fault.Invalid, "member %q is not a User of this server (a mailbox); put other addresses in externalMembers", m)
 		}
 	}
 	for _, e := range w.External {
 		if _, ok := names[e]; ok {
-			return fault.New(fault.Invalid, "externalMembers %q is a User of this server: list it in members", e)
+			return nil, fault.New(fault.Invalid, "externalMembers %q is a User of this server: list it in members", e)
 		}
 	}
 	if n := len(strings.Join(w.Goto, ",")); s.gotoMax > 0 && n > s.gotoMax {
-		return fault.New(fault.Invalid, "the group's targets take %d bytes; PostfixAdmin's alias.goto holds at most %d on %s", n, s.gotoMax, s.engine)
+		return nil, fault.New(fault.Invalid, "the group's targets take %d bytes; PostfixAdmin's alias.goto holds at most %d on %s", n, s.gotoMax, s.engine)
 	}
-	return nil
+	return names, nil
 }
 
 func (s *Store[Q]) setAliasDescription(ctx context.Context, q Q, address, description string) error {
@@ -283,7 +317,7 @@ func (s *Store[Q]) CreateGroup(ctx context.Context, by store.Actor, w store.Grou
 		if err := store.CheckAliasCount(d, aliases, mailboxes); err != nil {
 			return err
 		}
-		if err := s.checkTargets(ctx, q, w); err != nil {
+		if _, err := s.checkTargets(ctx, q, w, nil); err != nil {
 			return err
 		}
 		gotoCol, active := store.EncodeGoto(w.Address, w.Goto, true)
@@ -329,7 +363,8 @@ func (s *Store[Q]) UpdateGroup(ctx context.Context, by store.Actor, address stri
 			out = cur
 			return nil
 		}
-		if err := s.checkTargets(ctx, q, w); err != nil {
+		names, err := s.checkTargets(ctx, q, w, cur.Targets)
+		if err != nil {
 			return err
 		}
 		// An empty group's active flag is the mark's: targets make it active.
@@ -350,7 +385,9 @@ func (s *Store[Q]) UpdateGroup(ctx context.Context, by store.Actor, address stri
 		if err := s.meta.log(ctx, q, by, d.Name, "edit_alias", cur.Address); err != nil {
 			return err
 		}
-		out, err = s.getGroup(ctx, q, cur.Address)
+		// Read back the row (its modified time); the targets are classified.
+		r, err := s.groupOps.get(s.withCompanions(ctx), q, cur.Address)
+		out = s.groupFromRow(r, names)
 		return err
 	})
 	return out, err
