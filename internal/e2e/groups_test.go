@@ -370,3 +370,35 @@ func TestGroupMemberAddDoesNotGrowWithTheGroup(t *testing.T) {
 		}
 	})
 }
+
+// externalId on Groups, as Entra ID and Okta match groups by it (RFC 7643
+// §3.1: "externalId ... issued by the provisioning client"), stored in the
+// companion table like the Users'.
+func TestGroupExternalID(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine sqlstore.Engine) {
+		e := startWith(t, engine, testdb.Master, true, migrated(t))
+		r := e.do(http.MethodPost, "/Groups", groupBody(map[string]any{"displayName": "sales@example.org", "externalId": "8e1c-A"}), asAdmin())
+		expect(t, r, http.StatusCreated, "")
+		if r.json(t)["externalId"] != "8e1c-A" {
+			t.Fatalf("created %s", r.body)
+		}
+		r = e.do(http.MethodGet, "/Groups?filter="+url.QueryEscape(`externalId eq "8e1c-A"`), nil, asAdmin())
+		if l := r.json(t); l["totalResults"] != 1.0 {
+			t.Errorf("externalId filter %v", l)
+		}
+		// caseExact: another case is another id.
+		r = e.do(http.MethodGet, "/Groups?filter="+url.QueryEscape(`externalId eq "8E1C-a"`), nil, asAdmin())
+		if l := r.json(t); l["totalResults"] != 0.0 {
+			t.Errorf("externalId matched in another case: %v", l)
+		}
+		expect(t, e.do(http.MethodPatch, "/Groups/sales@example.org", patchBody(op("remove", "externalId", nil)), asAdmin()), http.StatusOK, "")
+		if n := count(t, e, "SELECT COUNT(*) FROM scim_external_id WHERE resource_type = 'Group'"); n != 0 {
+			t.Errorf("%d externalId rows after remove", n)
+		}
+		expect(t, e.do(http.MethodPut, "/Groups/sales@example.org", groupBody(map[string]any{"displayName": "Sales", "externalId": "x"}), asAdmin()), http.StatusOK, "")
+		expect(t, e.do(http.MethodDelete, "/Groups/sales@example.org", nil, asAdmin()), http.StatusNoContent, "")
+		if n := count(t, e, "SELECT COUNT(*) FROM scim_external_id WHERE resource_type = 'Group'"); n != 0 {
+			t.Errorf("%d externalId rows after delete", n)
+		}
+	})
+}

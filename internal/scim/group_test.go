@@ -1,7 +1,9 @@
 package scim
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	"postfixadmin-scim/internal/fault"
@@ -74,4 +76,82 @@ func TestReplaceGroupKeepsWhatItDoesNotName(t *testing.T) {
 	if _, err := ReplaceGroup(cur, GroupInput{Schemas: []string{GroupSchema}, Address: &a}); fault.KindOf(err) != fault.Mutability {
 		t.Errorf("address change: %v", err)
 	}
+}
+
+// Group PATCH then the mapping never fails outside the error vocabulary, and
+// what it derives is a goto PostfixAdmin can hold: no empty, duplicate or
+// comma-carrying target, never the alias itself.
+func FuzzPatchGroup(f *testing.F) {
+	for _, seed := range []string{
+		`[{"op":"Add","path":"members","value":[{"$ref":null,"value":"bob@example.org"}]}]`,
+		`[{"op":"remove","path":"members[value eq \"alice@example.org\"]"}]`,
+		`[{"op":"Remove","path":"members","value":[{"value":"alice@example.org"}]}]`,
+		`[{"op":"replace","value":{"id":"info@example.org","displayName":"Info"}}]`,
+		`[{"op":"replace","path":"members","value":[]}]`,
+		`[{"op":"add","path":"urn:postfixadmin-scim:schemas:extension:alias:2.0:Group:externalMembers","value":["x@y.org"]}]`,
+	} {
+		f.Add(seed)
+	}
+	cur := store.Group{Address: "info@example.org", Domain: "example.org", Targets: []store.Target{
+		{Address: "alice@example.org", Mailbox: true}, {Address: "someone@external.example"},
+	}}
+	f.Fuzz(func(t *testing.T, raw string) {
+		var in []struct {
+			Op    string `json:"op"`
+			Path  string `json:"path"`
+			Value any    `json:"value"`
+		}
+		if json.Unmarshal([]byte(raw), &in) != nil {
+			return
+		}
+		var ops []PatchOp
+		for _, o := range in {
+			ops = append(ops, PatchOp{Op: o.Op, Path: o.Path, Value: o.Value, HasValue: o.Value != nil})
+		}
+		res := map[string]any{
+			"schemas": []any{GroupSchema, AliasGroupSchema}, "id": cur.Address, "displayName": cur.Address,
+			"members":        []any{map[string]any{"value": "alice@example.org", "type": "User"}},
+			AliasGroupSchema: map[string]any{"address": cur.Address, "externalMembers": []any{"someone@external.example"}},
+		}
+		err := PatchGroup(res, ops)
+		if err != nil {
+			if fault.KindOf(err) == fault.Internal {
+				t.Fatalf("error outside the vocabulary: %v", err)
+			}
+			return
+		}
+		gi := GroupInput{Schemas: []string{GroupSchema}}
+		if d, ok := res["displayName"].(string); ok {
+			gi.DisplayName = &d
+		}
+		ms, _ := res["members"].([]any)
+		for _, m := range ms {
+			if v, ok := m.(map[string]any)["value"].(string); ok {
+				gi.Members = append(gi.Members, v)
+			}
+		}
+		ext := []string{}
+		if e, ok := res[AliasGroupSchema].(map[string]any); ok {
+			if list, ok := e["externalMembers"].([]any); ok {
+				for _, v := range list {
+					ext = append(ext, v.(string))
+				}
+			}
+		}
+		gi.ExternalMembers = &ext
+		w, err := ReplaceGroup(cur, gi)
+		if err != nil {
+			if fault.KindOf(err) == fault.Internal {
+				t.Fatalf("error outside the vocabulary: %v", err)
+			}
+			return
+		}
+		seen := map[string]bool{}
+		for _, g := range w.Goto {
+			if g == "" || g == cur.Address || strings.Contains(g, ",") || seen[g] {
+				t.Fatalf("goto %q from %s", w.Goto, raw)
+			}
+			seen[g] = true
+		}
+	})
 }

@@ -128,3 +128,19 @@ func CheckAliasCount(d Domain, aliasRows, mailboxes int64) error {
 	}
 	return nil
 }
+
+// CheckDomainDeletable applies DomainHandler::delete()'s refusal (a domain
+// that is the target of alias domains) and, unless cascade, this server's
+// own: a domain that still has mailboxes, or aliases other than the
+// untouched default aliases that came with it, is kept (nothing is lost).
+func CheckDomainDeletable(name string, u DomainUsage, aliasDomainTargets, untouchedDefaults int64, cascade bool) error {
+	switch {
+	case aliasDomainTargets > 0:
+		return fault.New(fault.Refused, "domain %s is the target of %d alias domain(s); delete those first", name, aliasDomainTargets)
+	case cascade:
+		return nil
+	case u.Mailboxes > 0 || u.Aliases-untouchedDefaults > 0:
+		return fault.New(fault.Refused, "domain %s still has %d mailbox(es) and %d alias(es) besides its unchanged default aliases; delete them first", name, u.Mailboxes, u.Aliases-untouchedDefaults)
+	}
+	return nil
+}

@@ -62,3 +62,23 @@ func TestCheckAliasCount(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckDomainDeletable(t *testing.T) {
+	for _, tt := range []struct {
+		usage              DomainUsage
+		targets, untouched int64
+		cascade, ok        bool
+	}{
+		{DomainUsage{}, 0, 0, false, true},
+		{DomainUsage{Aliases: 4}, 0, 4, false, true}, // only the default aliases it came with
+		{DomainUsage{Aliases: 4}, 0, 3, false, false},
+		{DomainUsage{Mailboxes: 1}, 0, 0, false, false},
+		{DomainUsage{Mailboxes: 1, Aliases: 9}, 0, 0, true, true},
+		{DomainUsage{}, 1, 0, true, false}, // PostfixAdmin refuses an alias domain's target even then
+	} {
+		err := CheckDomainDeletable("x.org", tt.usage, tt.targets, tt.untouched, tt.cascade)
+		if (err == nil) != tt.ok {
+			t.Errorf("%+v: %v", tt, err)
+		}
+	}
+}

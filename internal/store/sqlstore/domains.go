@@ -278,17 +278,14 @@ func (s *Store[Q]) DeleteDomain(ctx context.Context, by store.Actor, name string
 		if err != nil {
 			return err
 		}
-		if targets > 0 {
-			return fault.New(fault.Refused, "domain %s is the target of %d alias domain(s); delete those first", name, targets)
-		}
-		if u := cur.Usage; !cascade {
-			untouched, err := s.untouchedDefaultAliases(ctx, q, defaultAliases)
-			if err != nil {
+		var untouched int64
+		if !cascade {
+			if untouched, err = s.untouchedDefaultAliases(ctx, q, defaultAliases); err != nil {
 				return err
 			}
-			if u.Mailboxes > 0 || u.Aliases-untouched > 0 {
-				return fault.New(fault.Refused, "domain %s still has %d mailbox(es) and %d alias(es) besides its unchanged default aliases; delete them first", name, u.Mailboxes, u.Aliases-untouched)
-			}
+		}
+		if err := store.CheckDomainDeletable(name, cur.Usage, targets, untouched, cascade); err != nil {
+			return err
 		}
 		// DomainHandler::delete() order. Without cascade this removes the
 		// default aliases that still hold what default_aliases wrote (no other
