@@ -1,5 +1,7 @@
 // Command postfixadmin-scim serves the SCIM API over a PostfixAdmin database
-// ("serve", the default) and mints bearer tokens for superadmins ("token").
+// ("serve", the default), mints bearer tokens for superadmins ("token"),
+// creates its companion tables ("migrate") and checks a configuration
+// ("check-config").
 package main
 
 import (
@@ -12,8 +14,13 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"postfixadmin-scim/internal/app"
 	"postfixadmin-scim/internal/auth"
@@ -23,36 +30,86 @@ import (
 )
 
 const usage = `usage:
-  postfixadmin-scim [serve] [-config FILE]
-  postfixadmin-scim token -user USERNAME [-lifetime 24h] [-secret S | -config FILE]
-  postfixadmin-scim migrate [-config FILE]   create the optional externalId companion table
+  postfixadmin-scim [serve] [-config FILE]     serve the SCIM API (the default)
+  postfixadmin-scim token -user USERNAME [-lifetime D] [-secret S] [-config FILE]
+                                               mint a bearer token for a superadmin
+  postfixadmin-scim migrate [-config FILE]     create or upgrade the optional companion tables
+  postfixadmin-scim check-config [-config FILE]
+                                               connect, check the layout, print the effective settings (no secrets)
+  postfixadmin-scim version                    print the version
+  postfixadmin-scim help                       print this text
 
 Configuration: a YAML file (-config or PFSCIM_CONFIG) and PFSCIM_* variables; see README.md.
 `
 
+// usageError is a command line this program does not take: exit status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	var ue usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+	case errors.As(err, &ue):
+		fmt.Fprintf(os.Stderr, "postfixadmin-scim: %v\n\n%s", err, usage)
+		os.Exit(2)
+	default:
 		fmt.Fprintln(os.Stderr, "postfixadmin-scim:", err)
 		os.Exit(1)
 	}
 }
 
+// commands are the subcommands and the flags each takes.
+var commands = map[string][]string{
+	"serve": {"config"}, "token": {"config", "user", "secret", "lifetime"}, "migrate": {"config"},
+	"check-config": {"config"}, "version": nil, "help": nil,
+}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cmd := "serve"
-	if len(args) > 0 && (args[0] == "serve" || args[0] == "token" || args[0] == "migrate") {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
+	allowed, ok := commands[cmd]
+	if !ok {
+		return usageError{fmt.Sprintf("unknown command %q", cmd)}
+	}
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	fs.SetOutput(io.Discard) // errors are reported once, by main
 	configPath := fs.String("config", os.Getenv("PFSCIM_CONFIG"), "YAML configuration file")
-	user := fs.String("user", "", "token: the superadmin the token names")
-	secret := fs.String("secret", "", "token: HS256 secret (default: the first of jwt.secrets)")
-	lifetime := fs.Duration("lifetime", 0, "token: validity (default and maximum: jwt.max_lifetime)")
+	user := fs.String("user", "", "the superadmin the token names")
+	secret := fs.String("secret", "", "HS256 secret (default: the first of jwt.secrets)")
+	lifetime := fs.Duration("lifetime", 0, "validity (default and maximum: jwt.max_lifetime)")
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, usage)
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("%s: unexpected argument %q", cmd, fs.Arg(0))}
+	}
+	var misplaced error
+	fs.Visit(func(f *flag.Flag) {
+		if !slices.Contains(allowed, f.Name) {
+			misplaced = usageError{fmt.Sprintf("%s does not take -%s", cmd, f.Name)}
+		}
+	})
+	if misplaced != nil {
+		return misplaced
+	}
+	switch cmd {
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "version":
+		fmt.Fprintln(stdout, "postfixadmin-scim", version())
+		return nil
 	}
 	cfg, err := config.Load(*configPath, os.LookupEnv)
 	if err != nil {
@@ -63,8 +120,57 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return mintToken(ctx, cfg, *user, *secret, *lifetime, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, cfg, stdout)
+	case "check-config":
+		return checkConfig(ctx, cfg, stdout)
 	}
 	return serve(ctx, cfg, stdout)
+}
+
+// buildVersion is set at link time (make build: -X main.buildVersion=...).
+var buildVersion = ""
+
+// version is the build's version: the linker's, else what the Go toolchain
+// recorded (module version, VCS revision).
+func version() string {
+	if buildVersion != "" {
+		return buildVersion
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := info.Main.Version
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " (" + s.Value[:12] + ")"
+		}
+	}
+	return v
+}
+
+// checkConfig connects to the configured database, checks that it is a
+// PostfixAdmin layout this server serves, and prints the effective settings
+// with secrets left out.
+func checkConfig(ctx context.Context, cfg config.Config, stdout io.Writer) error {
+	passwords, err := pwhash.Parse(cfg.PostfixAdmin.Encrypt)
+	if err != nil {
+		return err
+	}
+	db, err := app.OpenDB(ctx, cfg, false, passwords, io.Discard)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	layout, err := db.Check(ctx)
+	if err != nil {
+		return err
+	}
+	out, err := yaml.Marshal(cfg.Redacted())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "# database reachable: PostfixAdmin layout %d; externalId stored: %v\n%s", layout, db.ExternalIDs(), out)
+	return nil
 }
 
 func serve(ctx context.Context, cfg config.Config, stdout io.Writer) error {

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,5 +107,56 @@ func TestMigrateCommand(t *testing.T) {
 	out.Reset()
 	if err := run(ctx, []string{"migrate", "-config", conf}, &out, &errOut); err != nil || !strings.Contains(out.String(), "nothing to do") {
 		t.Fatalf("second migrate: %v, %q", err, out.String())
+	}
+}
+
+// A mistyped command or flag is an error with the usage (exit 2), never a
+// server started by accident; -h and help print the usage and succeed.
+func TestCommandLine(t *testing.T) {
+	for _, tt := range []struct {
+		args     []string
+		usage    bool // a usageError
+		help     bool
+		inStdout string
+	}{
+		{args: []string{"tokn"}, usage: true},
+		{args: []string{"serve", "extra"}, usage: true},
+		{args: []string{"migrate", "-user", "x"}, usage: true},
+		{args: []string{"-bogus"}, usage: true},
+		{args: []string{"-h"}, help: true, inStdout: "usage:"},
+		{args: []string{"token", "-help"}, help: true, inStdout: "usage:"},
+		{args: []string{"help"}, inStdout: "check-config"},
+		{args: []string{"version"}, inStdout: "postfixadmin-scim "},
+	} {
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), tt.args, &out, &errOut)
+		var ue usageError
+		switch {
+		case tt.usage && !errors.As(err, &ue):
+			t.Errorf("%v: %v, want a usage error", tt.args, err)
+		case tt.help && !errors.Is(err, flag.ErrHelp):
+			t.Errorf("%v: %v, want help", tt.args, err)
+		case !tt.usage && !tt.help && err != nil:
+			t.Errorf("%v: %v", tt.args, err)
+		}
+		if !strings.Contains(out.String(), tt.inStdout) {
+			t.Errorf("%v: stdout %q lacks %q", tt.args, out.String(), tt.inStdout)
+		}
+	}
+}
+
+// check-config reports the layout and prints the settings without secrets.
+func TestCheckConfig(t *testing.T) {
+	db := testdb.New(t, sqlstore.SQLite, testdb.Master, true)
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"check-config", "-config", writeConfig(t, db.DSN)}, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "layout 1856") || !strings.Contains(out.String(), "encrypt: php_crypt") || strings.Contains(out.String(), secret) {
+		t.Errorf("check-config printed %s", out.String())
+	}
+	missing := filepath.Join(t.TempDir(), "absent.db")
+	if err := run(context.Background(), []string{"check-config", "-config", writeConfig(t, missing)}, &out, &errOut); err == nil {
+		t.Error("check-config passed without a database")
 	}
 }

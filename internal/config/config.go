@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -286,4 +288,38 @@ func (c Config) validate() error {
 		errs = append(errs, errors.New("base_path must start with '/'"))
 	}
 	return errors.Join(errs...)
+}
+
+// Redacted is c without its secrets, for printing: JWT secrets, the
+// bootstrap password and the password in the database DSN are replaced.
+func (c Config) Redacted() Config {
+	const hidden = "(hidden)"
+	if n := len(c.JWT.Secrets); n > 0 {
+		c.JWT.Secrets = []string{fmt.Sprintf("(%d hidden)", n)}
+	}
+	if c.Bootstrap.Password != "" {
+		c.Bootstrap.Password = hidden
+	}
+	c.Database.DSN = redactDSN(c.Database.DSN)
+	return c
+}
+
+var (
+	// user:password@tcp(...) in go-sql-driver/mysql's DSN format (the
+	// password may hold '@': the address part starts at the last "@tcp(").
+	mysqlPassword = regexp.MustCompile(`^([^:/@]*):(.*)@((?:tcp|unix)?\()`)
+	// password=... in PostgreSQL's key=value form.
+	pgPassword = regexp.MustCompile(`(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S*)`)
+)
+
+func redactDSN(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" && u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "hidden")
+			return u.String()
+		}
+		return dsn
+	}
+	dsn = mysqlPassword.ReplaceAllString(dsn, "${1}:(hidden)@${3}")
+	return pgPassword.ReplaceAllString(dsn, "${1}(hidden)")
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,5 +84,26 @@ func TestRejectsBadConfiguration(t *testing.T) {
 				t.Errorf("err = %v, want it to mention %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// check-config prints the configuration: no secret may be in it.
+func TestRedacted(t *testing.T) {
+	for dsn, want := range map[string]string{
+		"root:s3cr@t@tcp(127.0.0.1:3306)/postfix?parseTime=true": "root:(hidden)@tcp(127.0.0.1:3306)/postfix?parseTime=true",
+		"postfix@unix(/run/mysqld/mysqld.sock)/postfix":          "postfix@unix(/run/mysqld/mysqld.sock)/postfix",
+		"postgres://pfa:pw%40x@db.example:5432/postfix":          "postgres://pfa:hidden@db.example:5432/postfix",
+		"host=db user=pfa password='a b' dbname=postfix":         "host=db user=pfa password=(hidden) dbname=postfix",
+		"host=db user=pfa password=x dbname=postfix":             "host=db user=pfa password=(hidden) dbname=postfix",
+		"/var/lib/postfixadmin/postfixadmin.db":                  "/var/lib/postfixadmin/postfixadmin.db",
+	} {
+		c := Default()
+		c.Database.DSN = dsn
+		c.JWT.Secrets = []string{"0123456789abcdef0123456789abcdef"}
+		c.Bootstrap.Password = "boot"
+		r := c.Redacted()
+		if r.Database.DSN != want || fmt.Sprint(r.JWT.Secrets) != "[(1 hidden)]" || r.Bootstrap.Password != "(hidden)" {
+			t.Errorf("%s → %s (secrets %v, bootstrap %q); want %s", dsn, r.Database.DSN, r.JWT.Secrets, r.Bootstrap.Password, want)
+		}
 	}
 }
