@@ -174,7 +174,7 @@ func checkConfig(ctx context.Context, cfg config.Config, stdout io.Writer) error
 }
 
 func serve(ctx context.Context, cfg config.Config, stdout io.Writer) error {
-	log := slog.New(slog.NewTextHandler(stdout, nil))
+	log := newLogger(cfg.Log, stdout)
 	srv, err := app.New(ctx, cfg, stdout, log)
 	if err != nil {
 		return err
@@ -184,14 +184,36 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer) error {
 		srv.Shutdown(ctx)
 		return err
 	}
-	log.Info("serving SCIM", "url", "http://"+ln.Addr().String()+cfg.BasePath, "database", cfg.Database.Driver)
-	go func() {
-		<-ctx.Done()
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		srv.Shutdown(shutdownCtx)
-	}()
-	return srv.Serve(ln)
+	log.Info("serving SCIM", "url", "http://"+ln.Addr().String()+cfg.BasePath, "database", cfg.Database.Driver, "version", version())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served: // the listener failed
+		srv.Shutdown(context.Background())
+		return err
+	case <-ctx.Done():
+	}
+	// Requests in flight finish (for up to shutdownGrace), then the pool closes.
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	err = srv.Shutdown(shutdownCtx)
+	<-served
+	log.Info("stopped")
+	return err
+}
+
+// shutdownGrace bounds how long a shutdown waits for requests in flight.
+const shutdownGrace = 10 * time.Second
+
+// newLogger is the server's structured logger, as log configures it.
+func newLogger(c config.Log, w io.Writer) *slog.Logger {
+	level, _ := c.SlogLevel() // validated by config.Load
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // migrate creates postfixadmin-scim's companion table for externalId. It is

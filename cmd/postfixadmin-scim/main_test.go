@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -159,4 +163,54 @@ func TestCheckConfig(t *testing.T) {
 	if err := run(context.Background(), []string{"check-config", "-config", writeConfig(t, missing)}, &out, &errOut); err == nil {
 		t.Error("check-config passed without a database")
 	}
+}
+
+// serve listens, answers, and on SIGTERM (the context ending) returns only
+// once the server has shut down and the database is closed.
+func TestServeShutsDownGracefully(t *testing.T) {
+	db := testdb.New(t, sqlstore.SQLite, testdb.Master, true)
+	conf := writeConfig(t, db.DSN)
+	if err := os.WriteFile(conf+".2", append(mustRead(t, conf), []byte("listen: 127.0.0.1:0\nlog:\n  format: json\n")...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve", "-config", conf + ".2"}, pw, io.Discard); pw.Close() }()
+	lines := bufio.NewScanner(pr)
+	var url string
+	for url == "" && lines.Scan() {
+		var entry map[string]any
+		if json.Unmarshal(lines.Bytes(), &entry) == nil && entry["msg"] == "serving SCIM" {
+			url, _ = entry["url"].(string)
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	res, err := http.Get(url + "/healthz")
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("healthz: %v %v", res, err)
+	}
+	res.Body.Close()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not return after the signal")
+	}
+	if _, err := http.Get(url + "/healthz"); err == nil {
+		t.Error("still serving after shutdown")
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"path"
@@ -102,6 +103,24 @@ const (
 func (e GroupListResponseSchemas) Valid() bool {
 	switch e {
 	case GroupListResponseSchemasUrnIetfParamsScimApiMessages20ListResponse:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for HealthStatus.
+const (
+	Ok          HealthStatus = "ok"
+	Unavailable HealthStatus = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the HealthStatus enum.
+func (e HealthStatus) Valid() bool {
+	switch e {
+	case Ok:
+		return true
+	case Unavailable:
 		return true
 	default:
 		return false
@@ -573,6 +592,19 @@ type GroupRef struct {
 	// Value The Group's id.
 	Value *string `json:"value,omitempty"`
 }
+
+// Health defines model for Health.
+type Health struct {
+	// Detail Why the server is not ready.
+	Detail *string `json:"detail,omitempty"`
+
+	// Layout The PostfixAdmin database layout (config version).
+	Layout *int         `json:"layout,omitempty"`
+	Status HealthStatus `json:"status"`
+}
+
+// HealthStatus defines model for Health.Status.
+type HealthStatus string
 
 // Meta defines model for Meta.
 type Meta struct {
@@ -1384,6 +1416,21 @@ type ServerInterface interface {
 	// ReplaceUser Replace a user; omitted active, password and sizeQuota keep their values
 	// (PUT /Users/{id})
 	ReplaceUser(ctx echo.Context, id UserId, params ReplaceUserParams) error
+	// GetHealth Liveness - the process answers (no database access)
+	// (GET /healthz)
+	GetHealth(ctx echo.Context) error
+	// GetMetrics Prometheus metrics (text exposition format)
+	// (GET /metrics)
+	GetMetrics(ctx echo.Context) error
+	// GetOpenAPIJSON This document, as JSON
+	// (GET /openapi.json)
+	GetOpenAPIJSON(ctx echo.Context) error
+	// GetOpenAPIYAML This document, as YAML
+	// (GET /openapi.yaml)
+	GetOpenAPIYAML(ctx echo.Context) error
+	// GetReadiness Readiness - the database answers and is a PostfixAdmin layout this server serves
+	// (GET /readyz)
+	GetReadiness(ctx echo.Context) error
 }
 
 // ServerInterfaceWrapper converts echo contexts to parameters.
@@ -2290,6 +2337,51 @@ func (w *ServerInterfaceWrapper) ReplaceUser(ctx echo.Context) error {
 	return err
 }
 
+// GetHealth converts echo context to params.
+func (w *ServerInterfaceWrapper) GetHealth(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetHealth(ctx)
+	return err
+}
+
+// GetMetrics converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMetrics(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMetrics(ctx)
+	return err
+}
+
+// GetOpenAPIJSON converts echo context to params.
+func (w *ServerInterfaceWrapper) GetOpenAPIJSON(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetOpenAPIJSON(ctx)
+	return err
+}
+
+// GetOpenAPIYAML converts echo context to params.
+func (w *ServerInterfaceWrapper) GetOpenAPIYAML(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetOpenAPIYAML(ctx)
+	return err
+}
+
+// GetReadiness converts echo context to params.
+func (w *ServerInterfaceWrapper) GetReadiness(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetReadiness(ctx)
+	return err
+}
+
 // This is a simple interface which specifies echo.Route addition functions which
 // are present on both echo.Echo and echo.Group, since we want to allow using
 // either of them for path registration
@@ -2337,6 +2429,11 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 		Handler: si,
 	}
 
+	router.GET(options.BaseURL+"/healthz", wrapper.GetHealth, options.OperationMiddlewares["getHealth"]...)
+	router.GET(options.BaseURL+"/readyz", wrapper.GetReadiness, options.OperationMiddlewares["getReadiness"]...)
+	router.GET(options.BaseURL+"/metrics", wrapper.GetMetrics, options.OperationMiddlewares["getMetrics"]...)
+	router.GET(options.BaseURL+"/openapi.yaml", wrapper.GetOpenAPIYAML, options.OperationMiddlewares["getOpenAPIYAML"]...)
+	router.GET(options.BaseURL+"/openapi.json", wrapper.GetOpenAPIJSON, options.OperationMiddlewares["getOpenAPIJSON"]...)
 	router.GET(options.BaseURL+"/Domains", wrapper.ListDomains, options.OperationMiddlewares["listDomains"]...)
 	router.POST(options.BaseURL+"/Domains", wrapper.CreateDomain, options.OperationMiddlewares["createDomain"]...)
 	router.DELETE(options.BaseURL+"/Domains/:id", wrapper.DeleteDomain, options.OperationMiddlewares["deleteDomain"]...)
@@ -3603,6 +3700,128 @@ func (response ReplaceUserdefaultApplicationScimPlusJSONResponse) VisitReplaceUs
 	return err
 }
 
+type GetHealthRequestObject struct {
+}
+
+type GetHealthResponseObject interface {
+	VisitGetHealthResponse(w http.ResponseWriter) error
+}
+
+type GetHealth200JSONResponse Health
+
+func (response GetHealth200JSONResponse) VisitGetHealthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMetricsRequestObject struct {
+}
+
+type GetMetricsResponseObject interface {
+	VisitGetMetricsResponse(w http.ResponseWriter) error
+}
+
+type GetMetrics200TextResponse string
+
+func (response GetMetrics200TextResponse) VisitGetMetricsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(200)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type GetOpenAPIJSONRequestObject struct {
+}
+
+type GetOpenAPIJSONResponseObject interface {
+	VisitGetOpenAPIJSONResponse(w http.ResponseWriter) error
+}
+
+type GetOpenAPIJSON200JSONResponse map[string]interface{}
+
+func (response GetOpenAPIJSON200JSONResponse) VisitGetOpenAPIJSONResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOpenAPIYAMLRequestObject struct {
+}
+
+type GetOpenAPIYAMLResponseObject interface {
+	VisitGetOpenAPIYAMLResponse(w http.ResponseWriter) error
+}
+
+type GetOpenAPIYAML200ApplicationyamlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetOpenAPIYAML200ApplicationyamlResponse) VisitGetOpenAPIYAMLResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/yaml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetReadinessRequestObject struct {
+}
+
+type GetReadinessResponseObject interface {
+	VisitGetReadinessResponse(w http.ResponseWriter) error
+}
+
+type GetReadiness200JSONResponse Health
+
+func (response GetReadiness200JSONResponse) VisitGetReadinessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReadiness503JSONResponse Health
+
+func (response GetReadiness503JSONResponse) VisitGetReadinessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// SearchAll Query users, domains and groups together; a filter applies to the resource types whose attributes it names
@@ -3686,6 +3905,21 @@ type StrictServerInterface interface {
 	// ReplaceUser Replace a user; omitted active, password and sizeQuota keep their values
 	// (PUT /Users/{id})
 	ReplaceUser(ctx context.Context, request ReplaceUserRequestObject) (ReplaceUserResponseObject, error)
+	// GetHealth Liveness - the process answers (no database access)
+	// (GET /healthz)
+	GetHealth(ctx context.Context, request GetHealthRequestObject) (GetHealthResponseObject, error)
+	// GetMetrics Prometheus metrics (text exposition format)
+	// (GET /metrics)
+	GetMetrics(ctx context.Context, request GetMetricsRequestObject) (GetMetricsResponseObject, error)
+	// GetOpenAPIJSON This document, as JSON
+	// (GET /openapi.json)
+	GetOpenAPIJSON(ctx context.Context, request GetOpenAPIJSONRequestObject) (GetOpenAPIJSONResponseObject, error)
+	// GetOpenAPIYAML This document, as YAML
+	// (GET /openapi.yaml)
+	GetOpenAPIYAML(ctx context.Context, request GetOpenAPIYAMLRequestObject) (GetOpenAPIYAMLResponseObject, error)
+	// GetReadiness Readiness - the database answers and is a PostfixAdmin layout this server serves
+	// (GET /readyz)
+	GetReadiness(ctx context.Context, request GetReadinessRequestObject) (GetReadinessResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx echo.Context, request any) (any, error)
@@ -5027,105 +5261,226 @@ func (sh *strictHandler) ReplaceUser(ctx echo.Context, id UserId, params Replace
 	return nil
 }
 
+// GetHealth operation middleware
+func (sh *strictHandler) GetHealth(ctx echo.Context) error {
+	var request GetHealthRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetHealth(ctx.Request().Context(), request.(GetHealthRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetHealth")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetHealthResponseObject); ok {
+		return validResponse.VisitGetHealthResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMetrics operation middleware
+func (sh *strictHandler) GetMetrics(ctx echo.Context) error {
+	var request GetMetricsRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMetrics(ctx.Request().Context(), request.(GetMetricsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMetrics")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMetricsResponseObject); ok {
+		return validResponse.VisitGetMetricsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetOpenAPIJSON operation middleware
+func (sh *strictHandler) GetOpenAPIJSON(ctx echo.Context) error {
+	var request GetOpenAPIJSONRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOpenAPIJSON(ctx.Request().Context(), request.(GetOpenAPIJSONRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOpenAPIJSON")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetOpenAPIJSONResponseObject); ok {
+		return validResponse.VisitGetOpenAPIJSONResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetOpenAPIYAML operation middleware
+func (sh *strictHandler) GetOpenAPIYAML(ctx echo.Context) error {
+	var request GetOpenAPIYAMLRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOpenAPIYAML(ctx.Request().Context(), request.(GetOpenAPIYAMLRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOpenAPIYAML")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetOpenAPIYAMLResponseObject); ok {
+		return validResponse.VisitGetOpenAPIYAMLResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetReadiness operation middleware
+func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
+	var request GetReadinessRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetReadiness(ctx.Request().Context(), request.(GetReadinessRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetReadiness")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetReadinessResponseObject); ok {
+		return validResponse.VisitGetReadinessResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7F19c9s20v8qO3yemUjz0PJLnN6cPJ05N0nbdOLEZzvXP+rMDUyuJFxIgAVA22rHn6ffo5/sGbzxTaRE",
-	"ybLj9PKfZYLAYrFYLH77wt+DiKcZZ8iUDMa/BxkRJEWFwvwiSgl6lSs0v2KUkaCZopwF4+AlT1OyI1G/",
-	"oTCGsi0oDgJVLhgMaAyExSCjGaZEAhEIJLkhc+laYDwcBWFAdY+/5ijmQRgwkmIwrg4eBrYDTYWaZ/qp",
-	"VIKyaXB3FwYRz5laJPCE3NI0T4Hl6RUK4BMQKPNESchQQEameAR7jgwJnCVzUFyR5My26iLLjlalKKVM",
-	"DxSM90JPHWUKpygMeTFPCWVv4kUKL2YI9inozmEQEYk7lElkkip6jSVvMqJmJQ00DsJA4K85FRgHYyVy",
-	"XM4ivI2SPMb4eLMFZVyVi9rFmJYxlhM1oYlCsUjIMZy/fHMC9jEMzr5/CX/75vAQ/vzj+ehwdDA6GIaA",
-	"o+kIconinWYc/gqXAUlohP/AW5JmCY64mF4GXaS6kZeTNxU8z7qWjSRUi3McC5RyceGOgEBEVDTbIUkC",
-	"VMI/7DpvbUHp5ER338K8LEvmVprpBNQMtdTzXET4TMI1Ckk50wRxhnpLqBlKBGSKqjkoMpUwwEQiHO4f",
-	"lLTOkMSGXY7aN5MdO/oqGt9xhl10MnmDAp7vHW5G5zLi9LC9KJRcqO/mHSvsxVhLvm4IV3MYEDZ3gkmu",
-	"kkqj4REoilbBXQn+CZluTuMuCXQjrybvvYjtHunqxTaodoRMK6NfAiIjZLHuLDTzcz8+hm1DKSLUGxbj",
-	"7SI39neuiMQYqH7sFgMmVEjlNCoMrkmSo4QrTPgN7BsuKIFWjUjY79TxlWFbWFHVonqvd23GlNDkit92",
-	"b8ctbbs72xil+o7H1OrQV2Zf678izhTag4hkWUIjoknc/Y/k5nHZ7f8KnATj4H92y6N31x2Qu647PVS1",
-	"ExnR9P827OmuOcW7MPhB67atEW172wLNvqM2kk/1fn6/PaJ9f1sgu+yqjfBzJCKanVnB2Rr59V63MIlm",
-	"h21T+SCtLtrKDExnWyDc9bNIr/mPzDiTdqu+FoIvI3+DsW2XZvBWGwb184YJY05Wo3NtJ3qMY21OFJuS",
-	"xDHV/ZDkVPAMhTK6ZkISiWGQVf71e0Aird8W1aKxT0b26RGYV2HCBRAwZg3cUDXjuQJFxBSVhIFENHr9",
-	"7PXxq5PXRmEKJPF7lsy9YnTq8IrzBAkL9MpZhdvHRFIcInMiwICmaa708Tk8KuigCmIqs4TMjUGX5lLB",
-	"FQJhRQeUAfHWsjmDqASJ4hqFpjUlt2+RTdUsGB+8eBEGLE8SPUSDdq/KtUWsUDCSnKC+HSydgueRmhFl",
-	"jjZtDrszB2WDGBhwNUPhyUYZettP8/+GiFiGkPCIJEAic5eQw1BPbsoVB64Pc3NYKUxlyxnUOTMiBJkb",
-	"sXL/4Ff/wUjpN45zNdOWkxXzcy11uKaY1VjTRhSxXS48yARNiZhXnlXEx/6nzfIpd/Iv9qkbor7NPrZM",
-	"9hWVEb9GMT9BRdacpV4WP8UJFylRwTjIBQ1a5Mdbqxe95lBrHZYDtc6gsCiWkt7UN6dcqgm9PY5Tytw+",
-	"Cd29G3LBxhTVZGyu93KsNd3YqZ8xyWNBp2R8MNob27FhoG1vlmn9MMNLxgWdUkaSZ3JZT0VHERdY7Y1K",
-	"LeqYOWvwBpNkOLpkb2lKlRzDHnwLOUv0L4xD2NmHb7Uu0DIeh/oFymqTG12yoFsNdmyPqtLSm/plO2Zg",
-	"9LDf01iwUW94s1cpm5Y7/xnwG2Z1BJr7SCEzlKlvDrs1aGHXOmK+52IpOGDUi74IpVSfJ1IzhdQX3Goq",
-	"135gfv3b/hpZ9eV+DY/g9MNFVe1+QswkUKUnsFJrXpHoU56d3PbjdENrrK2jLcnvnG6ps+ctv0GxE5mL",
-	"CWdwI6jCIyiOFiAThcIeOZSztiMipcz/3u9NzD9zbtVKY7G4Ign8qh9q2dGX/vKAoAxOvoOBWw7TaNgq",
-	"LgWQtNNNUEV2/BHWdS2KEopMPZNAY63+JxTFEUjFhWFZMoebGTIj59qyIUzfuC3z8JZKbRRkVsSIFrEd",
-	"vdUhpVNBlL1Qrb2edDUGps/GG71wROISG6Ts07G52M8b7MGU3Lp93wdEdPu9WE/3eysrmpLbEy82fWgp",
-	"ZcxTU/xnW/R0CLynpRB5o57cPbwu8Cm53Z7Mp+5UX2aUm5Nf2x5Eyhsu4te3GRUtKM8rMpeglXoCpKDd",
-	"vwSo30J5ZM4nhs7O7KZ/rw/5FZO/28JLKXtjH+43zbswUIIwmXHRcni5AwGKJsUSFP8ZhhDjhOSJgsvg",
-	"mgqVk8TCpGtv5lxi3CEc5xmJEHQDuJpXDtJnsqkVzfn+il9jxBUI1CTqswgGRmIOhhudqg3by/O829Z6",
-	"S6U6czfFNU3GM2fY1Ze0Dy6zuLTm9VMUp2SKbShYu/h4tK/VMiMZHacoJZmiNCZZbaofW5a1SVQdGFwk",
-	"qeoy6YDu2haj8WJYRwJrnAgrTG5bw+Ja37yyKEKT1g12fzbaMXvxL6KpvyP4MSi7JgmNv/deCMX5CWHz",
-	"IAxyRn/Nkek7dRgYU4YmVM0NemneOZ8zRW7L36cOz+QXxsorH/yLJDlWfuo7bhgUiGgr7VIRlXdchX+8",
-	"uDgF2wAiHmNojVD78igIV1yAynV3g7StZD8AZOnFx5zGY9BXkF6Xn+Ku8kMBi9g7jzaumHFC6PcXDKGi",
-	"g6Ld2A5d9NV2TalAHF2QTeV/2j4TFpVJyFyb6zNitWNtyimRCsXQ+FmpAoNEqBCMG0e/65CIe6Eka5iY",
-	"MKiZmI6hTRNz2Ou6MVMqG+961TlKaSS45BM1ini6e7C3983u/v6u1w4nhJEppsjU7vGr85dvTnYPRnu7",
-	"hUzViX/NlCDw5tUz6QCxYh2PKpdVzdEp07OpSLiT1zAwd47qQXS7M+U7zrVgBnB4drflW8PIqrYvDJY4",
-	"EFcbxRuAWl2AVg2NWgneWzhtNU61niV3f7Npw01slFGSvJ8E41+Wk1pBcO8+1kXBPFrLLDH9PKpVUkjq",
-	"V6NkK0ZJdTOst3Z2lVrdnKY7+CBRPJPw4eztah1aF8QznBgkw55CywYpLXVzK++lrD2a20TUTLSPJrpX",
-	"L8aT3Gf+NIYBVbLp/O1zsNx1LdiZZf1WVst0+HDr5LuvmBT3X6WYCozUfdfJk2ajHzZYiw2ge+tbimsI",
-	"UEwU7ihq3AYL9CdEqhMea5Nlnbe25yEIAxfl0uU9aD3jK0yitxhv/YwgbN7jsLMu17DnRbfXyfPx69mz",
-	"rbPnJE8U/Zffn+t4+UqFs3L/Vxx7qx0BXun01yobaA1/q1pjwhOS0qS4jq2kzu54p2bWvktN6TWy3mPN",
-	"OOOCTmh0KnBCb9d75zyf9H0npXGcYE+y2theictZg/PvMxRGkzbUT/8eeMutjsRxCAKzhEQIXIDAlF+j",
-	"ca8TNi+cCovCTNSsXUW3n3LHbA4/nb9/B+b5EWi2GTenG3Hx3Gtue561bt2ld5j73oI6NU9lMdqIOhX8",
-	"muqTirKpjwBaK3YgodcoLrhzbSyy8+cZmpgJbcoZ/ELRJAH3HsaguIEQCveCkphMYGCjWhhiLIEoSJBI",
-	"ZfwQLtBimSlYUU4+LKNlmX0MR3X4Z7J0+wJJJPeEmhiXGjTzTMJlgDFVnqLLYHif4A7r7Yqp6A6DjKkA",
-	"Lc0gMCGKXmOVedb554KnK4HSuyZ0ercXtCDpb9gB+zsGWQ+n3nNXc+UdKF0O/m34hJZ4Ir7TFGhScomt",
-	"vgY1w/Te3oaFHXPWMP22GGmDLM44tb7ODgdrCxy0Gmqpx80sC+npjI/1j157NKU//HBef7EdSF/T1FuA",
-	"eGurstrU61SXJmrYhSMVy1HwxbH74wqxeFR0pzbzr4b2tgzt82InrBOxWUvBWWN3FHk1bcxapTYeUTPc",
-	"Z4s6jm5pc9YyyDp3ZZO7awIPROLrWxKp9hDHVeuSFne1uL2DihOwws3iULLn08+CKuPs8+FPNe9EGzc7",
-	"17Dkahs1PmmvlmZisCPNdbw27kwXYRAU2RLtzsb86vhBtoJqeFsLiM3PQ1MY0ZQkxj1qtUVocJ8LC/sI",
-	"nKBAFum/rygjJmNFE5PgbetcKm7bysCMMzQ+V2H5Mk34FUna82+qwuyk18W9ViWk0i6sSF7DVVwsUo2w",
-	"btEvj931RH+5qCxLbFrcutWpdVP6qIem00Vfj8utHZfNRJj7n5oruVLkBi9L0u3Kj+0/TJnK2utQXM93",
-	"WWYpLnZezRBcO+9vldCs4bE8R3FNIzRQQYziJWcTOl13jVvyFPpv19Ysh5alusqTT2sSlpLbOl7VGil5",
-	"SuYJJ/E5/a1LKeSZvnS2K8wmr4u2YWP4hbHaliOaETbFUxfLuFLTFYOZOOcoT5EpM9wHQdtvoYpM1+q1",
-	"3CDr8X2JwroXQ32/rSDcJkZx5tOce7NkC9Zy66brdVi4ANKexHaeDZlLsjabKizz6hvy5wZ0chN27PRl",
-	"Nnp1pdeQoM0kpI2CXsDn0tA0B49tEpymB6/EpmUVQBbqgWo+B6etuzLKpdpBMcC982o8WroIw7n8x+fw",
-	"5x+Ho/2jOl8iwhhXFpsEqsad8VeNeKvSQ94eT+fhSJtWoGYIkqRoIXsg0gY2FC6dzcLj9BgdYVbOQQbo",
-	"Ue1KLN6RLWtgQG8sUW8TNkeKkIaRefRv06x3FFbF+dcDTzYFFRITNPeIy3afxJWB7t3fcMJKLYYQ7GVn",
-	"uJXcltXePMHzTC4JgJAuDQvl0AbZOTdBw5txVEymEjBZWrvf2nHWC8Jz8SMdyHV5jelXTmHtlByaPqIs",
-	"mVRafLzx1glb9CBLvwhCo8XuPi54DsOA0ehTu457qFlmFcuxkdtht+GMyBnGVlobLq/ImCG5bmWmhkc2",
-	"faYQ9FGwXvJdK4EzzvBdviTM1RYoMe18xhQtVav9/4AoSLlU8HwPohkRJFIo5PCBlG0244o/4tbIDI4l",
-	"MH5L2DR3WMVjDc0nNMEPInm8MQVPHtP22EIqF03xN84ecVnMYf94w93TIO2vOhciFJoh2NUGPhx8ZUL8",
-	"QxBVZ/wbk2NvQwlcynnBE+Ou1v85/fEUKhn4tkAHyAyTBGOXuL00FaFKyBmSOEUXkb6CD5Wo+CfNkYjH",
-	"uCk/XvJ4bW4gUygyQSXWeLBkTz1/Jiv3tIFPPgGJLJZA1XD5ngtBcpfas63cFDcBF8gZ+Ep6vQzCI2sQ",
-	"biv5/nm/ZFNx0Rq5/FC66/bF3t9f6ovwhEZEPd7BsgbmqhfvUT0iXlq++kO24A/RJGKUC6rmFaj7ikga",
-	"HeeqrWJiXcJknqEgzubW+8OUENXS5Y33kQ9KMUCN7rhUFDOlTLrPFRKBwg9of33vQ6B++vkiWAC1GPx4",
-	"fvDiG/jp5wu4mXGJIHMzJQOoLBQmKcksa0wpUx8x4mlKmI3SK8k0FDTpNNUk2YS3XEdevjmBg9FeUWPr",
-	"+e7fvjk8HEINI+OTVigOJQy0TEubPGkz7OTokr2+RjEHXzzMH0SuwJPJp9UqAchUt1c2W87j5iMonEie",
-	"IwIvmT+fIsI4oxFJkjnMUOBRtWsTTqjIJ3SBaZW41XKC8OcfB6P9YahpvmQm9NRU9mJzo4jrdSkhRcIk",
-	"5IxISacM40Y/L4ajSqUyCROeJPzmkjUqllls0JmPwQJ0ElSSGYK90f5oT8sWz5CRjAbj4Plob/TcwsUz",
-	"I+a7I2mcgSZtm1tvIPc+jjexXljz/DhJgmrRxXmXiqrVZWzWsmvUgTvY29tuFbjFVIzWinAZmRpZ0ptV",
-	"GkTSF2ryvzzYc1cGUXTO102oKEEXBjJPbUh+8M9cy68bxw1hRNwOAIpPTcTtERBfZtewwNZurhZjBb0P",
-	"pdvolYrA1G13M7BL9TDMnWLLYmre+DZhrcZ0h8VYNtl1PoWuNJJKS+cn7dnSuk37NC4VfI/W1uHco2HF",
-	"o92jdYuDWhvPDyvXLdUxlgq2V6D3ll89ZCG3Ay2Px2/fQiYxj/lOXFQVs7BSQqXCeGgQllZV8tLkhrl0",
-	"pHXFb0vLtKYCK4uENFZ4/yFWuG1VLdOMDWErLNsSmhfW77t4R2ip3jy4QfKpUrN56Ku5pajIyLUarVn4",
-	"+m0lA2+RCoY3Za0Zl3m5Rn3f+8qtZVpZp5LIJjhqGf4jYXGCAmLe0KB9z8VSmT71s/Gz6RB7BnolYt0q",
-	"UJs8XGmm1dj/O43vXM4K2lDQOvdfmf9vqEp8zfYWxX3YUp3KDBXfnxG2o1IoB4d7f4ebGU30xdSUFKmU",
-	"fhC+vlkIOUtQSm18RiRGrW9LZN9o29aj/gdUn03Thj2WoCxJ/1jnZ5u8l1XvnpiC1aQ+bxPHd1xB6vKl",
-	"YVArsu+uOcbZmguBTHkKh5tJ7926olN8YkOvaRGJUxdMk6f4pEWzKpZrKvWiAvnnFWnDeoyfrmi3atpT",
-	"R/Xg1DjMnJ/yWxMxSpLhJtPQdsjGRN5L29vvfxBwEtGoPf5idDAEonhqEYgjONg7LEMlnEyBJHMJrcww",
-	"RnbeovbPbNLtX3V/ddrjj7q9XGbzE95f9xJdJ0OFpXIEPKVKYQwmd9R/MspDFJU4AzesDIs3bOCaNlo+",
-	"YWbRVhsbsxykcE2+YhRfDEaxWCpr6fViWwibQSgcmjZYrECIja8FkHr2+FFZ2819ecx8LGgYmg8N2bKp",
-	"NF6FaNjKKV8GoFHUF3tYPKPyAZm/CpwxrdeR+gxoRlHsYAHNMJ7zRTDDatG+WEahc586lPGZVI0FMpyu",
-	"WYFjOM73gzE20x+fGcXwwjiw4C9pK8uxFJ34XFrzqYETnapSKx4jbV+hiS1AE/4rkquQiacsll8CMLFU",
-	"nD0u8VTF+r8PligxCBi4asVA4njX1s/a9TW8iIQiWI6wGN5/UsREzZn4iOHW8Yu/6C7ssr4fcw8W4MVT",
-	"3YRbwi68vV6EYznxLtGMxqfnzBeYtPxSYZPTnBVdLdqzHLWot3zoVe6sYtRmDSdJI5Rkw2N3gSGFjdtl",
-	"553VP7n2eDzp3gAVPmzL+mhePmqDGBkcm4LJwIXzPW/nU7gf9YKcl1GdnbJ5XsRNPuwKtBQI6ZBH/zWB",
-	"zQXRzWmlCJ6XpU0efupdYmdbPZS8uTTmD2fvtilXXcUkOhnd+sKD87111K5lsI1tXGqMooCvXYj8fQ+g",
-	"n2dE1b5D6tLZZc0DdDi0Z4uJel26b22Lr0D4FwOEL2QDrI5B3RIMbvpa+CiN/w5dFdMu0kxWINsm0eDL",
-	"ALZ9TsTD4trlN67/KrB2XvuKxeeI0fNZTQP74SStOJPJjgUQW7BuV714Ee02mrIv2O3V6lPHuj+LNqmE",
-	"rXcD3Y2IhsPR8+qZ1hP63kjBfO74PS+whjV1gQ3hmtjFNldOW4FZ8JsKTp4lhPbBxz+T7n1q8HiXxtX6",
-	"K3cfs/kKjt8THNeM7IGNP2GR/BKg8WWi7JHxJyrSX+P1HjZe76+5szps8kfcVgXY/UT31Zawbj27o0bM",
-	"XVh+QlubIsX3Ilph7koStJG8SvrzLx+1mFTzk3/5qKXBwhtWUHORBOPALN7u9UFw9/Hu/wMAAP//",
+	"7F17b+M2tv8qhO4FxsZVnOd0sQ4KbDoz3U4xmckmmS0ummDBSMc2dyRSJanEbpHPs9+jn+yCL71M2ZLj",
+	"PNo7f804osjDw8PDw9956LcgYmnGKFApgvFvQYY5TkEC17+wlJzc5BL0rxhExEkmCaPBOHjD0hTvCFBv",
+	"SIhR2RZJhjjInFM0IDHCNEYimkGKBcIcEE7u8ELYFhAPR0EYENXjLznwRRAGFKcQjKuDh4HpQFEhF5l6",
+	"KiQndBrc34dBxHIqlwk8xXOS5imieXoDHLEJ4iDyRAqUAUcZnsIx2rNkCMRoskCSSZycm1ZtZJnRqhSl",
+	"hKqBgvFe6KgjVMIUuCYvZikm9H28TOHlDJB5ilTnaBBhATuECqCCSHILJW8yLGclDSQOwoDDLznhEAdj",
+	"yXNYzSKYR0keQ3yy2YJSJstFbWOMZ4zVRE1IIoEvE3KCLt68P0XmMRqcf/8G/eWboyP0+38OR0ejg9HB",
+	"MEQwmo5QLoB/VIyDX9BVgBMSwd9gjtMsgRHj06ugjVQ78mryppzlWduy4YQocY5jDkIsL9wxwijCMprt",
+	"4CRBRKC/mXXe2oKSyanq3sO8LEsWRprJBMkZKKlnOY/glUC3wAVhVBHEKKgtIWcgAAGVRC6QxFOBBpAI",
+	"QEf7ByWtM8CxZpel9v1kx4y+jsaPjEIbnVTcAUeHe0eb0bmKODVsJwoF4/K7RcsKOzFWkq8aopsFGmC6",
+	"sIKJb5JKo+ExkgSMgrvh7AtQ1ZzEbRJoR15P3icemz3S1otpUO0IqFJGPwdYREBj1Vmo52d/XIe+oSTm",
+	"8j2NYb7Mjf2dGywgRkQ9touBJoQLaTUqGtziJAeBbiBhd2hfc0FyMGpEoP1WHV8Z1sOKqhZVe71tM6aY",
+	"JDds3r4dt7Tt7k1jEPI7FhOjQ9/qfa3+FzEqwRxEOMsSEmFF4u6/BdOPy27/m8MkGAf/tVsevbv2gNy1",
+	"3amhqp2IiKT/s2FP980p3ofB35Vu2xrRprct0Ow68pF8pvbzp+0R7frbAtllVz7CLwDzaHZuBGdr5Nd7",
+	"3cIkmh36pvJZGF20lRnozrZAuO1nmV79F5ExKsxWfcc5W0X+BmObLvXgXhsG1POGCaNPVq1zTSdqjBNl",
+	"ThSbEscxUf3g5IyzDLjUumaCEwFhkFX+9FuAI6XfltWitk9G5ukx0q+iCeMII23WoDsiZyyXSGI+BSnQ",
+	"QABovX7+7uTt6TutMDng+BNNFk4xWnV4w1gCmAZq5YzC7WIiSYYifSKgAUnTXKrjc3hc0EEkionIErzQ",
+	"Bl2aC4luAGFadEAows5a1mcQEUgAvwWuaE3x/APQqZwF44PXr8OA5kmihmjQ7lS5soglcIqTU1C3g5VT",
+	"cDySMyz10abMYXvmgGgQgwZMzoA7skGEzvZT/L/DPBYhSliEE4QjfZcQw1BNbsokQ0wd5vqwkpAKzxnU",
+	"OjPMOV5osbJ/YDf/hkiqN05yOVOWkxHzCyV10FPMaqzxEYVNl0sPMk5SzBeVZxXxMX/xWT7lTv7ZPLVD",
+	"1LfZtWeyb4mI2C3wxSlI3HOWalncFCeMp1gG4yDnJPDIj7NWLzvNodY6LAfyzqCwKFaS3tQ3Z0zICZmf",
+	"xCmhdp+E9t6Nck7HBORkrK/3Yqw03diqnzHOY06meHww2hubsdFA2d40U/phBleUcTIlFCevxKqeio4i",
+	"xqHaGxFK1CGz1uAdJMlwdEU/kJRIMUZ76FuU00T9gjhEO/voW6ULlIzHoXqB0NrkRlc0aFeDLdujqrTU",
+	"pn7jxwy0HnZ7Ggo2qg2v9yqh03Lnv0LsjhodAfo+UsgMofKbo3YNWti1lpjvGV8JDmj1oi5CKVHniVBM",
+	"wfUFN5rKth/oX/8yv0ZGfdlfw2N09vmyqna/AGQCEakmsFZr3uDoS56dzrtxuqE1eutoQ/JHq1vq7PnA",
+	"7oDvRPpiwii640TCMSqOFoQnErg5cgijviMiJdT93u9MzD9yZtRKY7GYxAn6RT1UsqMu/eUBQSg6/Q4N",
+	"7HLoRkOvuBRA0k47QRXZcUdY27UoSghQ+UogEiv1PyHAj5GQjGuWJQt0NwOq5VxZNpiqG7dhHsyJUEZB",
+	"ZkQMKxHbUVsdpWTKsTQXqt7rSdZjYOpsvFMLhwWssEHKPi2bi/28wR5M8dzu+y4got3vxXra31tZ0RTP",
+	"T53YdKGllDFHTfGXbdHTIvCOlkLktXqy9/C6wKd4vj2ZT+2pvsoo1ye/sj2wEHeMx+/mGeEelOctXgik",
+	"lHqCcEG7ewmBegvEsT6fKFg7s53+vS7kV0z+dgsvJfS9ebjfNO/CQHJMRca45/CyBwIqmhRLUPxlGKIY",
+	"JjhPJLoKbgmXOU4MTNp7M+cC4hbhuMhwBEg1QDeLykH6SjS1oj7f37JbiJhEHBSJ6ixCAy0xB8ONTtWG",
+	"7eV43m5rfSBCntubYk+T8dwadvUl7YLLLC+tfv0M+Bmegg8F84uPQ/u8lhnOyDgFIfAUhDbJalO99ixr",
+	"k6g6MLhMUtVl0gLd+Raj8WJYRwJrnAgrTPatYXGtb15ZJCaJd4M9nI1mzE78i0jq7ghuDEJvcULi750X",
+	"QjJ2iukiCIOckl9yoOpOHQbalCEJkQuNXup3LhZU4nn5+8zimexSW3nlg3/iJIfKT3XHDYMCEfXSLiSW",
+	"ectV+IfLyzNkGqCIxRAaI9S8PArCNRegct3tIL6V7AaArLz46NN4jNQVpNPlp7ir/L2ARcydRxlXVDsh",
+	"1PtLhlDRQdFubIYu+vJdUyoQRxtkU/mbss+4QWUSvFDm+gwb7VibcoqFBD7UflYikUYiZIi0G0e9a5GI",
+	"B6EkPUxMNKiZmJahTRNz2Om6MZMyG+861TlKScSZYBM5ili6e7C3983u/v6u0w6nmOIppEDl7snbizfv",
+	"T3cPRnu7hUzViX9HJcfo/dtXwgJixToeVy6riqNTqmZTkXArr2Gg7xzVg2i+M2U71rWgB7B4drvlW8PI",
+	"qrYvGqxwIK43ijcAtdoArRoatRa8N3DaepyqnyX3cLNpw02slVGSfJoE459Xk1pBcO+v66KgH/UyS3Q/",
+	"T2qVFJL61SjZilFS3Qz91s6sktfNqbtDnwXwVwJ9Pv+wXofWBfEcJhrJMKfQqkFKS13fyjspa4fmNhE1",
+	"He2jiO7Ui/Ykd5k/idGASNF0/nY5WO7bFuzcsH4rq6U7fLx1ct1XTIqHr1JMOETyoevkSDPRDxusxQ+A",
+	"Eznr7aJw9n6dop9m5gpq3TPERDOpI3Qx8gH7xtTyz6yOsWOJb9RRbY2zQcTohExd8Mqw0ntVWxY2ttOR",
+	"7Is2/PEtJoZR12uN6XYTegOvh3HLxTXwLMYSdiTRHhcPh4Q8ZbGy9vq8tT3nShhYHrc5XrzmUYVJZA7x",
+	"1o9XTBcd7ATjrQ47YgSdDu3rr8f2to7t0zyR5J9OtfXRPqWuXqs6Kz7R9T4Up6+7K+QNFK67kPaY8ASn",
+	"JClusmupMzveqpne19ApuQXaeawZo4yTCYnOOEzIvN87F/mk6zspieMEOpLlY3slpKkH5z9lwLUmbaif",
+	"7j0wz4UYx3GIOGQJjgAxjjik7BZ0ZAKmi8IfsyzM2JzUXQ2EE7pAP158+oj082Ok2KY9xHbEZZOhue1Z",
+	"5t26K69/D71AtmqeymL4iDrj7Jaok4rQqQue6mXTJOQW+CWzXiGfdQM63ERZwRr6kSRJkH0PYiSZNn4K",
+	"z4wUkEzQwAQEUYBYICxRAlhI7cKxMSqrrOiKcnIRLZ5lduEv1eFfidJjjnAimCNUhwfVUK1XAl0FEBPp",
+	"KLoKhg+JizGOwpjw9gjSmHCkpBlxSLAkt1BlnvGb2rjzSoz5ro463+2EygjyK7R4TCyDjHNY7bmbhXS+",
+	"p7bYiG2401Y4cb5TFChScgFeN42cQfpgR83SjjlvmH5bDFICGmeMGDdxi2/ag6StR6nqIUeroqFaQ4vd",
+	"o3cOiOqO3FzUX/T7IHqaekvoeG1V1pt6repSB1zbSK5iOQq+WHZfrxGLJwXGajP/amhvy9C+KHZCn2DX",
+	"WvZSj91RpCT5mLVObTyhZnjIFrUc3dLmrCXfte7KJnd7Ag9YwLs5jqQ/OnTduqTFXS32d1Dxn1a4WRxK",
+	"5nz6iROp/aQucqzm2PFxs3UNS676qHH5jrUMHQ27Ka7DrfYE2+CMoEg08ftp85uTR9kKsuGoLtBJNw9F",
+	"YURSnGjPstEWocZ9Lg3sw2ECHGik/n9DKNbJPoqYBObeuVQ83pWBKaOg3dXc8GWasBucrEfGrPTakOGq",
+	"hFTahRXJa3jZi0WqEdYu+uWx20/0V4vKqpyw5a1bnVo7pU96aFpd9PW43Npx2cwhevipuZYrRVr1qvzm",
+	"ttTi7sOUWcCdDsV+bt8ywXO582pyZe+UyXVC08PZewH8lkSgoYIY+BvtRei7xp4Uj+7b1Zsg4lmqmzz5",
+	"0pOwFM/reJU3yPQMLxKG4wvya5tSyDN16fQrzCavi7ZhY/ilsXzLEc0wncKZDQNdq+mKwXSIeJSnQKUe",
+	"7jMn/luoxNNevZYbpB/fVyisBzHU9esF4TYxijOXId6ZJVuwlr2brtNhYWNvOxLbejZkNj9db6qwLEnQ",
+	"kD87oJWbsGWnr7LRqyvdQ4I2kxAfBZ2Az5VRfRYe2ySuTw1eCevLKoAsqsf4ufQlX3dlgFC1g2KAB6ck",
+	"ObR0GYazqaOH6Pf/HI32j+t8iTClTBpsEhE5bg1da4SqlcEF/lBEB0eajAztPccpGMgeYWFiQgqXzmaR",
+	"hWqMlgg16yBD4FDtShjjsakIoUFvKFFvHXGIi2iQkX70L92scwBbxfnXAU/WtSgSHW/4hMv2kJyfgerd",
+	"3XDCShmLEJnLznAraUHrvXmc5ZlYETsibAYbiKGJT7RugoY347iYTCXWtLR2vzXj9ItftKE3Lch1eY3p",
+	"VomidzYTSZ9QlnQWMjzdeH0iPh3I0i34Umux++slz2EYUBJ98eu4x5plVrEcG2kxZhvOsJhBbKS14fIy",
+	"EUS5aqWnBscm86gQ9FHQL2/RS+CMUfiYr4gQNrVddDuXbEZK1Wr+PsASpUxIdLiHohnmOJLAxfCRlG02",
+	"Y5I94dbINI7FIf6A6TS3WMVTDc0mJIHPPHm6MTlLntL22EIWHEnhV0afcFn0Yf90wz3QIO2uOpciFJrR",
+	"69UGLpJ+bS2BxyCqzvj3ujyBCSWw2foFT7S7Wv3l7IczVCleYGqbIJFBkkBsc95XZnFUCTkHHKdgg/nX",
+	"8KGSUPCiORKxGDblxxsW9+YGUAk840RAjQcr9tThK1G5pw1c3g4SQGOBiByu3nMhEsxmRW0rrcdOwAZy",
+	"Bq4IYSeD8NgYhNuqW3DYLU+XX3qDvh9Ld81f7/31jboIT0iE5dMdLD0wV7V4T+oRcdLy1R+yBX+IIhGi",
+	"nBO5qEDdN1iQ6CSXvmKTdQkTeQYcW5tb7Q9dfVVJlzPeRy4oRQM1quNSUcyk1JlSN4A5cDeg+fW9C4H6",
+	"8afLYAnUouiHi4PX36Aff7pEdzMmAIlcT0kDKks1XUoyy/JcUpeWjFiaYmqi9EoyNQVNOnUhTjphnuvI",
+	"m/en6GC0V5QnO9z9yzdHR0NUw8jYxAvFgUADJdPC5J2a5EQxuqLvboEvkKu75g4im3yhU5GVSkB4qtpL",
+	"k2jocPMRKpxIjiMcrqg7nyJMGSURTpIFmgGH42rXOpxQ4i9gA9MqcavlBNHv/zkY7Q9DRfMV1aGnuiga",
+	"XWhFXC/piVLAVKCcYiHIlELc6Of1cFQp8ibQhCUJu7uijWJvBhu05mOwBJ0ElWSGYG+0P9pTssUyoDgj",
+	"wTg4HO2NDg1cPNNivjsS2hmoM96Z8QYy5+N4H6uF1c9PkiSo1qtctKmoWknLZhnARgm9g7297RbQW07F",
+	"8BbTy/BUy5LarEIjkq7GlfvlwJ77Moiidb52QkX1vjAQeWpC8oN/5Ep+7Th2CC3iZgAk2VRH3B4j7CoU",
+	"axaYstfVOrZI7UNhN3qlmDKx210PbFM9NHOn4FlMxRvXJqyV526xGMsmu9an0JZGUmlp/aQdWxq3aZfG",
+	"pYLv0No4nDs0rHi0O7T2OKiV8fy4cu0pLLJSsJ0CfbD8qiELuR0oeTz58AFlAvKY7cRFQTYDKyVESIiH",
+	"GmHxqpI3OjfMpiP1Fb8tLVNPBVbWV2ms8P5jrLBvVQ3TtA1hilOb6qOXxu+7fEfwFL4e3AH+Uil3PXSF",
+	"8FKQeGRbjXrWDP9QycBbpoLCXVmmxyat9iiN/FC5NUwrS3xi0QRHDcN/wDROgKOYNTRo13OxVKYv/Wx8",
+	"Nh1izkCnRIxbBdUmj24U02rs/43E9zZnBUwoaJ37b/XfN1Qlrty9R3EfeQp76aHihzPCdFQK5eBo76/o",
+	"bkYSdTHV1VgqVTO4Kw0XopwmIIQyPiMcg9K3JbKvta33qP87yGfTtGGHJSir+T/V+emT97Jg4AtTsIrU",
+	"Q584fmQSpTZfGg1q3yew1xztbM05Byor6eObSO99X9Epvk6i1rSIxKkLps5TfNGiWRXLnkq9KN7+vCKt",
+	"WQ/xyxVtr6Y9s1QPzrTDzPopv9URozgZbjINZYdsTOSDtL35dApGViIaZdtfjw6GCEuWGgTiGB3sHZWh",
+	"ElamkMALgbzM0EZ27lH75ybp9s+6v1rt8SfdXjaz+QXvrweJrpWhwlI5RiwlUkKMdO6o+9qWgygqcQZ2",
+	"WBEWb5jANWW0fIHMoK0mNmY1SGGbfMUo/jAYxXKVsZXXi20hbBqhsGjaYLl4IzQ+tIDr2ePHZVk8+9E2",
+	"/Z2lYai/0WQqzpJ4HaJhKqf8MQCNojTb4+IZlW/v/FngjGm9BNczoBlFsYMlNEN7zpfBDKNFu2IZhc59",
+	"6VDGM6kaA2RYXbMGx7Cc7wZjbKY/nhnFcMI4MOAv9pXlWIlOPJfWfGngRKuqVIpHS9tXaGIL0IT7AOc6",
+	"ZOIli+UfAZhYKc4Ol3ipYv3/D5YoMQg0sIWeEY7jXVM/a9fV8MICFcFymMbo0xeJddScjo8Ybh2/+JPu",
+	"wjbr+yn3YAFevNRNuCXswtnrRTiWFe8SzWh8tU9/vErJL+EmOc1a0dWiPatRi3rLx17l1ipGPms4SRqh",
+	"JBseu0sMKWzcNjvvvP61uqfjSfsGqPBhW9ZH8/JRG0TL4FjXmkaMW9/zdr4ifK0W5KKM6myVzYsibvJx",
+	"V8BTIKRFHt2HGDYXRDuntSJ4UZY2efypt4mdafVY8mbTmD+ff9ymXLUVk2hltPeFR+e7d9S2ZTCNTVxq",
+	"DLyAr22I/EMPoJ9mWNY+4WrT2UXNA3Q0NGeLjnpduW9Ni69A+B8GCF/KBlgfg7olGFz3tfQ9H/cJvyqm",
+	"XaSZrEG2daLBHwPYdjkRj4trl58H/7PA2nntAyDPEaPnspoG5ptTSnEmkx0DIHqwblu9eBnt1pqyK9jt",
+	"1OpLx7qfRZtUwtbbge5GRMPR6LB6pnWEvjdSMM8dv+cEVrOmLrAhusVmsfWV01Rg5uyugpNnCSZd8PFn",
+	"0r0vDR5v07hKf+X2O0BfwfEHguOKkR2w8Rcskn8EaHyVKDtk/IWK9Nd4vceN1/tz7qwWm/wJt1UBdr/Q",
+	"fbUlrFvN7rgRcxeWXx9XpkjxvYg2mHumv5P26yp4x35KrdeC9ltLO4IXMSS3MKqlawfjn6/rl+BbXWIZ",
+	"7ehdmXEWqV+Yijt9Maas/MwajtSzYRAGEk+F+RJM+fEVzZAUJCeRWMWQU9tkLUckzOWutvzqvFiSidD7",
+	"qUI9yurJn3GWgpxBLlx7NFCjIphnTOhaBMgU2Vs5aZsrPHLL1jbzTxnQk7P3P158+vhQeWjm43t5YMcr",
+	"s7tXMuOymgiud6oldO28FzhNOsz7f09OP/Sbt+v4iedtCW2dt/504a+r/Tc4JvYj4s+w78/NtxXvw+D1",
+	"3uETjPfRfc/xGJmPQJpT/W62sAn69ojT5QSsboEYvd471Cn+Op9r9SIVDLV6qtRJVlFpHGSpgIP9MGQN",
+	"Wlb/iNblrdNQq2nx87U6+6tFJ36+Vke86dhYHzlPgnGgT+Td24Pg/vr+/wIAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -21,6 +21,7 @@ import (
 	"postfixadmin-scim/internal/auth"
 	"postfixadmin-scim/internal/config"
 	"postfixadmin-scim/internal/httpapi"
+	"postfixadmin-scim/internal/metrics"
 	"postfixadmin-scim/internal/pwhash"
 	"postfixadmin-scim/internal/scim"
 	"postfixadmin-scim/internal/store"
@@ -55,9 +56,16 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 	}
 	pa := cfg.PostfixAdmin
 	policy, _ := pwhash.NewPolicy(pa.PasswordValidation) // validated by config.Load
+	m := metrics.New()
+	m.AddPools(db.Pools())
+	// Lookups counted around the admin cache, database reads below it.
+	admins := m.CountAdmins(auth.NewAdminCache(m.CountAdmins(db, true), cfg.AdminCache), false)
 	h, err := httpapi.New(httpapi.Options{
-		Store: db,
-		Auth:  &auth.Authenticator{Admins: auth.NewAdminCache(db, cfg.AdminCache), Passwords: passwords, Secrets: secrets, MaxLifetime: cfg.JWT.MaxLifetime},
+		Store:   db,
+		Ready:   db.Check,
+		Metrics: m.Handler(),
+		Observe: m.Middleware,
+		Auth:    &auth.Authenticator{Admins: admins, Passwords: passwords, Secrets: secrets, MaxLifetime: cfg.JWT.MaxLifetime},
 		DomainRules: scim.DomainRules{
 			Defaults: store.Domain{
 				MaxAliases: pa.DefaultAliasLimit, MaxMailboxes: pa.DefaultMailboxLimit,

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/netip"
 	"net/url"
 	"os"
@@ -50,6 +51,21 @@ type Config struct {
 	// Bootstrap is the first superadmin of a newly created SQLite database;
 	// an empty password means: generate one and print it once.
 	Bootstrap Bootstrap `yaml:"bootstrap"`
+
+	Log Log `yaml:"log"`
+}
+
+// Log is how the server logs: one line per request and per event.
+type Log struct {
+	Format string `yaml:"format"` // text (logfmt) or json
+	Level  string `yaml:"level"`  // debug, info, warn or error
+}
+
+// SlogLevel is Level for log/slog.
+func (l Log) SlogLevel() (slog.Level, error) {
+	var v slog.Level
+	err := v.UnmarshalText([]byte(l.Level))
+	return v, err
 }
 
 type Database struct {
@@ -133,6 +149,7 @@ func Default() Config {
 			PasswordValidation: pwhash.DefaultRules,
 		},
 		Bootstrap:      Bootstrap{Username: "admin@example.org"},
+		Log:            Log{Format: "text", Level: "info"},
 		ListCountCache: 5 * time.Second,
 		AdminCache:     time.Second,
 	}
@@ -214,6 +231,8 @@ func envVars(c *Config) []envVar {
 		{"PFSCIM_LIST_COUNT_CACHE", func(s string) (err error) { c.ListCountCache, err = time.ParseDuration(s); return }},
 		{"PFSCIM_BOOTSTRAP_USERNAME", str(&c.Bootstrap.Username)},
 		{"PFSCIM_BOOTSTRAP_PASSWORD", str(&c.Bootstrap.Password)},
+		{"PFSCIM_LOG_FORMAT", str(&c.Log.Format)},
+		{"PFSCIM_LOG_LEVEL", str(&c.Log.Level)},
 	}
 }
 
@@ -283,6 +302,12 @@ func (c Config) validate() error {
 			errs = append(errs, errors.New("jwt.secrets: each secret needs at least 32 characters"))
 			break
 		}
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		errs = append(errs, errors.New("log.format must be text or json"))
+	}
+	if _, err := c.Log.SlogLevel(); err != nil {
+		errs = append(errs, errors.New("log.level must be debug, info, warn or error"))
 	}
 	if !strings.HasPrefix(c.BasePath, "/") {
 		errs = append(errs, errors.New("base_path must start with '/'"))

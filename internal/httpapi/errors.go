@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -126,6 +127,12 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
+	if c.Request().Context().Err() != nil && errors.Is(err, context.Canceled) {
+		// The client hung up: nobody reads an answer, and it is no server error.
+		s.log.Info("client went away", "method", c.Request().Method, "path", c.Request().URL.Path)
+		c.Response().Status = statusClientClosed
+		return
+	}
 	se := toSCIM(err)
 	if se.status >= 500 {
 		s.log.Error("internal error", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
@@ -148,11 +155,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 		body.Detail = &se.detail
 	}
 	b, _ := json.Marshal(body)
-	if c.Request().Method == http.MethodHead {
-		_ = c.NoContent(se.status)
-		return
-	}
 	_ = c.Blob(se.status, scimContentType, b)
 }
 
 const scimContentType = "application/scim+json"
+
+// statusClientClosed is what the request log records for a request the
+// client abandoned (nginx's 499); nothing is written.
+const statusClientClosed = 499

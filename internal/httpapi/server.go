@@ -5,10 +5,15 @@
 package httpapi
 
 import (
+	"context"
+	"crypto/rand"
 	"log/slog"
+	"net/http"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -34,6 +39,12 @@ type Options struct {
 	// CascadeDomainDelete lets DELETE /Domains/{id} remove mailboxes and aliases.
 	CascadeDomainDelete bool
 	Logger              *slog.Logger
+	// Ready checks the database for /readyz (nil: always ready); Metrics
+	// serves /metrics (nil: 404).
+	Ready   func(ctx context.Context) (layout int, err error)
+	Metrics http.Handler
+	// Observe wraps every request inside the request log (metrics).
+	Observe echo.MiddlewareFunc
 }
 
 // maxBodySize bounds request bodies.
@@ -66,31 +77,71 @@ func New(opts Options) (*echo.Echo, error) {
 	e.IPExtractor = ipExtractor(opts.TrustedProxies)
 	// GET /Users/ is GET /Users (the query string stays).
 	e.Pre(middleware.RemoveTrailingSlash())
+	// HEAD is GET without a body (RFC 9110 §9.3.2); net/http drops the body.
+	e.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if req := c.Request(); req.Method == http.MethodHead {
+				// Echo routes by this request's method; the body is dropped here.
+				req.Method = http.MethodGet
+				c.Response().Writer = headWriter{c.Response().Writer}
+			}
+			return next(c)
+		}
+	})
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableErrorHandler: false, DisablePrintStack: true}))
 	e.Use(s.logRequests)
+	if opts.Observe != nil {
+		e.Use(opts.Observe)
+	}
 	// SCIM bodies are small; a limit keeps a huge one from exhausting memory (413).
 	e.Use(middleware.BodyLimit(maxBodySize))
 
 	// Authentication and validation wrap every generated route, and only
 	// those, so an unknown path is a plain 404 and a wrong method a 405 with Allow.
-	guarded := routeGuard{e: e, chain: []echo.MiddlewareFunc{s.requestScope, s.authenticate, canonicalBody, validate}}
+	public, err := publicRoutes(opts.BasePath)
+	if err != nil {
+		return nil, err
+	}
+	guarded := routeGuard{e: e, before: []echo.MiddlewareFunc{s.requestScope}, auth: s.authenticate,
+		after: []echo.MiddlewareFunc{canonicalBody, validate}, public: public}
 	api.RegisterHandlersWithBaseURL(guarded, api.NewStrictHandler(s, nil), opts.BasePath)
 	return e, nil
 }
 
-// logRequests logs one line per request: never headers, bodies or query
-// strings, which can carry credentials.
+// logRequests logs one line per request, with its request id (the
+// client's X-Request-Id when it is a plain token, else a new one, echoed in
+// the response), route, status, latency and admin. Never headers, bodies or
+// query strings, which can carry credentials.
 func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		start := time.Now()
+		id := c.Request().Header.Get(echo.HeaderXRequestID)
+		if !requestIDRE.MatchString(id) {
+			id = rand.Text()[:16]
+		}
+		c.Response().Header().Set(echo.HeaderXRequestID, id)
 		err := next(c)
 		if err != nil {
 			c.Error(err)
 		}
-		s.log.Info("request", "method", c.Request().Method, "path", c.Request().URL.Path,
-			"status", c.Response().Status, "client", c.RealIP())
+		req := c.Request()
+		attrs := []any{"request_id", id, "method", req.Method, "route", c.Path(), "path", req.URL.Path,
+			"status", c.Response().Status, "latency_ms", float64(time.Since(start).Microseconds()) / 1000, "client", c.RealIP()}
+		if p, ok := auth.PrincipalFrom(req.Context()); ok {
+			attrs = append(attrs, "admin", p.Username)
+		}
+		s.log.Info("request", attrs...)
 		return nil
 	}
 }
+
+// headWriter answers a HEAD request: headers and status, no body.
+type headWriter struct{ http.ResponseWriter }
+
+func (headWriter) Write(b []byte) (int, error) { return len(b), nil }
+
+// requestIDRE is an X-Request-Id this server repeats in its logs and answer.
+var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 // authenticate admits active PostfixAdmin superadmins only.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {

@@ -180,7 +180,7 @@ func (s *Store[Q]) GetDomain(ctx context.Context, name string) (store.DomainWith
 }
 
 func (s *Store[Q]) ListDomains(ctx context.Context, query store.Query) ([]store.DomainWithUsage, int, error) {
-	lq, err := translate(s.withCompanions(ctx), "Domain", s.domainAttrs, "d.domain", query)
+	lq, err := translate(s.withCompanions(ctx), "Domain", s.found().domainAttrs, "d.domain", query)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -302,7 +302,7 @@ func (s *Store[Q]) DeleteDomain(ctx context.Context, by store.Actor, name string
 		if _, err := q.DeleteDomain(ctx, name); err != nil {
 			return err
 		}
-		if s.externalIDs {
+		if s.found().externalIDs {
 			if err := q.DeleteUserExternalIDsOfDomain(ctx, name); err != nil {
 				return err
 			}
@@ -310,7 +310,7 @@ func (s *Store[Q]) DeleteDomain(ctx context.Context, by store.Actor, name string
 				return err
 			}
 		}
-		if s.spellings {
+		if s.found().spellings {
 			if err := q.DeleteUserSpellingsOfDomain(ctx, name); err != nil {
 				return err
 			}

@@ -219,7 +219,7 @@ func (s *Store[Q]) GetGroup(ctx context.Context, address string) (store.Group, e
 }
 
 func (s *Store[Q]) ListGroups(ctx context.Context, query store.Query) ([]store.Group, int, error) {
-	lq, err := translate(s.withCompanions(ctx), "Group", s.groupAttrs, "a.address", query)
+	lq, err := translate(s.withCompanions(ctx), "Group", s.found().groupAttrs, "a.address", query)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -289,7 +289,7 @@ func (s *Store[Q]) checkTargets(ctx context.Context, q Q, w store.GroupWrite, cu
 }
 
 func (s *Store[Q]) setAliasDescription(ctx context.Context, q Q, address, description string) error {
-	if !s.aliasDescriptions {
+	if !s.found().aliasDescriptions {
 		return fault.New(fault.Invalid, "this PostfixAdmin layout has no alias.description (it came with PostfixAdmin master): displayName can only be the address %s", address)
 	}
 	return s.groupOps.setDescription(ctx, q, address, description)
@@ -409,7 +409,7 @@ func (s *Store[Q]) DeleteGroup(ctx context.Context, by store.Actor, address stri
 		} else if n == 0 {
 			return fault.New(fault.NotFound, "Resource not found.")
 		}
-		if s.externalIDs {
+		if s.found().externalIDs {
 			if err := q.DeleteGroupExternalID(ctx, address); err != nil {
 				return err
 			}

@@ -126,7 +126,7 @@ func (s *Store[Q]) GetMailbox(ctx context.Context, username string) (store.Mailb
 }
 
 func (s *Store[Q]) ListMailboxes(ctx context.Context, query store.Query) ([]store.Mailbox, int, error) {
-	lq, err := translate(s.withCompanions(ctx), "User", s.userAttrs, "m.username", query)
+	lq, err := translate(s.withCompanions(ctx), "User", s.found().userAttrs, "m.username", query)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -318,12 +318,12 @@ func (s *Store[Q]) DeleteMailbox(ctx context.Context, by store.Actor, username s
 		if err := s.dropTarget(ctx, q, by, username); err != nil {
 			return err
 		}
-		if s.externalIDs {
+		if s.found().externalIDs {
 			if err := q.DeleteUserExternalID(ctx, username); err != nil {
 				return err
 			}
 		}
-		if s.spellings {
+		if s.found().spellings {
 			if err := q.DeleteUserSpelling(ctx, username); err != nil {
 				return err
 			}

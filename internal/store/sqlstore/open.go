@@ -58,6 +58,9 @@ type DB interface {
 	// first superadmin.
 	Initialize(ctx context.Context, ddl, version string, admin store.Admin, by store.Actor) error
 
+	// Pools are the connection pools, by name, for their statistics.
+	Pools() map[string]*sql.DB
+
 	probe(ctx context.Context)
 }
 
@@ -218,12 +221,19 @@ var requiredColumns = map[string][]string{
 }
 
 // probe finds what the layout and the optional companion tables (see
-// Migrate) offer, and builds the filter whitelists for it.
+// Migrate) offer, and builds the filter whitelists for it. Check calls it
+// again (readiness checks do), so a table created by "migrate" while the
+// server runs is used from then on.
 func (s *Store[Q]) probe(ctx context.Context) {
-	s.externalIDs = s.tableReadable(ctx, "SELECT resource_type, resource_id, external_id FROM scim_external_id WHERE 1 = 0")
-	s.spellings = s.tableReadable(ctx, "SELECT username, spelling FROM scim_user_spelling WHERE 1 = 0")
-	s.aliasDescriptions = s.tableReadable(ctx, "SELECT description FROM alias WHERE 1 = 0")
-	s.setWhitelists()
+	f := &found{
+		externalIDs:       s.tableReadable(ctx, "SELECT resource_type, resource_id, external_id FROM scim_external_id WHERE 1 = 0"),
+		spellings:         s.tableReadable(ctx, "SELECT username, spelling FROM scim_user_spelling WHERE 1 = 0"),
+		aliasDescriptions: s.tableReadable(ctx, "SELECT description FROM alias WHERE 1 = 0"),
+	}
+	f.userAttrs = userAttributes(f.externalIDs, s.isTarget)
+	f.domainAttrs = domainAttributes(f.externalIDs)
+	f.groupAttrs = groupAttributes(s.isTarget, f.aliasDescriptions, f.externalIDs)
+	s.probed.Store(f)
 }
 
 func (s *Store[Q]) Check(ctx context.Context) (int, error) {
@@ -266,12 +276,11 @@ func (s *Store[Q]) Migrate(ctx context.Context) (bool, error) {
 		changed = true
 		return nil
 	}
-	if !s.externalIDs {
+	found := s.found()
+	if !found.externalIDs {
 		if err := run("create scim_external_id", map[Engine]string{SQLite: sqlschema.SQLiteCompanion, MySQL: sqlschema.MySQLCompanion, PostgreSQL: sqlschema.PostgresCompanion}); err != nil {
 			return false, err
 		}
-		s.externalIDs = true
-		s.setWhitelists()
 	} else if unique, err := s.externalIDsUnique(ctx); err != nil {
 		return false, err
 	} else if unique {
@@ -279,12 +288,12 @@ func (s *Store[Q]) Migrate(ctx context.Context) (bool, error) {
 			return false, err
 		}
 	}
-	if !s.spellings {
+	if !found.spellings {
 		if err := run("create scim_user_spelling", map[Engine]string{SQLite: sqlschema.SQLiteSpelling, MySQL: sqlschema.MySQLSpelling, PostgreSQL: sqlschema.PostgresSpelling}); err != nil {
 			return false, err
 		}
-		s.spellings = true
 	}
+	s.probe(ctx)
 	return changed, nil
 }
 

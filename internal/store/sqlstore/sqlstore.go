@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"postfixadmin-scim/internal/fault"
 	"postfixadmin-scim/internal/scimfilter"
@@ -74,21 +75,28 @@ type Store[Q scalarQueries] struct {
 	mailboxes mailboxOps[Q]
 	groupOps  groupOps[Q]
 	meta      metaOps[Q]
-	isUnique  func(error) bool // the engine's unique-violation test
-	// externalIDs, spellings: the companion tables exist (found by Check).
-	externalIDs, spellings bool
-	// aliasDescriptions: the layout has alias.description (PostfixAdmin master).
-	aliasDescriptions bool
+	isUnique  func(error) bool      // the engine's unique-violation test
+	probed    atomic.Pointer[found] // what probe found; replaced as a whole
 	// memberFmt is the engine's SQL for "target %[1]s is one of the goto
 	// list %[2]s" (see isTarget).
 	memberFmt string
-	// The filter whitelists for the layout and companion tables (set by Check).
-	userAttrs, domainAttrs, groupAttrs scimfilter.Attributes
-	gotoMax                            int // bytes alias.goto holds; 0: no limit that matters
-	counts                             *countCache
+	gotoMax   int // bytes alias.goto holds; 0: no limit that matters
+	counts    *countCache
 }
 
-func (s *Store[Q]) ExternalIDs() bool { return s.externalIDs }
+// found is what the database offers beyond the tables every supported
+// layout has, and the filter whitelists for it.
+type found struct {
+	// externalIDs, spellings: the companion tables exist (see Migrate).
+	externalIDs, spellings bool
+	// aliasDescriptions: the layout has alias.description (PostfixAdmin master).
+	aliasDescriptions                  bool
+	userAttrs, domainAttrs, groupAttrs scimfilter.Attributes
+}
+
+func (s *Store[Q]) found() *found { return s.probed.Load() }
+
+func (s *Store[Q]) ExternalIDs() bool { return s.found().externalIDs }
 
 // isTarget is the engine's condition that target (SQL: a placeholder or a
 // column) is one of the comma-separated targets in gotoCol.
@@ -96,30 +104,23 @@ func (s *Store[Q]) isTarget(target, gotoCol string) string {
 	return fmt.Sprintf(s.memberFmt, target, gotoCol)
 }
 
-// setWhitelists builds the filter whitelists for what Check found.
-func (s *Store[Q]) setWhitelists() {
-	s.userAttrs = userAttributes(s.externalIDs, s.isTarget)
-	s.domainAttrs = domainAttributes(s.externalIDs)
-	s.groupAttrs = groupAttributes(s.isTarget, s.aliasDescriptions, s.externalIDs)
-}
-
 // withCompanions makes reads fill externalId and the client's spellings
 // from the companion tables that exist.
 func (s *Store[Q]) withCompanions(ctx context.Context) context.Context {
-	if !s.externalIDs && !s.spellings && s.aliasDescriptions {
+	if !s.found().externalIDs && !s.found().spellings && s.found().aliasDescriptions {
 		return ctx
 	}
 	frags, _ := sqltemplate.From(ctx)
 	out := map[string]sqltemplate.Fragment{}
-	if !s.aliasDescriptions {
+	if !s.found().aliasDescriptions {
 		out["alias_description"] = sqltemplate.Fragment{SQL: "''"}
 	}
-	if s.externalIDs {
+	if s.found().externalIDs {
 		out["group_external_id"] = sqltemplate.Fragment{SQL: "COALESCE((SELECT e.external_id FROM scim_external_id e WHERE e.resource_type = 'Group' AND e.resource_id = a.address), '')"}
 		out["user_external_id"] = sqltemplate.Fragment{SQL: "COALESCE((SELECT e.external_id FROM scim_external_id e WHERE e.resource_type = 'User' AND e.resource_id = m.username), '')"}
 		out["domain_external_id"] = sqltemplate.Fragment{SQL: "COALESCE((SELECT e.external_id FROM scim_external_id e WHERE e.resource_type = 'Domain' AND e.resource_id = d.domain), '')"}
 	}
-	if s.spellings {
+	if s.found().spellings {
 		out["user_spelling"] = sqltemplate.Fragment{SQL: "COALESCE((SELECT sp.spelling FROM scim_user_spelling sp WHERE sp.username = m.username), '')"}
 	}
 	for k, v := range frags {
@@ -130,7 +131,7 @@ func (s *Store[Q]) withCompanions(ctx context.Context) context.Context {
 
 // setExternalID stores (replacing, if replace) a resource's externalId.
 func (s *Store[Q]) setExternalID(ctx context.Context, q Q, resourceType, id, externalID string, replace bool) error {
-	if !s.externalIDs {
+	if !s.found().externalIDs {
 		return nil
 	}
 	if replace {
@@ -157,7 +158,7 @@ type spellingJSON struct {
 // setSpelling stores a User's spelling (replacing the stored one); an empty
 // one leaves no row.
 func (s *Store[Q]) setSpelling(ctx context.Context, q Q, username string, sp store.Spelling, replace bool) error {
-	if !s.spellings {
+	if !s.found().spellings {
 		return nil
 	}
 	if replace {
@@ -184,6 +185,13 @@ func decodeSpelling(col string) store.Spelling {
 }
 
 var _ store.Store = (*Store[scalarQueries])(nil)
+
+func (s *Store[Q]) Pools() map[string]*sql.DB {
+	if s.rdb == s.db {
+		return map[string]*sql.DB{string(s.engine): s.db}
+	}
+	return map[string]*sql.DB{string(s.engine) + "_writer": s.db, string(s.engine) + "_readers": s.rdb}
+}
 
 func (s *Store[Q]) Close() error {
 	if s.stmts != nil {
