@@ -14,12 +14,14 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	sqlschema "postfixadmin-scim/sql"
 
 	"postfixadmin-scim/internal/auth"
 	"postfixadmin-scim/internal/config"
+	"postfixadmin-scim/internal/fault"
 	"postfixadmin-scim/internal/httpapi"
 	"postfixadmin-scim/internal/metrics"
 	"postfixadmin-scim/internal/pwhash"
@@ -45,8 +47,18 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 	if err != nil {
 		return nil, fmt.Errorf("postfixadmin.encrypt: %w", err)
 	}
-	db, err := OpenDB(ctx, cfg, true, passwords, out, opts...)
-	if err != nil {
+	sqlstore.SetDriverLogger(log)
+	db, err := OpenDB(ctx, cfg, true, passwords, out, append(opts, sqlstore.AllowUnreachable())...)
+	var available atomic.Bool
+	switch {
+	case err == nil:
+		available.Store(true)
+	case fault.KindOf(err) == fault.Unavailable:
+		// Listen anyway: /readyz and SCIM answer 503 until the database
+		// answers and is a layout this server serves.
+		log.Warn("database unreachable at start; answering 503 until it is back", "err", err)
+		go awaitDatabase(ctx, db, log, &available)
+	default:
 		return nil, err
 	}
 	trusted, _ := cfg.TrustedPrefixes() // validated by config.Load
@@ -61,11 +73,13 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 	// Lookups counted around the admin cache, database reads below it.
 	admins := m.CountAdmins(auth.NewAdminCache(m.CountAdmins(db, true), cfg.AdminCache), false)
 	h, err := httpapi.New(httpapi.Options{
-		Store:   db,
-		Ready:   db.Check,
-		Metrics: m.Handler(),
-		Observe: m.Middleware,
-		Auth:    &auth.Authenticator{Admins: admins, Passwords: passwords, Secrets: secrets, MaxLifetime: cfg.JWT.MaxLifetime},
+		Store:          db,
+		Ready:          db.Check,
+		Available:      available.Load,
+		RequestTimeout: cfg.Database.Timeout,
+		Metrics:        m.Handler(),
+		Observe:        m.Middleware,
+		Auth:           &auth.Authenticator{Admins: admins, Passwords: passwords, Secrets: secrets, MaxLifetime: cfg.JWT.MaxLifetime},
 		DomainRules: scim.DomainRules{
 			Defaults: store.Domain{
 				MaxAliases: pa.DefaultAliasLimit, MaxMailboxes: pa.DefaultMailboxLimit,
@@ -113,6 +127,31 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return errors.Join(err, s.DB.Close())
 }
 
+// awaitDatabase checks the database until it answers, then lets requests through.
+func awaitDatabase(ctx context.Context, db sqlstore.DB, log *slog.Logger, available *atomic.Bool) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(2 * time.Second):
+		}
+		checkCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		layout, err := db.Check(checkCtx)
+		cancel()
+		switch {
+		case err == nil:
+			log.Info("database reachable", "layout", layout)
+			available.Store(true)
+			return
+		case fault.KindOf(err) != fault.Unavailable:
+			log.Error("database answers but cannot be served; fix it and restart", "err", err)
+			return
+		}
+	}
+}
+
+func unreachableAllowed(opts []sqlstore.Option) bool { return sqlstore.AllowsUnreachable(opts...) }
+
 // OpenDB connects to the configured database and checks that it is a
 // PostfixAdmin database this server understands. With create set and the
 // SQLite driver, a missing file is created as PostfixAdmin's setup.php would
@@ -146,6 +185,9 @@ func OpenDB(ctx context.Context, cfg config.Config, create bool, passwords pwhas
 		}
 	}
 	if _, err := db.Check(ctx); err != nil {
+		if fault.KindOf(err) == fault.Unavailable && unreachableAllowed(opts) {
+			return db, err // the caller serves 503 until the database answers
+		}
 		db.Close()
 		return nil, fmt.Errorf("%s database: %w", engine, err)
 	}

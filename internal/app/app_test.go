@@ -90,11 +90,23 @@ func TestRefusesForeignDatabase(t *testing.T) {
 	}
 }
 
-func TestRefusesUnreachableDatabase(t *testing.T) {
+// A database that does not answer at start-up is no reason not to listen
+// (issue 11): /readyz and the SCIM endpoints answer 503 until it does.
+func TestStartsWithoutDatabase(t *testing.T) {
 	cfg := config.Default()
-	cfg.Database = config.Database{Driver: "postgres", DSN: "postgres://nobody@127.0.0.1:1/none?connect_timeout=2", TimeZone: "UTC"}
-	_, err := app.New(context.Background(), cfg, io.Discard, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err == nil || !strings.Contains(err.Error(), "connect to postgres") {
-		t.Fatalf("err = %v", err)
+	cfg.Database = config.Database{Driver: "postgres", DSN: "postgres://nobody@127.0.0.1:1/none?connect_timeout=2", TimeZone: "UTC", Pool: cfg.Database.Pool}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, err := app.New(ctx, cfg, io.Discard, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown(context.Background())
+	for path, want := range map[string]int{"/scim/v2/healthz": 200, "/scim/v2/readyz": 503, "/scim/v2/Users": 503} {
+		rec := httptest.NewRecorder()
+		srv.Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != want {
+			t.Errorf("GET %s: %d, want %d (%s)", path, rec.Code, want, rec.Body)
+		}
 	}
 }

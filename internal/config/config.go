@@ -73,6 +73,9 @@ type Database struct {
 	DSN      string `yaml:"dsn"`    // a file path for sqlite
 	TimeZone string `yaml:"time_zone"`
 	Pool     Pool   `yaml:"pool"`
+	// Timeout bounds each request's database work: a database that stops
+	// answering yields 503 after it instead of a hung request. 0: none.
+	Timeout time.Duration `yaml:"timeout"`
 }
 
 // Pool bounds the connections to the database (for SQLite: the readers;
@@ -138,7 +141,7 @@ func Default() Config {
 		Listen:   "127.0.0.1:8080",
 		BasePath: "/scim/v2",
 		Database: Database{Driver: "sqlite", DSN: "postfixadmin-scim.db", TimeZone: "UTC",
-			Pool: Pool{MaxOpen: 20, MaxIdle: 20, MaxLifetime: 30 * time.Minute, MaxIdleTime: 5 * time.Minute}},
+			Pool: Pool{MaxOpen: 20, MaxIdle: 20, MaxLifetime: 30 * time.Minute, MaxIdleTime: 5 * time.Minute}, Timeout: 10 * time.Second},
 		JWT: JWT{MaxLifetime: 24 * time.Hour},
 		PostfixAdmin: PostfixAdmin{
 			Encrypt: "php_crypt", QuotaMultiplier: 1024000, DomainPath: true,
@@ -217,6 +220,7 @@ func envVars(c *Config) []envVar {
 		{"PFSCIM_DB_POOL_MAX_IDLE", integer(&c.Database.Pool.MaxIdle)},
 		{"PFSCIM_DB_POOL_MAX_LIFETIME", dur(&c.Database.Pool.MaxLifetime)},
 		{"PFSCIM_DB_POOL_MAX_IDLE_TIME", dur(&c.Database.Pool.MaxIdleTime)},
+		{"PFSCIM_DB_TIMEOUT", dur(&c.Database.Timeout)},
 		{"PFSCIM_ADMIN_CACHE", dur(&c.AdminCache)},
 		{"PFSCIM_JWT_SECRETS", list(&c.JWT.Secrets)},
 		{"PFSCIM_JWT_MAX_LIFETIME", func(s string) (err error) { c.JWT.MaxLifetime, err = time.ParseDuration(s); return }},
@@ -293,6 +297,9 @@ func (c Config) validate() error {
 	}
 	if p := c.Database.Pool; p.MaxOpen < 1 || p.MaxIdle < 0 || p.MaxIdle > p.MaxOpen || p.MaxLifetime < 0 || p.MaxIdleTime < 0 {
 		errs = append(errs, errors.New("database.pool: max_open ≥ 1, 0 ≤ max_idle ≤ max_open, lifetimes ≥ 0"))
+	}
+	if c.Database.Timeout < 0 {
+		errs = append(errs, errors.New("database.timeout must not be negative"))
 	}
 	if c.JWT.MaxLifetime <= 0 {
 		errs = append(errs, errors.New("jwt.max_lifetime must be positive"))

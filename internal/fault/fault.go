@@ -34,6 +34,9 @@ const (
 	NoTarget
 	// UnsupportedMediaType is a body in a charset or media type the server does not read.
 	UnsupportedMediaType
+	// Unavailable is a database that cannot be reached or did not answer in
+	// time: the request may succeed when retried (503 with Retry-After).
+	Unavailable
 )
 
 // Error is a classified error with a client-facing detail.

@@ -39,7 +39,12 @@ var faultStatus = map[fault.Kind]scimError{
 	fault.InvalidPath:          {status: http.StatusBadRequest, scimType: "invalidPath"},
 	fault.NoTarget:             {status: http.StatusBadRequest, scimType: "noTarget"},
 	fault.UnsupportedMediaType: {status: http.StatusUnsupportedMediaType},
+	fault.Unavailable:          {status: http.StatusServiceUnavailable},
 }
+
+// retryAfter is the Retry-After of a 503: the database is reconnected by
+// the pool on the next request, so a retry soon may succeed.
+const retryAfter = "5"
 
 // toSCIM is the one place where errors become SCIM responses.
 func toSCIM(err error) scimError {
@@ -138,6 +143,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		s.log.Error("internal error", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	}
 	h := c.Response().Header()
+	if se.status == http.StatusServiceUnavailable {
+		h.Set("Retry-After", retryAfter)
+		s.log.Warn("database unavailable", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+	}
 	if se.status == http.StatusUnauthorized {
 		h.Add("WWW-Authenticate", `Basic realm="postfixadmin-scim", charset="UTF-8"`)
 		h.Add("WWW-Authenticate", `Bearer realm="postfixadmin-scim"`)

@@ -16,17 +16,18 @@ import (
 // exactly, and a miss would silently leave a route unauthenticated.)
 type routeGuard struct {
 	e *echo.Echo
-	// Every route gets before, auth, after; public routes ("GET
-	// /scim/v2/healthz"), which declare security: [] in the spec, skip auth.
-	before, after []echo.MiddlewareFunc
-	auth          echo.MiddlewareFunc
-	public        map[string]bool
+	// Every route gets before, guards, after; public routes ("GET
+	// /scim/v2/healthz"), which declare security: [] in the spec, skip the
+	// guards (authentication, and the gate that answers 503 while the
+	// database is not there).
+	before, guards, after []echo.MiddlewareFunc
+	public                map[string]bool
 }
 
 func (g routeGuard) add(method, path string, h echo.HandlerFunc, m []echo.MiddlewareFunc) *echo.Route {
 	mw := append([]echo.MiddlewareFunc{}, g.before...)
 	if !g.public[method+" "+path] {
-		mw = append(mw, g.auth)
+		mw = append(mw, g.guards...)
 	}
 	mw = append(append(mw, g.after...), m...)
 	return g.e.Add(method, path, h, mw...)

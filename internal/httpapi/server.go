@@ -20,6 +20,7 @@ import (
 
 	"postfixadmin-scim/gen/api"
 	"postfixadmin-scim/internal/auth"
+	"postfixadmin-scim/internal/fault"
 	"postfixadmin-scim/internal/pwhash"
 	"postfixadmin-scim/internal/scim"
 	"postfixadmin-scim/internal/store"
@@ -45,6 +46,12 @@ type Options struct {
 	Metrics http.Handler
 	// Observe wraps every request inside the request log (metrics).
 	Observe echo.MiddlewareFunc
+	// Available reports whether the database has been found (nil: always);
+	// until then SCIM requests are answered 503.
+	Available func() bool
+	// RequestTimeout bounds each SCIM request's database work (0: none), so a
+	// database that stops answering yields 503, not a hang.
+	RequestTimeout time.Duration
 }
 
 // maxBodySize bounds request bodies.
@@ -102,7 +109,7 @@ func New(opts Options) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
-	guarded := routeGuard{e: e, before: []echo.MiddlewareFunc{s.requestScope}, auth: s.authenticate,
+	guarded := routeGuard{e: e, before: []echo.MiddlewareFunc{s.requestScope}, guards: []echo.MiddlewareFunc{s.gate, s.authenticate},
 		after: []echo.MiddlewareFunc{canonicalBody, validate}, public: public}
 	api.RegisterHandlersWithBaseURL(guarded, api.NewStrictHandler(s, nil), opts.BasePath)
 	return e, nil
@@ -142,6 +149,22 @@ func (headWriter) Write(b []byte) (int, error) { return len(b), nil }
 
 // requestIDRE is an X-Request-Id this server repeats in its logs and answer.
 var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// gate answers 503 while the database has not (yet) been found, and puts
+// the request deadline on what follows.
+func (s *Server) gate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if s.opts.Available != nil && !s.opts.Available() {
+			return fault.New(fault.Unavailable, "The database has not answered yet; retry shortly.")
+		}
+		if s.opts.RequestTimeout > 0 {
+			ctx, cancel := context.WithTimeout(c.Request().Context(), s.opts.RequestTimeout)
+			defer cancel()
+			c.SetRequest(c.Request().WithContext(ctx))
+		}
+		return next(c)
+	}
+}
 
 // authenticate admits active PostfixAdmin superadmins only.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {

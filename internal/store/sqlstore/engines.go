@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -84,6 +85,11 @@ func newMySQL(db *sql.DB, o options) *Store[*mysqldb.Queries] {
 			var me *mysql.MySQLError
 			return errors.As(err, &me) && me.Number == 1062
 		},
+		isBusy: func(err error) bool {
+			var me *mysql.MySQLError
+			// 1040 too many connections, 1053 server shutdown, 1203 user connection limit.
+			return errors.Is(err, mysql.ErrInvalidConn) || (errors.As(err, &me) && (me.Number == 1040 || me.Number == 1053 || me.Number == 1203))
+		},
 	}
 }
 
@@ -114,6 +120,14 @@ func newPostgres(db *sql.DB, o options) *Store[*pgdb.Queries] {
 		isUnique: func(err error) bool {
 			var pe *pgconn.PgError
 			return errors.As(err, &pe) && pe.Code == "23505"
+		},
+		isBusy: func(err error) bool {
+			var (
+				pe *pgconn.PgError
+				ce *pgconn.ConnectError
+			)
+			// Class 08 connection exceptions, 53300 too many connections, 57P01-03 shutdown, cannot connect now.
+			return errors.As(err, &ce) || (errors.As(err, &pe) && (strings.HasPrefix(pe.Code, "08") || pe.Code == "53300" || strings.HasPrefix(pe.Code, "57P")))
 		},
 	}
 }

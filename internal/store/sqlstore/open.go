@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strconv"
 	"strings"
@@ -68,10 +69,41 @@ type DB interface {
 type Option func(*options)
 
 type options struct {
-	observe  func(query string, args []any)
-	countTTL time.Duration
-	pool     Pool
+	observe     func(query string, args []any)
+	countTTL    time.Duration
+	pool        Pool
+	unreachable bool // Open succeeds without a reachable database
 }
+
+// AllowUnreachable lets Open return a store for a database that does not
+// answer yet (a server starting before its database); its operations fail
+// with fault.Unavailable until it does, and Check then finds the layout.
+func AllowUnreachable() Option {
+	return func(o *options) { o.unreachable = true }
+}
+
+// SetDriverLogger sends what the MySQL driver logs by itself (connections
+// it drops and retries) to l, so that every log line is structured.
+func SetDriverLogger(l *slog.Logger) {
+	_ = mysql.SetLogger(driverLog{l})
+}
+
+type driverLog struct{ l *slog.Logger }
+
+func (d driverLog) Print(v ...any) { d.l.Warn("mysql driver", "msg", fmt.Sprint(v...)) }
+
+// AllowsUnreachable reports whether opts include AllowUnreachable.
+func AllowsUnreachable(opts ...Option) bool {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o.unreachable
+}
+
+// connectTimeout bounds the first contact, so a black-holed database is
+// reported within seconds instead of after the system's TCP timeout.
+const connectTimeout = 5 * time.Second
 
 // Pool bounds and recycles the connections (for SQLite: the readers).
 type Pool struct {
@@ -144,7 +176,9 @@ func Open(ctx context.Context, engine Engine, dsn string, loc *time.Location, op
 		o.pool.apply(db)
 		rdb = db
 	}
-	if err := db.PingContext(ctx); err != nil {
+	pingCtx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil && !o.unreachable {
 		db.Close()
 		rdb.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", engine, err)
@@ -158,7 +192,7 @@ func Open(ctx context.Context, engine Engine, dsn string, loc *time.Location, op
 	default:
 		s = newPostgres(db, o)
 	}
-	s.probe(ctx)
+	s.probe(pingCtx)
 	return s, nil
 }
 
@@ -225,10 +259,19 @@ var requiredColumns = map[string][]string{
 // again (readiness checks do), so a table created by "migrate" while the
 // server runs is used from then on.
 func (s *Store[Q]) probe(ctx context.Context) {
+	var unreachable bool
+	readable := func(q string) bool {
+		ok, err := s.tableReadable(ctx, q)
+		unreachable = unreachable || err != nil
+		return ok
+	}
 	f := &found{
-		externalIDs:       s.tableReadable(ctx, "SELECT resource_type, resource_id, external_id FROM scim_external_id WHERE 1 = 0"),
-		spellings:         s.tableReadable(ctx, "SELECT username, spelling FROM scim_user_spelling WHERE 1 = 0"),
-		aliasDescriptions: s.tableReadable(ctx, "SELECT description FROM alias WHERE 1 = 0"),
+		externalIDs:       readable("SELECT resource_type, resource_id, external_id FROM scim_external_id WHERE 1 = 0"),
+		spellings:         readable("SELECT username, spelling FROM scim_user_spelling WHERE 1 = 0"),
+		aliasDescriptions: readable("SELECT description FROM alias WHERE 1 = 0"),
+	}
+	if unreachable && s.probed.Load() != nil {
+		return // keep what the last complete probe found
 	}
 	f.userAttrs = userAttributes(f.externalIDs, s.isTarget)
 	f.domainAttrs = domainAttributes(f.externalIDs)
@@ -245,12 +288,18 @@ func (s *Store[Q]) Check(ctx context.Context) (int, error) {
 		}
 		rows, err := s.rdb.QueryContext(ctx, q)
 		if err != nil {
+			if s.unavailable(err) {
+				return 0, s.mapErr(err)
+			}
 			return 0, fmt.Errorf("not a PostfixAdmin database this server understands: table %s (columns %s): %w", table, strings.Join(cols, ", "), err)
 		}
 		rows.Close()
 	}
 	s.probe(ctx)
 	v, err := s.queries(s.rdb).GetConfigValue(ctx, "version")
+	if err != nil && s.unavailable(err) {
+		return 0, s.mapErr(err)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("not a PostfixAdmin database: no config version row (run PostfixAdmin's upgrade.php): %w", err)
 	}
@@ -297,12 +346,18 @@ func (s *Store[Q]) Migrate(ctx context.Context) (bool, error) {
 	return changed, nil
 }
 
-func (s *Store[Q]) tableReadable(ctx context.Context, probe string) bool {
+// tableReadable runs a probe query: whether it worked, or an error when the
+// database could not be asked (which says nothing about the table).
+func (s *Store[Q]) tableReadable(ctx context.Context, probe string) (bool, error) {
 	rows, err := s.rdb.QueryContext(ctx, probe)
 	if err != nil {
-		return false
+		if s.unavailable(err) {
+			return false, err
+		}
+		return false, nil
 	}
-	return rows.Close() == nil
+	rows.Close()
+	return true, nil
 }
 
 // externalIDsUnique reports whether the companion table still has the

@@ -8,10 +8,14 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"sync/atomic"
+	"syscall"
 
 	"postfixadmin-scim/internal/fault"
 	"postfixadmin-scim/internal/scimfilter"
@@ -76,6 +80,7 @@ type Store[Q scalarQueries] struct {
 	groupOps  groupOps[Q]
 	meta      metaOps[Q]
 	isUnique  func(error) bool      // the engine's unique-violation test
+	isBusy    func(error) bool      // the engine's "too many connections" and the like (nil: none)
 	probed    atomic.Pointer[found] // what probe found; replaced as a whole
 	// memberFmt is the engine's SQL for "target %[1]s is one of the goto
 	// list %[2]s" (see isTarget).
@@ -186,6 +191,20 @@ func decodeSpelling(col string) store.Spelling {
 
 var _ store.Store = (*Store[scalarQueries])(nil)
 
+// unavailable tells connection-level failures (refused, reset, timed out,
+// the server's connection limit) from errors in what was asked: the first
+// may succeed when retried, and are answered 503.
+func (s *Store[Q]) unavailable(err error) bool {
+	var ne net.Error
+	switch {
+	case errors.As(err, &ne), errors.Is(err, driver.ErrBadConn), errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.EPIPE):
+		return true
+	}
+	return s.isBusy != nil && s.isBusy(err)
+}
+
 func (s *Store[Q]) Pools() map[string]*sql.DB {
 	if s.rdb == s.db {
 		return map[string]*sql.DB{string(s.engine): s.db}
@@ -249,6 +268,8 @@ func (s *Store[Q]) mapErr(err error) error {
 		return err
 	case errors.Is(err, sql.ErrNoRows):
 		return &fault.Error{Kind: fault.NotFound, Detail: "Resource not found.", Err: err}
+	case s.unavailable(err):
+		return &fault.Error{Kind: fault.Unavailable, Detail: "The database is not reachable or did not answer in time; retry shortly.", Err: fmt.Errorf("%s: %w", s.engine, err)}
 	case s.isUnique(err):
 		return &fault.Error{Kind: fault.Conflict, Detail: "A resource with this id already exists.", Err: err}
 	default:
