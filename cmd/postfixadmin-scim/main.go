@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -184,7 +185,20 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer) error {
 		srv.Shutdown(ctx)
 		return err
 	}
-	log.Info("serving SCIM", "url", "http://"+ln.Addr().String()+cfg.BasePath, "database", cfg.Database.Driver, "version", version())
+	scheme := "http"
+	if cfg.TLS.Enabled() {
+		cert, err := app.LoadCertificate(cfg.TLS.CertFile, cfg.TLS.KeyFile, log)
+		if err != nil {
+			ln.Close()
+			srv.Shutdown(ctx)
+			return err
+		}
+		go cert.Watch(ctx, 10*time.Second)
+		ln, scheme = tls.NewListener(ln, cert.Config()), "https"
+	} else if plainTextExposed(ln.Addr(), cfg) {
+		log.Warn("Basic auth passwords and bearer tokens would cross the network unencrypted: this listener is plain HTTP on a non-loopback address without trusted proxies; configure tls, or serve behind a TLS proxy (trusted_proxies)", "listen", ln.Addr().String())
+	}
+	log.Info("serving SCIM", "url", scheme+"://"+ln.Addr().String()+cfg.BasePath, "database", cfg.Database.Driver, "version", version())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
@@ -201,6 +215,13 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer) error {
 	<-served
 	log.Info("stopped")
 	return err
+}
+
+// plainTextExposed reports a plain-HTTP listener that other hosts reach
+// directly (not loopback, no TLS-terminating proxy configured).
+func plainTextExposed(addr net.Addr, cfg config.Config) bool {
+	tcp, ok := addr.(*net.TCPAddr)
+	return ok && !tcp.IP.IsLoopback() && len(cfg.TrustedProxies) == 0
 }
 
 // shutdownGrace bounds how long a shutdown waits for requests in flight.

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,9 +18,11 @@ import (
 	"time"
 
 	"postfixadmin-scim/internal/auth"
+	"postfixadmin-scim/internal/config"
 	"postfixadmin-scim/internal/pwhash"
 	"postfixadmin-scim/internal/store/sqlstore"
 	"postfixadmin-scim/internal/testdb"
+	"postfixadmin-scim/internal/testtls"
 )
 
 const secret = "0123456789abcdef0123456789abcdef-cli"
@@ -165,44 +169,97 @@ func TestCheckConfig(t *testing.T) {
 	}
 }
 
+// serveFor starts serve with conf plus extra settings and returns the URL
+// it logs, a stop function that returns serve's result, and the log lines.
+func serveFor(t *testing.T, conf, extra string) (url string, stop func() error, logged *[]map[string]any) {
+	t.Helper()
+	path := conf + ".serve"
+	if err := os.WriteFile(path, append(mustRead(t, conf), []byte("listen: 127.0.0.1:0\nlog:\n  format: json\n"+extra)...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve", "-config", path}, pw, io.Discard); pw.Close() }()
+	lines := bufio.NewScanner(pr)
+	logged = &[]map[string]any{}
+	for url == "" && lines.Scan() {
+		var entry map[string]any
+		if json.Unmarshal(lines.Bytes(), &entry) == nil {
+			*logged = append(*logged, entry)
+			if entry["msg"] == "serving SCIM" {
+				url, _ = entry["url"].(string)
+			}
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	return url, func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(15 * time.Second):
+			return errors.New("serve did not return after the signal")
+		}
+	}, logged
+}
+
 // serve listens, answers, and on SIGTERM (the context ending) returns only
 // once the server has shut down and the database is closed.
 func TestServeShutsDownGracefully(t *testing.T) {
 	db := testdb.New(t, sqlstore.SQLite, testdb.Master, true)
-	conf := writeConfig(t, db.DSN)
-	if err := os.WriteFile(conf+".2", append(mustRead(t, conf), []byte("listen: 127.0.0.1:0\nlog:\n  format: json\n")...), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve", "-config", conf + ".2"}, pw, io.Discard); pw.Close() }()
-	lines := bufio.NewScanner(pr)
-	var url string
-	for url == "" && lines.Scan() {
-		var entry map[string]any
-		if json.Unmarshal(lines.Bytes(), &entry) == nil && entry["msg"] == "serving SCIM" {
-			url, _ = entry["url"].(string)
-		}
-	}
-	go io.Copy(io.Discard, pr)
+	url, stop, _ := serveFor(t, writeConfig(t, db.DSN), "")
 	res, err := http.Get(url + "/healthz")
 	if err != nil || res.StatusCode != http.StatusOK {
 		t.Fatalf("healthz: %v %v", res, err)
 	}
 	res.Body.Close()
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not return after the signal")
+	if err := stop(); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := http.Get(url + "/healthz"); err == nil {
 		t.Error("still serving after shutdown")
+	}
+}
+
+// With tls configured the server speaks HTTPS with the configured pair.
+func TestServeTLS(t *testing.T) {
+	db := testdb.New(t, sqlstore.SQLite, testdb.Master, true)
+	certFile, keyFile := testtls.WritePair(t, t.TempDir(), 7)
+	url, stop, _ := serveFor(t, writeConfig(t, db.DSN), "tls:\n  cert_file: "+certFile+"\n  key_file: "+keyFile+"\n")
+	defer stop()
+	if !strings.HasPrefix(url, "https://") {
+		t.Fatalf("serving at %s", url)
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	res, err := client.Get(url + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.TLS == nil || res.TLS.PeerCertificates[0].SerialNumber.Int64() != 7 || res.StatusCode != http.StatusOK {
+		t.Errorf("TLS answer %v", res.TLS)
+	}
+}
+
+// Plain HTTP where other hosts reach it directly is warned about at start.
+func TestPlainTextExposedWarning(t *testing.T) {
+	for _, tt := range []struct {
+		addr    string
+		proxies []string
+		want    bool
+	}{
+		{"127.0.0.1:8080", nil, false}, {"[::1]:8080", nil, false},
+		{"0.0.0.0:8080", nil, true}, {"192.0.2.10:8080", nil, true},
+		{"0.0.0.0:8080", []string{"10.0.0.0/8"}, false},
+	} {
+		addr, _ := net.ResolveTCPAddr("tcp", tt.addr)
+		cfg := config.Default()
+		cfg.TrustedProxies = tt.proxies
+		if got := plainTextExposed(addr, cfg); got != tt.want {
+			t.Errorf("%s, proxies %v: %v", tt.addr, tt.proxies, got)
+		}
 	}
 }
 

@@ -97,6 +97,7 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 		Passwords:           passwords,
 		PasswordPolicy:      policy,
 		BasePath:            cfg.BasePath,
+		PublicURL:           cfg.PublicURL,
 		TrustedProxies:      trusted,
 		CascadeDomainDelete: cfg.DomainDeleteCascade,
 		Logger:              log,

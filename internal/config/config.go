@@ -24,6 +24,11 @@ import (
 type Config struct {
 	Listen   string `yaml:"listen"`    // host:port
 	BasePath string `yaml:"base_path"` // URL prefix of the SCIM endpoints
+	// PublicURL is the API's absolute URL as clients reach it (e.g.
+	// https://scim.example.org/scim/v2), for meta.location and Location;
+	// empty: built from the request (and trusted proxies' headers).
+	PublicURL string `yaml:"public_url"`
+	TLS       TLS    `yaml:"tls"`
 	// TrustedProxies are the addresses or CIDR ranges whose X-Forwarded-For,
 	// -Proto and -Host headers are believed.
 	TrustedProxies []string `yaml:"trusted_proxies"`
@@ -54,6 +59,16 @@ type Config struct {
 
 	Log Log `yaml:"log"`
 }
+
+// TLS makes the server speak HTTPS itself; the files are read again on
+// SIGHUP and when they change (a renewed certificate needs no restart).
+type TLS struct {
+	CertFile string `yaml:"cert_file"` // PEM certificate chain
+	KeyFile  string `yaml:"key_file"`  // PEM private key
+}
+
+// Enabled reports whether TLS is configured.
+func (t TLS) Enabled() bool { return t.CertFile != "" || t.KeyFile != "" }
 
 // Log is how the server logs: one line per request and per event.
 type Log struct {
@@ -182,6 +197,7 @@ func Load(path string, env func(string) (string, bool)) (Config, error) {
 		}
 	}
 	c.BasePath = "/" + strings.Trim(c.BasePath, "/")
+	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
 	return c, c.validate()
 }
 
@@ -212,6 +228,9 @@ func envVars(c *Config) []envVar {
 	return []envVar{
 		{"PFSCIM_LISTEN", str(&c.Listen)},
 		{"PFSCIM_BASE_PATH", str(&c.BasePath)},
+		{"PFSCIM_PUBLIC_URL", str(&c.PublicURL)},
+		{"PFSCIM_TLS_CERT_FILE", str(&c.TLS.CertFile)},
+		{"PFSCIM_TLS_KEY_FILE", str(&c.TLS.KeyFile)},
 		{"PFSCIM_TRUSTED_PROXIES", list(&c.TrustedProxies)},
 		{"PFSCIM_DB_DRIVER", str(&c.Database.Driver)},
 		{"PFSCIM_DB_DSN", str(&c.Database.DSN)},
@@ -309,6 +328,14 @@ func (c Config) validate() error {
 			errs = append(errs, errors.New("jwt.secrets: each secret needs at least 32 characters"))
 			break
 		}
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			errs = append(errs, errors.New("public_url must be an absolute http(s) URL without query, e.g. https://scim.example.org/scim/v2"))
+		}
+	}
+	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
+		errs = append(errs, errors.New("tls: set both cert_file and key_file"))
 	}
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		errs = append(errs, errors.New("log.format must be text or json"))

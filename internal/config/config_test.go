@@ -107,3 +107,27 @@ func TestRedacted(t *testing.T) {
 		}
 	}
 }
+
+func TestPublicURLAndTLSValidation(t *testing.T) {
+	for _, tt := range []struct {
+		env map[string]string
+		ok  bool
+	}{
+		{map[string]string{"PFSCIM_PUBLIC_URL": "https://scim.example.org/scim/v2/"}, true},
+		{map[string]string{"PFSCIM_PUBLIC_URL": "scim.example.org"}, false},
+		{map[string]string{"PFSCIM_PUBLIC_URL": "ftp://x/"}, false},
+		{map[string]string{"PFSCIM_PUBLIC_URL": "https://u:p@x/"}, false},
+		{map[string]string{"PFSCIM_TLS_CERT_FILE": "/c.pem"}, false},
+		{map[string]string{"PFSCIM_TLS_CERT_FILE": "/c.pem", "PFSCIM_TLS_KEY_FILE": "/k.pem"}, true},
+		{map[string]string{"PFSCIM_LOG_FORMAT": "xml"}, false},
+		{map[string]string{"PFSCIM_LOG_LEVEL": "loud"}, false},
+	} {
+		c, err := Load("", func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok })
+		if (err == nil) != tt.ok {
+			t.Errorf("%v: %v", tt.env, err)
+		}
+		if err == nil && c.PublicURL != "" && strings.HasSuffix(c.PublicURL, "/") {
+			t.Errorf("public_url keeps its trailing slash: %q", c.PublicURL)
+		}
+	}
+}

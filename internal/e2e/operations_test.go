@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	apispec "postfixadmin-scim/api"
+	"postfixadmin-scim/internal/config"
 	"postfixadmin-scim/internal/store/sqlstore"
 	"postfixadmin-scim/internal/testdb"
 )
@@ -80,5 +81,16 @@ func TestRequestIDAndHead(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusOK || len(body) != 0 || res.Header.Get("ETag") == "" {
 		t.Errorf("HEAD: %d, %d bytes, ETag %q", res.StatusCode, len(body), res.Header.Get("ETag"))
+	}
+}
+
+// public_url fixes meta.location and Location, whatever the Host header says.
+func TestPublicURL(t *testing.T) {
+	const public = "https://scim.example.net/pfa/scim/v2"
+	e := start(t, sqlstore.SQLite, testdb.Master, true, func(c *config.Config) { c.PublicURL = public })
+	r := e.do(http.MethodPost, "/Domains", domainBody("public.example", nil), asAdmin(), header("X-Forwarded-Host", "evil.example"))
+	expect(t, r, http.StatusCreated, "")
+	if r.header.Get("Location") != public+"/Domains/public.example" || r.json(t)["meta"].(map[string]any)["location"] != public+"/Domains/public.example" {
+		t.Errorf("Location %q, meta %v", r.header.Get("Location"), r.json(t)["meta"])
 	}
 }

@@ -36,6 +36,7 @@ type Options struct {
 	Passwords      pwhash.Setting // scheme of new mailbox passwords
 	PasswordPolicy pwhash.Policy  // PostfixAdmin's password_validation
 	BasePath       string         // e.g. /scim/v2
+	PublicURL      string         // the API's absolute URL for clients; "": from the request
 	TrustedProxies []netip.Prefix // whose X-Forwarded-* headers are believed
 	// CascadeDomainDelete lets DELETE /Domains/{id} remove mailboxes and aliases.
 	CascadeDomainDelete bool
@@ -190,8 +191,12 @@ func ipExtractor(trusted []netip.Prefix) echo.IPExtractor {
 	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
-// baseURL is the absolute URL of the API root as the client addressed it.
+// baseURL is the absolute URL of the API root: the configured public URL,
+// else as the client addressed it.
 func (s *Server) baseURL(c echo.Context) string {
+	if s.opts.PublicURL != "" {
+		return s.opts.PublicURL
+	}
 	req := c.Request()
 	scheme, host := "http", req.Host
 	if req.TLS != nil {
