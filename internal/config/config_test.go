@@ -2,11 +2,14 @@ package config
 
 import (
 	"fmt"
+	"reflect"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 func env(m map[string]string) func(string) (string, bool) {
@@ -130,4 +133,46 @@ func TestPublicURLAndTLSValidation(t *testing.T) {
 			t.Errorf("public_url keeps its trailing slash: %q", c.PublicURL)
 		}
 	}
+}
+
+// scripts/deploy/config.example.yaml loads as it is, names every key the
+// configuration has, and gives each its default.
+func TestExampleConfigIsCompleteAndDefault(t *testing.T) {
+	const path = "../../scripts/deploy/config.example.yaml"
+	c, err := Load(path, func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Printed, so that an empty list in the file equals an unset one.
+	if fmt.Sprintf("%+v", c) != fmt.Sprintf("%+v", Default()) {
+		t.Errorf("the example's values differ from the defaults:\n%+v\n%+v", c, Default())
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(prefix string, typ reflect.Type, node map[string]any)
+	walk = func(prefix string, typ reflect.Type, node map[string]any) {
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			key := strings.Split(f.Tag.Get("yaml"), ",")[0]
+			if key == "" || key == "-" {
+				continue
+			}
+			v, ok := node[key]
+			if !ok {
+				t.Errorf("config.example.yaml lacks %s%s", prefix, key)
+				continue
+			}
+			if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeOf(time.Duration(0)) {
+				sub, _ := v.(map[string]any)
+				walk(prefix+key+".", f.Type, sub)
+			}
+		}
+	}
+	walk("", reflect.TypeOf(Config{}), doc)
 }

@@ -51,8 +51,21 @@ func (l Layout) String() string {
 // DB is one test database.
 type DB struct {
 	Engine sqlstore.Engine
+	Name   string  // the database's name (MySQL, PostgreSQL)
 	DSN    string  // what the server is configured with
 	Raw    *sql.DB // for inspecting rows in tests
+}
+
+// AsUser is dsn (of engine) for another user of the same server.
+func AsUser(engine sqlstore.Engine, dsn, user, password string) string {
+	if engine == sqlstore.MySQL {
+		cfg, _ := mysql.ParseDSN(dsn)
+		cfg.User, cfg.Passwd = user, password
+		return cfg.FormatDSN()
+	}
+	u, _ := url.Parse(dsn)
+	u.User = url.UserPassword(user, password)
+	return u.String()
 }
 
 // New creates a database with layout's schema and, if samples is set, the
@@ -147,7 +160,7 @@ func newMySQL(t testing.TB, name string) DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { raw.Close() })
-	return DB{Engine: sqlstore.MySQL, DSN: dsn, Raw: raw}
+	return DB{Engine: sqlstore.MySQL, Name: name, DSN: dsn, Raw: raw}
 }
 
 func newPostgres(t testing.TB, name string) DB {
@@ -164,7 +177,7 @@ func newPostgres(t testing.TB, name string) DB {
 		raw.Close()
 		exec(t, admin, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 	})
-	return DB{Engine: sqlstore.PostgreSQL, DSN: dsn, Raw: raw}
+	return DB{Engine: sqlstore.PostgreSQL, Name: name, DSN: dsn, Raw: raw}
 }
 
 const (
