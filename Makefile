@@ -12,8 +12,8 @@ help: ## list the targets
 run: ## serve on the embedded default (./postfixadmin-scim.db, created on first start)
 	$(GO) run ./cmd/postfixadmin-scim
 
-build: ## build bin/postfixadmin-scim
-	$(GO) build -o bin/postfixadmin-scim ./cmd/postfixadmin-scim
+build: ## build bin/postfixadmin-scim (its version: git describe)
+	$(GO) build -ldflags "-X main.buildVersion=$$(git describe --tags --always --dirty 2>/dev/null || echo dev)" -o bin/postfixadmin-scim ./cmd/postfixadmin-scim
 
 test: vet ## all tests: unit, fixtures, end to end on SQLite, MariaDB and PostgreSQL
 	$(GO) test -count=1 ./...
