@@ -4,7 +4,7 @@
 .DEFAULT_GOAL := help
 GO ?= go
 
-.PHONY: help run test generate check-generate vet bench build
+.PHONY: help run test generate check-generate vet lint-spec bench build
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -15,8 +15,11 @@ run: ## serve on the embedded default (./postfixadmin-scim.db, created on first 
 build: ## build bin/postfixadmin-scim (its version: git describe)
 	$(GO) build -ldflags "-X main.buildVersion=$$(git describe --tags --always --dirty 2>/dev/null || echo dev)" -o bin/postfixadmin-scim ./cmd/postfixadmin-scim
 
-test: vet ## all tests: unit, fixtures, end to end on SQLite, MariaDB and PostgreSQL
+test: vet lint-spec ## all tests: spec lint, unit, fixtures, end to end on SQLite, MariaDB and PostgreSQL
 	$(GO) test -count=1 ./...
+
+lint-spec: ## lint api/openapi.yaml: Redocly (recommended) and Spectral (spectral:oas), pinned in scripts/package.json
+	scripts/lint-spec.sh
 
 vet: ## go vet and gofmt
 	$(GO) vet ./...

@@ -111,16 +111,16 @@ func (e GroupListResponseSchemas) Valid() bool {
 
 // Defines values for HealthStatus.
 const (
-	Ok          HealthStatus = "ok"
-	Unavailable HealthStatus = "unavailable"
+	HealthStatusOk          HealthStatus = "ok"
+	HealthStatusUnavailable HealthStatus = "unavailable"
 )
 
 // Valid indicates whether the value is a known member of the HealthStatus enum.
 func (e HealthStatus) Valid() bool {
 	switch e {
-	case Ok:
+	case HealthStatusOk:
 		return true
-	case Unavailable:
+	case HealthStatusUnavailable:
 		return true
 	default:
 		return false
@@ -307,24 +307,6 @@ func (e SchemaListResponseSchemas) Valid() bool {
 	}
 }
 
-// Defines values for SearchRequestSortOrder.
-const (
-	SearchRequestSortOrderAscending  SearchRequestSortOrder = "ascending"
-	SearchRequestSortOrderDescending SearchRequestSortOrder = "descending"
-)
-
-// Valid indicates whether the value is a known member of the SearchRequestSortOrder enum.
-func (e SearchRequestSortOrder) Valid() bool {
-	switch e {
-	case SearchRequestSortOrderAscending:
-		return true
-	case SearchRequestSortOrderDescending:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ServiceProviderConfigSchemas.
 const (
 	UrnIetfParamsScimSchemasCore20ServiceProviderConfig ServiceProviderConfigSchemas = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
@@ -340,6 +322,24 @@ func (e ServiceProviderConfigSchemas) Valid() bool {
 	}
 }
 
+// Defines values for SortOrder.
+const (
+	Ascending  SortOrder = "ascending"
+	Descending SortOrder = "descending"
+)
+
+// Valid indicates whether the value is a known member of the SortOrder enum.
+func (e SortOrder) Valid() bool {
+	switch e {
+	case Ascending:
+		return true
+	case Descending:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for UserListResponseSchemas.
 const (
 	UserListResponseSchemasUrnIetfParamsScimApiMessages20ListResponse UserListResponseSchemas = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
@@ -349,78 +349,6 @@ const (
 func (e UserListResponseSchemas) Valid() bool {
 	switch e {
 	case UserListResponseSchemasUrnIetfParamsScimApiMessages20ListResponse:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for SortOrder.
-const (
-	SortOrderAscending  SortOrder = "ascending"
-	SortOrderDescending SortOrder = "descending"
-)
-
-// Valid indicates whether the value is a known member of the SortOrder enum.
-func (e SortOrder) Valid() bool {
-	switch e {
-	case SortOrderAscending:
-		return true
-	case SortOrderDescending:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListDomainsParamsSortOrder.
-const (
-	ListDomainsParamsSortOrderAscending  ListDomainsParamsSortOrder = "ascending"
-	ListDomainsParamsSortOrderDescending ListDomainsParamsSortOrder = "descending"
-)
-
-// Valid indicates whether the value is a known member of the ListDomainsParamsSortOrder enum.
-func (e ListDomainsParamsSortOrder) Valid() bool {
-	switch e {
-	case ListDomainsParamsSortOrderAscending:
-		return true
-	case ListDomainsParamsSortOrderDescending:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListGroupsParamsSortOrder.
-const (
-	ListGroupsParamsSortOrderAscending  ListGroupsParamsSortOrder = "ascending"
-	ListGroupsParamsSortOrderDescending ListGroupsParamsSortOrder = "descending"
-)
-
-// Valid indicates whether the value is a known member of the ListGroupsParamsSortOrder enum.
-func (e ListGroupsParamsSortOrder) Valid() bool {
-	switch e {
-	case ListGroupsParamsSortOrderAscending:
-		return true
-	case ListGroupsParamsSortOrderDescending:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListUsersParamsSortOrder.
-const (
-	ListUsersParamsSortOrderAscending  ListUsersParamsSortOrder = "ascending"
-	ListUsersParamsSortOrderDescending ListUsersParamsSortOrder = "descending"
-)
-
-// Valid indicates whether the value is a known member of the ListUsersParamsSortOrder enum.
-func (e ListUsersParamsSortOrder) Valid() bool {
-	switch e {
-	case ListUsersParamsSortOrderAscending:
-		return true
-	case ListUsersParamsSortOrderDescending:
 		return true
 	default:
 		return false
@@ -617,16 +545,11 @@ type Meta struct {
 
 // MixedListResponse defines model for MixedListResponse.
 type MixedListResponse struct {
-	Resources    []MixedListResponse_Resources_Item `json:"Resources"`
-	ItemsPerPage int                                `json:"itemsPerPage"`
-	Schemas      []MixedListResponseSchemas         `json:"schemas"`
-	StartIndex   int                                `json:"startIndex"`
-	TotalResults int                                `json:"totalResults"`
-}
-
-// MixedListResponse_Resources_Item defines model for MixedListResponse.Resources.Item.
-type MixedListResponse_Resources_Item struct {
-	union json.RawMessage
+	Resources    []SearchResult             `json:"Resources"`
+	ItemsPerPage int                        `json:"itemsPerPage"`
+	Schemas      []MixedListResponseSchemas `json:"schemas"`
+	StartIndex   int                        `json:"startIndex"`
+	TotalResults int                        `json:"totalResults"`
 }
 
 // MixedListResponseSchemas defines model for MixedListResponse.Schemas.
@@ -652,15 +575,20 @@ type Name struct {
 
 // PatchOp defines model for PatchOp.
 type PatchOp struct {
-	Operations []struct {
-		// Op add, replace or remove, in any case.
-		Op   string  `json:"op"`
-		Path *string `json:"path,omitempty"`
+	Operations []PatchOperation `json:"Operations"`
+	Schemas    []string         `json:"schemas"`
+}
 
-		// Value Any JSON value; null is a remove.
-		Value interface{} `json:"value,omitempty"`
-	} `json:"Operations"`
-	Schemas []string `json:"schemas"`
+// PatchOperation One operation of a PatchOp (RFC 7644 §3.5.2).
+type PatchOperation struct {
+	// Op add, replace or remove, in any case.
+	Op string `json:"op"`
+
+	// Path An attribute path, e.g. members[value eq "alice@example.org"].
+	Path *string `json:"path,omitempty"`
+
+	// Value Any JSON value; null is a remove.
+	Value interface{} `json:"value,omitempty"`
 }
 
 // ProvisioningUser defines model for ProvisioningUser.
@@ -767,18 +695,22 @@ type SchemaListResponseSchemas string
 
 // SearchRequest defines model for SearchRequest.
 type SearchRequest struct {
-	Attributes         *[]string               `json:"attributes,omitempty"`
-	Count              *int                    `json:"count,omitempty"`
-	ExcludedAttributes *[]string               `json:"excludedAttributes,omitempty"`
-	Filter             *string                 `json:"filter,omitempty"`
-	Schemas            []string                `json:"schemas"`
-	SortBy             *string                 `json:"sortBy,omitempty"`
-	SortOrder          *SearchRequestSortOrder `json:"sortOrder,omitempty"`
-	StartIndex         *int                    `json:"startIndex,omitempty"`
+	Attributes         *[]string `json:"attributes,omitempty"`
+	Count              *int      `json:"count,omitempty"`
+	ExcludedAttributes *[]string `json:"excludedAttributes,omitempty"`
+	Filter             *string   `json:"filter,omitempty"`
+	Schemas            []string  `json:"schemas"`
+	SortBy             *string   `json:"sortBy,omitempty"`
+
+	// SortOrder RFC 7644 §3.4.2.3.
+	SortOrder  *SortOrder `json:"sortOrder,omitempty"`
+	StartIndex *int       `json:"startIndex,omitempty"`
 }
 
-// SearchRequestSortOrder defines model for SearchRequest.SortOrder.
-type SearchRequestSortOrder string
+// SearchResult A resource of any type; meta.resourceType tells which (User, Domain or Group).
+type SearchResult struct {
+	union json.RawMessage
+}
 
 // ServiceProviderConfig defines model for ServiceProviderConfig.
 type ServiceProviderConfig struct {
@@ -803,6 +735,9 @@ type ServiceProviderConfig struct {
 
 // ServiceProviderConfigSchemas defines model for ServiceProviderConfig.Schemas.
 type ServiceProviderConfigSchemas string
+
+// SortOrder RFC 7644 §3.4.2.3.
+type SortOrder string
 
 // Supported defines model for Supported.
 type Supported struct {
@@ -927,11 +862,11 @@ type IfMatch = string
 // IfNoneMatch defines model for ifNoneMatch.
 type IfNoneMatch = string
 
+// Prefer defines model for prefer.
+type Prefer = string
+
 // SortBy defines model for sortBy.
 type SortBy = string
-
-// SortOrder defines model for sortOrder.
-type SortOrder string
 
 // StartIndex defines model for startIndex.
 type StartIndex = int
@@ -939,14 +874,43 @@ type StartIndex = int
 // UserId defines model for userId.
 type UserId = string
 
+// BadRequest defines model for BadRequest.
+type BadRequest = Error
+
+// Conflict defines model for Conflict.
+type Conflict = Error
+
+// InternalError defines model for InternalError.
+type InternalError = Error
+
+// NotFound defines model for NotFound.
+type NotFound = Error
+
+// PayloadTooLarge defines model for PayloadTooLarge.
+type PayloadTooLarge = Error
+
+// PreconditionFailed defines model for PreconditionFailed.
+type PreconditionFailed = Error
+
+// Unauthorized defines model for Unauthorized.
+type Unauthorized = Error
+
+// Unavailable defines model for Unavailable.
+type Unavailable = Error
+
+// UnsupportedMediaType defines model for UnsupportedMediaType.
+type UnsupportedMediaType = Error
+
 // ListDomainsParams defines parameters for ListDomains.
 type ListDomainsParams struct {
 	// Filter A SCIM filter (RFC 7644 §3.4.2.2), e.g. userName eq "alice@example.org".
 	Filter *Filter `form:"filter,omitempty" json:"filter,omitempty"`
 
 	// SortBy The attribute to sort by (any filterable attribute); ties are broken by id.
-	SortBy    *SortBy                     `form:"sortBy,omitempty" json:"sortBy,omitempty"`
-	SortOrder *ListDomainsParamsSortOrder `form:"sortOrder,omitempty" json:"sortOrder,omitempty"`
+	SortBy *SortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+
+	// SortOrder The order of sortBy (default ascending).
+	SortOrder *SortOrder `form:"sortOrder,omitempty" json:"sortOrder,omitempty"`
 
 	// StartIndex 1-based index of the first result (values below 1 are treated as 1).
 	StartIndex *StartIndex `form:"startIndex,omitempty" json:"startIndex,omitempty"`
@@ -960,9 +924,6 @@ type ListDomainsParams struct {
 	// ExcludedAttributes Comma-separated attributes not to return.
 	ExcludedAttributes *ExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
 }
-
-// ListDomainsParamsSortOrder defines parameters for ListDomains.
-type ListDomainsParamsSortOrder string
 
 // CreateDomainParams defines parameters for CreateDomain.
 type CreateDomainParams struct {
@@ -1001,6 +962,9 @@ type PatchDomainParams struct {
 
 	// IfMatch Apply only if the resource's version is one of these entity tags (else 412).
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// Prefer return=minimal asks for 204 without a body (RFC 7240).
+	Prefer *Prefer `json:"Prefer,omitempty"`
 }
 
 // ReplaceDomainParams defines parameters for ReplaceDomain.
@@ -1021,8 +985,10 @@ type ListGroupsParams struct {
 	Filter *Filter `form:"filter,omitempty" json:"filter,omitempty"`
 
 	// SortBy The attribute to sort by (any filterable attribute); ties are broken by id.
-	SortBy    *SortBy                    `form:"sortBy,omitempty" json:"sortBy,omitempty"`
-	SortOrder *ListGroupsParamsSortOrder `form:"sortOrder,omitempty" json:"sortOrder,omitempty"`
+	SortBy *SortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+
+	// SortOrder The order of sortBy (default ascending).
+	SortOrder *SortOrder `form:"sortOrder,omitempty" json:"sortOrder,omitempty"`
 
 	// StartIndex 1-based index of the first result (values below 1 are treated as 1).
 	StartIndex *StartIndex `form:"startIndex,omitempty" json:"startIndex,omitempty"`
@@ -1036,9 +1002,6 @@ type ListGroupsParams struct {
 	// ExcludedAttributes Comma-separated attributes not to return.
 	ExcludedAttributes *ExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
 }
-
-// ListGroupsParamsSortOrder defines parameters for ListGroups.
-type ListGroupsParamsSortOrder string
 
 // CreateGroupParams defines parameters for CreateGroup.
 type CreateGroupParams struct {
@@ -1077,6 +1040,9 @@ type PatchGroupParams struct {
 
 	// IfMatch Apply only if the resource's version is one of these entity tags (else 412).
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// Prefer return=minimal asks for 204 without a body (RFC 7240).
+	Prefer *Prefer `json:"Prefer,omitempty"`
 }
 
 // ReplaceGroupParams defines parameters for ReplaceGroup.
@@ -1097,8 +1063,10 @@ type ListUsersParams struct {
 	Filter *Filter `form:"filter,omitempty" json:"filter,omitempty"`
 
 	// SortBy The attribute to sort by (any filterable attribute); ties are broken by id.
-	SortBy    *SortBy                   `form:"sortBy,omitempty" json:"sortBy,omitempty"`
-	SortOrder *ListUsersParamsSortOrder `form:"sortOrder,omitempty" json:"sortOrder,omitempty"`
+	SortBy *SortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+
+	// SortOrder The order of sortBy (default ascending).
+	SortOrder *SortOrder `form:"sortOrder,omitempty" json:"sortOrder,omitempty"`
 
 	// StartIndex 1-based index of the first result (values below 1 are treated as 1).
 	StartIndex *StartIndex `form:"startIndex,omitempty" json:"startIndex,omitempty"`
@@ -1112,9 +1080,6 @@ type ListUsersParams struct {
 	// ExcludedAttributes Comma-separated attributes not to return.
 	ExcludedAttributes *ExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
 }
-
-// ListUsersParamsSortOrder defines parameters for ListUsers.
-type ListUsersParamsSortOrder string
 
 // CreateUserParams defines parameters for CreateUser.
 type CreateUserParams struct {
@@ -1153,6 +1118,9 @@ type PatchUserParams struct {
 
 	// IfMatch Apply only if the resource's version is one of these entity tags (else 412).
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// Prefer return=minimal asks for 204 without a body (RFC 7240).
+	Prefer *Prefer `json:"Prefer,omitempty"`
 }
 
 // ReplaceUserParams defines parameters for ReplaceUser.
@@ -1245,22 +1213,22 @@ type ReplaceUserJSONRequestBody = User
 // ReplaceUserApplicationScimPlusJSONRequestBody defines body for ReplaceUser for application/scim+json ContentType.
 type ReplaceUserApplicationScimPlusJSONRequestBody = User
 
-// AsUser returns the union data inside the MixedListResponse_Resources_Item as a User
-func (t MixedListResponse_Resources_Item) AsUser() (User, error) {
+// AsUser returns the union data inside the SearchResult as a User
+func (t SearchResult) AsUser() (User, error) {
 	var body User
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromUser overwrites any union data inside the MixedListResponse_Resources_Item as the provided User
-func (t *MixedListResponse_Resources_Item) FromUser(v User) error {
+// FromUser overwrites any union data inside the SearchResult as the provided User
+func (t *SearchResult) FromUser(v User) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergeUser performs a merge with any union data inside the MixedListResponse_Resources_Item, using the provided User
-func (t *MixedListResponse_Resources_Item) MergeUser(v User) error {
+// MergeUser performs a merge with any union data inside the SearchResult, using the provided User
+func (t *SearchResult) MergeUser(v User) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1271,22 +1239,22 @@ func (t *MixedListResponse_Resources_Item) MergeUser(v User) error {
 	return err
 }
 
-// AsDomain returns the union data inside the MixedListResponse_Resources_Item as a Domain
-func (t MixedListResponse_Resources_Item) AsDomain() (Domain, error) {
+// AsDomain returns the union data inside the SearchResult as a Domain
+func (t SearchResult) AsDomain() (Domain, error) {
 	var body Domain
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromDomain overwrites any union data inside the MixedListResponse_Resources_Item as the provided Domain
-func (t *MixedListResponse_Resources_Item) FromDomain(v Domain) error {
+// FromDomain overwrites any union data inside the SearchResult as the provided Domain
+func (t *SearchResult) FromDomain(v Domain) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergeDomain performs a merge with any union data inside the MixedListResponse_Resources_Item, using the provided Domain
-func (t *MixedListResponse_Resources_Item) MergeDomain(v Domain) error {
+// MergeDomain performs a merge with any union data inside the SearchResult, using the provided Domain
+func (t *SearchResult) MergeDomain(v Domain) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1297,22 +1265,22 @@ func (t *MixedListResponse_Resources_Item) MergeDomain(v Domain) error {
 	return err
 }
 
-// AsGroup returns the union data inside the MixedListResponse_Resources_Item as a Group
-func (t MixedListResponse_Resources_Item) AsGroup() (Group, error) {
+// AsGroup returns the union data inside the SearchResult as a Group
+func (t SearchResult) AsGroup() (Group, error) {
 	var body Group
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromGroup overwrites any union data inside the MixedListResponse_Resources_Item as the provided Group
-func (t *MixedListResponse_Resources_Item) FromGroup(v Group) error {
+// FromGroup overwrites any union data inside the SearchResult as the provided Group
+func (t *SearchResult) FromGroup(v Group) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergeGroup performs a merge with any union data inside the MixedListResponse_Resources_Item, using the provided Group
-func (t *MixedListResponse_Resources_Item) MergeGroup(v Group) error {
+// MergeGroup performs a merge with any union data inside the SearchResult, using the provided Group
+func (t *SearchResult) MergeGroup(v Group) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1323,12 +1291,12 @@ func (t *MixedListResponse_Resources_Item) MergeGroup(v Group) error {
 	return err
 }
 
-func (t MixedListResponse_Resources_Item) MarshalJSON() ([]byte, error) {
+func (t SearchResult) MarshalJSON() ([]byte, error) {
 	b, err := t.union.MarshalJSON()
 	return b, err
 }
 
-func (t *MixedListResponse_Resources_Item) UnmarshalJSON(b []byte) error {
+func (t *SearchResult) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -1669,6 +1637,21 @@ func (w *ServerInterfaceWrapper) PatchDomain(ctx echo.Context) error {
 
 		params.IfMatch = &IfMatch
 	}
+	// ------------- Optional header parameter "Prefer" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Prefer")]; found {
+		var Prefer Prefer
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Prefer, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Prefer", valueList[0], &Prefer, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Prefer: %s", err))
+		}
+
+		params.Prefer = &Prefer
+	}
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.PatchDomain(ctx, id, params)
@@ -1945,6 +1928,21 @@ func (w *ServerInterfaceWrapper) PatchGroup(ctx echo.Context) error {
 		}
 
 		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "Prefer" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Prefer")]; found {
+		var Prefer Prefer
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Prefer, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Prefer", valueList[0], &Prefer, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Prefer: %s", err))
+		}
+
+		params.Prefer = &Prefer
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -2282,6 +2280,21 @@ func (w *ServerInterfaceWrapper) PatchUser(ctx echo.Context) error {
 
 		params.IfMatch = &IfMatch
 	}
+	// ------------- Optional header parameter "Prefer" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Prefer")]; found {
+		var Prefer Prefer
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Prefer, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Prefer", valueList[0], &Prefer, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Prefer: %s", err))
+		}
+
+		params.Prefer = &Prefer
+	}
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.PatchUser(ctx, id, params)
@@ -2464,7 +2477,44 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 
 }
 
-type ErrorApplicationScimPlusJSONResponse Error
+type BadRequestApplicationScimPlusJSONResponse Error
+
+type ConflictApplicationScimPlusJSONResponse Error
+
+type InternalErrorApplicationScimPlusJSONResponse Error
+
+type NotFoundApplicationScimPlusJSONResponse Error
+
+type NotModifiedResponseHeaders struct {
+	ETag string
+}
+type NotModifiedResponse struct {
+	Headers NotModifiedResponseHeaders
+}
+
+type PayloadTooLargeApplicationScimPlusJSONResponse Error
+
+type PreconditionFailedApplicationScimPlusJSONResponse Error
+
+type UnauthorizedResponseHeaders struct {
+	WWWAuthenticate *string
+}
+type UnauthorizedApplicationScimPlusJSONResponse struct {
+	Body Error
+
+	Headers UnauthorizedResponseHeaders
+}
+
+type UnavailableResponseHeaders struct {
+	RetryAfter *int
+}
+type UnavailableApplicationScimPlusJSONResponse struct {
+	Body Error
+
+	Headers UnavailableResponseHeaders
+}
+
+type UnsupportedMediaTypeApplicationScimPlusJSONResponse Error
 
 type SearchAllRequestObject struct {
 	JSONBody                    *SearchAllJSONRequestBody
@@ -2489,19 +2539,104 @@ func (response SearchAll200ApplicationScimPlusJSONResponse) VisitSearchAllRespon
 	return err
 }
 
-type SearchAlldefaultApplicationScimPlusJSONResponse struct {
-	Body       Error
-	StatusCode int
+type SearchAll400ApplicationScimPlusJSONResponse struct {
+	BadRequestApplicationScimPlusJSONResponse
 }
 
-func (response SearchAlldefaultApplicationScimPlusJSONResponse) VisitSearchAllResponse(w http.ResponseWriter) error {
+func (response SearchAll400ApplicationScimPlusJSONResponse) VisitSearchAllResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchAll401ApplicationScimPlusJSONResponse struct {
+	UnauthorizedApplicationScimPlusJSONResponse
+}
+
+func (response SearchAll401ApplicationScimPlusJSONResponse) VisitSearchAllResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
-	w.WriteHeader(response.StatusCode)
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchAll413ApplicationScimPlusJSONResponse struct {
+	PayloadTooLargeApplicationScimPlusJSONResponse
+}
+
+func (response SearchAll413ApplicationScimPlusJSONResponse) VisitSearchAllResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchAll415ApplicationScimPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationScimPlusJSONResponse
+}
+
+func (response SearchAll415ApplicationScimPlusJSONResponse) VisitSearchAllResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchAll500ApplicationScimPlusJSONResponse struct {
+	InternalErrorApplicationScimPlusJSONResponse
+}
+
+func (response SearchAll500ApplicationScimPlusJSONResponse) VisitSearchAllResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchAll503ApplicationScimPlusJSONResponse struct {
+	UnavailableApplicationScimPlusJSONResponse
+}
+
+func (response SearchAll503ApplicationScimPlusJSONResponse) VisitSearchAllResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2528,19 +2663,72 @@ func (response ListDomains200ApplicationScimPlusJSONResponse) VisitListDomainsRe
 	return err
 }
 
-type ListDomainsdefaultApplicationScimPlusJSONResponse struct {
-	Body       Error
-	StatusCode int
+type ListDomains400ApplicationScimPlusJSONResponse struct {
+	BadRequestApplicationScimPlusJSONResponse
 }
 
-func (response ListDomainsdefaultApplicationScimPlusJSONResponse) VisitListDomainsResponse(w http.ResponseWriter) error {
+func (response ListDomains400ApplicationScimPlusJSONResponse) VisitListDomainsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDomains401ApplicationScimPlusJSONResponse struct {
+	UnauthorizedApplicationScimPlusJSONResponse
+}
+
+func (response ListDomains401ApplicationScimPlusJSONResponse) VisitListDomainsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
-	w.WriteHeader(response.StatusCode)
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDomains500ApplicationScimPlusJSONResponse struct {
+	InternalErrorApplicationScimPlusJSONResponse
+}
+
+func (response ListDomains500ApplicationScimPlusJSONResponse) VisitListDomainsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDomains503ApplicationScimPlusJSONResponse struct {
+	UnavailableApplicationScimPlusJSONResponse
+}
+
+func (response ListDomains503ApplicationScimPlusJSONResponse) VisitListDomainsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2579,19 +2767,120 @@ func (response CreateDomain201ApplicationScimPlusJSONResponse) VisitCreateDomain
 	return err
 }
 
-type CreateDomaindefaultApplicationScimPlusJSONResponse struct {
-	Body       Error
-	StatusCode int
+type CreateDomain400ApplicationScimPlusJSONResponse struct {
+	BadRequestApplicationScimPlusJSONResponse
 }
 
-func (response CreateDomaindefaultApplicationScimPlusJSONResponse) VisitCreateDomainResponse(w http.ResponseWriter) error {
+func (response CreateDomain400ApplicationScimPlusJSONResponse) VisitCreateDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDomain401ApplicationScimPlusJSONResponse struct {
+	UnauthorizedApplicationScimPlusJSONResponse
+}
+
+func (response CreateDomain401ApplicationScimPlusJSONResponse) VisitCreateDomainResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
-	w.WriteHeader(response.StatusCode)
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDomain409ApplicationScimPlusJSONResponse struct {
+	ConflictApplicationScimPlusJSONResponse
+}
+
+func (response CreateDomain409ApplicationScimPlusJSONResponse) VisitCreateDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDomain413ApplicationScimPlusJSONResponse struct {
+	PayloadTooLargeApplicationScimPlusJSONResponse
+}
+
+func (response CreateDomain413ApplicationScimPlusJSONResponse) VisitCreateDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDomain415ApplicationScimPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationScimPlusJSONResponse
+}
+
+func (response CreateDomain415ApplicationScimPlusJSONResponse) VisitCreateDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDomain500ApplicationScimPlusJSONResponse struct {
+	InternalErrorApplicationScimPlusJSONResponse
+}
+
+func (response CreateDomain500ApplicationScimPlusJSONResponse) VisitCreateDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDomain503ApplicationScimPlusJSONResponse struct {
+	UnavailableApplicationScimPlusJSONResponse
+}
+
+func (response CreateDomain503ApplicationScimPlusJSONResponse) VisitCreateDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2619,19 +2908,104 @@ func (response SearchDomains200ApplicationScimPlusJSONResponse) VisitSearchDomai
 	return err
 }
 
-type SearchDomainsdefaultApplicationScimPlusJSONResponse struct {
-	Body       Error
-	StatusCode int
+type SearchDomains400ApplicationScimPlusJSONResponse struct {
+	BadRequestApplicationScimPlusJSONResponse
 }
 
-func (response SearchDomainsdefaultApplicationScimPlusJSONResponse) VisitSearchDomainsResponse(w http.ResponseWriter) error {
+func (response SearchDomains400ApplicationScimPlusJSONResponse) VisitSearchDomainsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchDomains401ApplicationScimPlusJSONResponse struct {
+	UnauthorizedApplicationScimPlusJSONResponse
+}
+
+func (response SearchDomains401ApplicationScimPlusJSONResponse) VisitSearchDomainsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
-	w.WriteHeader(response.StatusCode)
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchDomains413ApplicationScimPlusJSONResponse struct {
+	PayloadTooLargeApplicationScimPlusJSONResponse
+}
+
+func (response SearchDomains413ApplicationScimPlusJSONResponse) VisitSearchDomainsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchDomains415ApplicationScimPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationScimPlusJSONResponse
+}
+
+func (response SearchDomains415ApplicationScimPlusJSONResponse) VisitSearchDomainsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchDomains500ApplicationScimPlusJSONResponse struct {
+	InternalErrorApplicationScimPlusJSONResponse
+}
+
+func (response SearchDomains500ApplicationScimPlusJSONResponse) VisitSearchDomainsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchDomains503ApplicationScimPlusJSONResponse struct {
+	UnavailableApplicationScimPlusJSONResponse
+}
+
+func (response SearchDomains503ApplicationScimPlusJSONResponse) VisitSearchDomainsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2653,19 +3027,120 @@ func (response DeleteDomain204Response) VisitDeleteDomainResponse(w http.Respons
 	return nil
 }
 
-type DeleteDomaindefaultApplicationScimPlusJSONResponse struct {
-	Body       Error
-	StatusCode int
+type DeleteDomain400ApplicationScimPlusJSONResponse struct {
+	BadRequestApplicationScimPlusJSONResponse
 }
 
-func (response DeleteDomaindefaultApplicationScimPlusJSONResponse) VisitDeleteDomainResponse(w http.ResponseWriter) error {
+func (response DeleteDomain400ApplicationScimPlusJSONResponse) VisitDeleteDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteDomain401ApplicationScimPlusJSONResponse struct {
+	UnauthorizedApplicationScimPlusJSONResponse
+}
+
+func (response DeleteDomain401ApplicationScimPlusJSONResponse) VisitDeleteDomainResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
-	w.WriteHeader(response.StatusCode)
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteDomain404ApplicationScimPlusJSONResponse struct {
+	NotFoundApplicationScimPlusJSONResponse
+}
+
+func (response DeleteDomain404ApplicationScimPlusJSONResponse) VisitDeleteDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteDomain409ApplicationScimPlusJSONResponse struct {
+	ConflictApplicationScimPlusJSONResponse
+}
+
+func (response DeleteDomain409ApplicationScimPlusJSONResponse) VisitDeleteDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteDomain412ApplicationScimPlusJSONResponse struct {
+	PreconditionFailedApplicationScimPlusJSONResponse
+}
+
+func (response DeleteDomain412ApplicationScimPlusJSONResponse) VisitDeleteDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteDomain500ApplicationScimPlusJSONResponse struct {
+	InternalErrorApplicationScimPlusJSONResponse
+}
+
+func (response DeleteDomain500ApplicationScimPlusJSONResponse) VisitDeleteDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteDomain503ApplicationScimPlusJSONResponse struct {
+	UnavailableApplicationScimPlusJSONResponse
+}
+
+func (response DeleteDomain503ApplicationScimPlusJSONResponse) VisitDeleteDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2701,27 +3176,96 @@ func (response GetDomain200ApplicationScimPlusJSONResponse) VisitGetDomainRespon
 	return err
 }
 
-type GetDomain304Response struct {
-}
+type GetDomain304Response = NotModifiedResponse
 
 func (response GetDomain304Response) VisitGetDomainResponse(w http.ResponseWriter) error {
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(304)
 	return nil
 }
 
-type GetDomaindefaultApplicationScimPlusJSONResponse struct {
-	Body       Error
-	StatusCode int
+type GetDomain400ApplicationScimPlusJSONResponse struct {
+	BadRequestApplicationScimPlusJSONResponse
 }
 
-func (response GetDomaindefaultApplicationScimPlusJSONResponse) VisitGetDomainResponse(w http.ResponseWriter) error {
+func (response GetDomain400ApplicationScimPlusJSONResponse) VisitGetDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDomain401ApplicationScimPlusJSONResponse struct {
+	UnauthorizedApplicationScimPlusJSONResponse
+}
+
+func (response GetDomain401ApplicationScimPlusJSONResponse) VisitGetDomainResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
-	w.WriteHeader(response.StatusCode)
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDomain404ApplicationScimPlusJSONResponse struct {
+	NotFoundApplicationScimPlusJSONResponse
+}
+
+func (response GetDomain404ApplicationScimPlusJSONResponse) VisitGetDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDomain500ApplicationScimPlusJSONResponse struct {
+	InternalErrorApplicationScimPlusJSONResponse
+}
+
+func (response GetDomain500ApplicationScimPlusJSONResponse) VisitGetDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDomain503ApplicationScimPlusJSONResponse struct {
+	UnavailableApplicationScimPlusJSONResponse
+}
+
+func (response GetDomain503ApplicationScimPlusJSONResponse) VisitGetDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2773,19 +3317,152 @@ func (response PatchDomain204Response) VisitPatchDomainResponse(w http.ResponseW
 	return nil
 }
 
-type PatchDomaindefaultApplicationScimPlusJSONResponse struct {
-	Body       Error
-	StatusCode int
+type PatchDomain400ApplicationScimPlusJSONResponse struct {
+	BadRequestApplicationScimPlusJSONResponse
 }
 
-func (response PatchDomaindefaultApplicationScimPlusJSONResponse) VisitPatchDomainResponse(w http.ResponseWriter) error {
+func (response PatchDomain400ApplicationScimPlusJSONResponse) VisitPatchDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchDomain401ApplicationScimPlusJSONResponse struct {
+	UnauthorizedApplicationScimPlusJSONResponse
+}
+
+func (response PatchDomain401ApplicationScimPlusJSONResponse) VisitPatchDomainResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
-	w.WriteHeader(response.StatusCode)
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchDomain404ApplicationScimPlusJSONResponse struct {
+	NotFoundApplicationScimPlusJSONResponse
+}
+
+func (response PatchDomain404ApplicationScimPlusJSONResponse) VisitPatchDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchDomain409ApplicationScimPlusJSONResponse struct {
+	ConflictApplicationScimPlusJSONResponse
+}
+
+func (response PatchDomain409ApplicationScimPlusJSONResponse) VisitPatchDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchDomain412ApplicationScimPlusJSONResponse struct {
+	PreconditionFailedApplicationScimPlusJSONResponse
+}
+
+func (response PatchDomain412ApplicationScimPlusJSONResponse) VisitPatchDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchDomain413ApplicationScimPlusJSONResponse struct {
+	PayloadTooLargeApplicationScimPlusJSONResponse
+}
+
+func (response PatchDomain413ApplicationScimPlusJSONResponse) VisitPatchDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchDomain415ApplicationScimPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationScimPlusJSONResponse
+}
+
+func (response PatchDomain415ApplicationScimPlusJSONResponse) VisitPatchDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchDomain500ApplicationScimPlusJSONResponse struct {
+	InternalErrorApplicationScimPlusJSONResponse
+}
+
+func (response PatchDomain500ApplicationScimPlusJSONResponse) VisitPatchDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchDomain503ApplicationScimPlusJSONResponse struct {
+	UnavailableApplicationScimPlusJSONResponse
+}
+
+func (response PatchDomain503ApplicationScimPlusJSONResponse) VisitPatchDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2823,19 +3500,152 @@ func (response ReplaceDomain200ApplicationScimPlusJSONResponse) VisitReplaceDoma
 	return err
 }
 
-type ReplaceDomaindefaultApplicationScimPlusJSONResponse struct {
-	Body       Error
-	StatusCode int
+type ReplaceDomain400ApplicationScimPlusJSONResponse struct {
+	BadRequestApplicationScimPlusJSONResponse
 }
 
-func (response ReplaceDomaindefaultApplicationScimPlusJSONResponse) VisitReplaceDomainResponse(w http.ResponseWriter) error {
+func (response ReplaceDomain400ApplicationScimPlusJSONResponse) VisitReplaceDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceDomain401ApplicationScimPlusJSONResponse struct {
+	UnauthorizedApplicationScimPlusJSONResponse
+}
+
+func (response ReplaceDomain401ApplicationScimPlusJSONResponse) VisitReplaceDomainResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
-	w.WriteHeader(response.StatusCode)
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceDomain404ApplicationScimPlusJSONResponse struct {
+	NotFoundApplicationScimPlusJSONResponse
+}
+
+func (response ReplaceDomain404ApplicationScimPlusJSONResponse) VisitReplaceDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceDomain409ApplicationScimPlusJSONResponse struct {
+	ConflictApplicationScimPlusJSONResponse
+}
+
+func (response ReplaceDomain409ApplicationScimPlusJSONResponse) VisitReplaceDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceDomain412ApplicationScimPlusJSONResponse struct {
+	PreconditionFailedApplicationScimPlusJSONResponse
+}
+
+func (response ReplaceDomain412ApplicationScimPlusJSONResponse) VisitReplaceDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceDomain413ApplicationScimPlusJSONResponse struct {
+	PayloadTooLargeApplicationScimPlusJSONResponse
+}
+
+func (response ReplaceDomain413ApplicationScimPlusJSONResponse) VisitReplaceDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceDomain415ApplicationScimPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationScimPlusJSONResponse
+}
+
+func (response ReplaceDomain415ApplicationScimPlusJSONResponse) VisitReplaceDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceDomain500ApplicationScimPlusJSONResponse struct {
+	InternalErrorApplicationScimPlusJSONResponse
+}
+
+func (response ReplaceDomain500ApplicationScimPlusJSONResponse) VisitReplaceDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceDomain503ApplicationScimPlusJSONResponse struct {
+	UnavailableApplicationScimPlusJSONResponse
+}
+
+func (response ReplaceDomain503ApplicationScimPlusJSONResponse) VisitReplaceDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2862,19 +3672,72 @@ func (response ListGroups200ApplicationScimPlusJSONResponse) VisitListGroupsResp
 	return err
 }
 
-type ListGroupsdefaultApplicationScimPlusJSONResponse struct {
-	Body       Error
-	StatusCode int
+type ListGroups400ApplicationScimPlusJSONResponse struct {
+	BadRequestApplicationScimPlusJSONResponse
 }
 
-func (response ListGroupsdefaultApplicationScimPlusJSONResponse) VisitListGroupsResponse(w http.ResponseWriter) error {
+func (response ListGroups400ApplicationScimPlusJSONResponse) VisitListGroupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListGroups401ApplicationScimPlusJSONResponse struct {
+	UnauthorizedApplicationScimPlusJSONResponse
+}
+
+func (response ListGroups401ApplicationScimPlusJSONResponse) VisitListGroupsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
-	w.WriteHeader(response.StatusCode)
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListGroups500ApplicationScimPlusJSONResponse struct {
+	InternalErrorApplicationScimPlusJSONResponse
+}
+
+func (response ListGroups500ApplicationScimPlusJSONResponse) VisitListGroupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListGroups503ApplicationScimPlusJSONResponse struct {
+	UnavailableApplicationScimPlusJSONResponse
+}
+
+func (response ListGroups503ApplicationScimPlusJSONResponse) VisitListGroupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2913,19 +3776,120 @@ func (response CreateGroup201ApplicationScimPlusJSONResponse) VisitCreateGroupRe
 	return err
 }
 
-type CreateGroupdefaultApplicationScimPlusJSONResponse struct {
-	Body       Error
-	StatusCode int
+type CreateGroup400ApplicationScimPlusJSONResponse struct {
+	BadRequestApplicationScimPlusJSONResponse
 }
 
-func (response CreateGroupdefaultApplicationScimPlusJSONResponse) VisitCreateGroupResponse(w http.ResponseWriter) error {
+func (response CreateGroup400ApplicationScimPlusJSONResponse) VisitCreateGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateGroup401ApplicationScimPlusJSONResponse struct {
+	UnauthorizedApplicationScimPlusJSONResponse
+}
+
+func (response CreateGroup401ApplicationScimPlusJSONResponse) VisitCreateGroupResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
-	w.WriteHeader(response.StatusCode)
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateGroup409ApplicationScimPlusJSONResponse struct {
+	ConflictApplicationScimPlusJSONResponse
+}
+
+func (response CreateGroup409ApplicationScimPlusJSONResponse) VisitCreateGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateGroup413ApplicationScimPlusJSONResponse struct {
+	PayloadTooLargeApplicationScimPlusJSONResponse
+}
+
+func (response CreateGroup413ApplicationScimPlusJSONResponse) VisitCreateGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateGroup415ApplicationScimPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationScimPlusJSONResponse
+}
+
+func (response CreateGroup415ApplicationScimPlusJSONResponse) VisitCreateGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateGroup500ApplicationScimPlusJSONResponse struct {
+	InternalErrorApplicationScimPlusJSONResponse
+}
+
+func (response CreateGroup500ApplicationScimPlusJSONResponse) VisitCreateGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateGroup503ApplicationScimPlusJSONResponse struct {
+	UnavailableApplicationScimPlusJSONResponse
+}
+
+func (response CreateGroup503ApplicationScimPlusJSONResponse) VisitCreateGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2953,19 +3917,104 @@ func (response SearchGroups200ApplicationScimPlusJSONResponse) VisitSearchGroups
 	return err
 }
 
-type SearchGroupsdefaultApplicationScimPlusJSONResponse struct {
-	Body       Error
-	StatusCode int
+type SearchGroups400ApplicationScimPlusJSONResponse struct {
+	BadRequestApplicationScimPlusJSONResponse
 }
 
-func (response SearchGroupsdefaultApplicationScimPlusJSONResponse) VisitSearchGroupsResponse(w http.ResponseWriter) error {
+func (response SearchGroups400ApplicationScimPlusJSONResponse) VisitSearchGroupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchGroups401ApplicationScimPlusJSONResponse struct {
+	UnauthorizedApplicationScimPlusJSONResponse
+}
+
+func (response SearchGroups401ApplicationScimPlusJSONResponse) VisitSearchGroupsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
-	w.WriteHeader(response.StatusCode)
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchGroups413ApplicationScimPlusJSONResponse struct {
+	PayloadTooLargeApplicationScimPlusJSONResponse
+}
+
+func (response SearchGroups413ApplicationScimPlusJSONResponse) VisitSearchGroupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchGroups415ApplicationScimPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationScimPlusJSONResponse
+}
+
+func (response SearchGroups415ApplicationScimPlusJSONResponse) VisitSearchGroupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchGroups500ApplicationScimPlusJSONResponse struct {
+	InternalErrorApplicationScimPlusJSONResponse
+}
+
+func (response SearchGroups500ApplicationScimPlusJSONResponse) VisitSearchGroupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchGroups503ApplicationScimPlusJSONResponse struct {
+	UnavailableApplicationScimPlusJSONResponse
+}
+
+func (response SearchGroups503ApplicationScimPlusJSONResponse) VisitSearchGroupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2987,19 +4036,120 @@ func (response DeleteGroup204Response) VisitDeleteGroupResponse(w http.ResponseW
 	return nil
 }
 
-type DeleteGroupdefaultApplicationScimPlusJSONResponse struct {
-	Body       Error
-	StatusCode int
+type DeleteGroup400ApplicationScimPlusJSONResponse struct {
+	BadRequestApplicationScimPlusJSONResponse
 }
 
-func (response DeleteGroupdefaultApplicationScimPlusJSONResponse) VisitDeleteGroupResponse(w http.ResponseWriter) error {
+func (response DeleteGroup400ApplicationScimPlusJSONResponse) VisitDeleteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteGroup401ApplicationScimPlusJSONResponse struct {
+	UnauthorizedApplicationScimPlusJSONResponse
+}
+
+func (response DeleteGroup401ApplicationScimPlusJSONResponse) VisitDeleteGroupResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
-	w.WriteHeader(response.StatusCode)
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteGroup404ApplicationScimPlusJSONResponse struct {
+	NotFoundApplicationScimPlusJSONResponse
+}
+
+func (response DeleteGroup404ApplicationScimPlusJSONResponse) VisitDeleteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteGroup409ApplicationScimPlusJSONResponse struct {
+	ConflictApplicationScimPlusJSONResponse
+}
+
+func (response DeleteGroup409ApplicationScimPlusJSONResponse) VisitDeleteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteGroup412ApplicationScimPlusJSONResponse struct {
+	PreconditionFailedApplicationScimPlusJSONResponse
+}
+
+func (response DeleteGroup412ApplicationScimPlusJSONResponse) VisitDeleteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteGroup500ApplicationScimPlusJSONResponse struct {
+	InternalErrorApplicationScimPlusJSONResponse
+}
+
+func (response DeleteGroup500ApplicationScimPlusJSONResponse) VisitDeleteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteGroup503ApplicationScimPlusJSONResponse struct {
+	UnavailableApplicationScimPlusJSONResponse
+}
+
+func (response DeleteGroup503ApplicationScimPlusJSONResponse) VisitDeleteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3035,27 +4185,96 @@ func (response GetGroup200ApplicationScimPlusJSONResponse) VisitGetGroupResponse
 	return err
 }
 
-type GetGroup304Response struct {
-}
+type GetGroup304Response = NotModifiedResponse
 
 func (response GetGroup304Response) VisitGetGroupResponse(w http.ResponseWriter) error {
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(304)
 	return nil
 }
 
-type GetGroupdefaultApplicationScimPlusJSONResponse struct {
-	Body       Error
-	StatusCode int
+type GetGroup400ApplicationScimPlusJSONResponse struct {
+	BadRequestApplicationScimPlusJSONResponse
 }
 
-func (response GetGroupdefaultApplicationScimPlusJSONResponse) VisitGetGroupResponse(w http.ResponseWriter) error {
+func (response GetGroup400ApplicationScimPlusJSONResponse) VisitGetGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetGroup401ApplicationScimPlusJSONResponse struct {
+	UnauthorizedApplicationScimPlusJSONResponse
+}
+
+func (response GetGroup401ApplicationScimPlusJSONResponse) VisitGetGroupResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
-	w.WriteHeader(response.StatusCode)
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetGroup404ApplicationScimPlusJSONResponse struct {
+	NotFoundApplicationScimPlusJSONResponse
+}
+
+func (response GetGroup404ApplicationScimPlusJSONResponse) VisitGetGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetGroup500ApplicationScimPlusJSONResponse struct {
+	InternalErrorApplicationScimPlusJSONResponse
+}
+
+func (response GetGroup500ApplicationScimPlusJSONResponse) VisitGetGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetGroup503ApplicationScimPlusJSONResponse struct {
+	UnavailableApplicationScimPlusJSONResponse
+}
+
+func (response GetGroup503ApplicationScimPlusJSONResponse) VisitGetGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3107,19 +4326,152 @@ func (response PatchGroup204Response) VisitPatchGroupResponse(w http.ResponseWri
 	return nil
 }
 
-type PatchGroupdefaultApplicationScimPlusJSONResponse struct {
-	Body       Error
-	StatusCode int
+type PatchGroup400ApplicationScimPlusJSONResponse struct {
+	BadRequestApplicationScimPlusJSONResponse
 }
 
-func (response PatchGroupdefaultApplicationScimPlusJSONResponse) VisitPatchGroupResponse(w http.ResponseWriter) error {
+func (response PatchGroup400ApplicationScimPlusJSONResponse) VisitPatchGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchGroup401ApplicationScimPlusJSONResponse struct {
+	UnauthorizedApplicationScimPlusJSONResponse
+}
+
+func (response PatchGroup401ApplicationScimPlusJSONResponse) VisitPatchGroupResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
-	w.WriteHeader(response.StatusCode)
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchGroup404ApplicationScimPlusJSONResponse struct {
+	NotFoundApplicationScimPlusJSONResponse
+}
+
+func (response PatchGroup404ApplicationScimPlusJSONResponse) VisitPatchGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchGroup409ApplicationScimPlusJSONResponse struct {
+	ConflictApplicationScimPlusJSONResponse
+}
+
+func (response PatchGroup409ApplicationScimPlusJSONResponse) VisitPatchGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchGroup412ApplicationScimPlusJSONResponse struct {
+	PreconditionFailedApplicationScimPlusJSONResponse
+}
+
+func (response PatchGroup412ApplicationScimPlusJSONResponse) VisitPatchGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchGroup413ApplicationScimPlusJSONResponse struct {
+	PayloadTooLargeApplicationScimPlusJSONResponse
+}
+
+func (response PatchGroup413ApplicationScimPlusJSONResponse) VisitPatchGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchGroup415ApplicationScimPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationScimPlusJSONResponse
+}
+
+func (response PatchGroup415ApplicationScimPlusJSONResponse) VisitPatchGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchGroup500ApplicationScimPlusJSONResponse struct {
+	InternalErrorApplicationScimPlusJSONResponse
+}
+
+func (response PatchGroup500ApplicationScimPlusJSONResponse) VisitPatchGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchGroup503ApplicationScimPlusJSONResponse struct {
+	UnavailableApplicationScimPlusJSONResponse
+}
+
+func (response PatchGroup503ApplicationScimPlusJSONResponse) VisitPatchGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3157,19 +4509,152 @@ func (response ReplaceGroup200ApplicationScimPlusJSONResponse) VisitReplaceGroup
 	return err
 }
 
-type ReplaceGroupdefaultApplicationScimPlusJSONResponse struct {
-	Body       Error
-	StatusCode int
+type ReplaceGroup400ApplicationScimPlusJSONResponse struct {
+	BadRequestApplicationScimPlusJSONResponse
 }
 
-func (response ReplaceGroupdefaultApplicationScimPlusJSONResponse) VisitReplaceGroupResponse(w http.ResponseWriter) error {
+func (response ReplaceGroup400ApplicationScimPlusJSONResponse) VisitReplaceGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceGroup401ApplicationScimPlusJSONResponse struct {
+	UnauthorizedApplicationScimPlusJSONResponse
+}
+
+func (response ReplaceGroup401ApplicationScimPlusJSONResponse) VisitReplaceGroupResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
-	w.WriteHeader(response.StatusCode)
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceGroup404ApplicationScimPlusJSONResponse struct {
+	NotFoundApplicationScimPlusJSONResponse
+}
+
+func (response ReplaceGroup404ApplicationScimPlusJSONResponse) VisitReplaceGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceGroup409ApplicationScimPlusJSONResponse struct {
+	ConflictApplicationScimPlusJSONResponse
+}
+
+func (response ReplaceGroup409ApplicationScimPlusJSONResponse) VisitReplaceGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceGroup412ApplicationScimPlusJSONResponse struct {
+	PreconditionFailedApplicationScimPlusJSONResponse
+}
+
+func (response ReplaceGroup412ApplicationScimPlusJSONResponse) VisitReplaceGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceGroup413ApplicationScimPlusJSONResponse struct {
+	PayloadTooLargeApplicationScimPlusJSONResponse
+}
+
+func (response ReplaceGroup413ApplicationScimPlusJSONResponse) VisitReplaceGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceGroup415ApplicationScimPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationScimPlusJSONResponse
+}
+
+func (response ReplaceGroup415ApplicationScimPlusJSONResponse) VisitReplaceGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceGroup500ApplicationScimPlusJSONResponse struct {
+	InternalErrorApplicationScimPlusJSONResponse
+}
+
+func (response ReplaceGroup500ApplicationScimPlusJSONResponse) VisitReplaceGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceGroup503ApplicationScimPlusJSONResponse struct {
+	UnavailableApplicationScimPlusJSONResponse
+}
+
+func (response ReplaceGroup503ApplicationScimPlusJSONResponse) VisitReplaceGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3195,19 +4680,72 @@ func (response ListResourceTypes200ApplicationScimPlusJSONResponse) VisitListRes
 	return err
 }
 
-type ListResourceTypesdefaultApplicationScimPlusJSONResponse struct {
-	Body       Error
-	StatusCode int
+type ListResourceTypes400ApplicationScimPlusJSONResponse struct {
+	BadRequestApplicationScimPlusJSONResponse
 }
 
-func (response ListResourceTypesdefaultApplicationScimPlusJSONResponse) VisitListResourceTypesResponse(w http.ResponseWriter) error {
+func (response ListResourceTypes400ApplicationScimPlusJSONResponse) VisitListResourceTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListResourceTypes401ApplicationScimPlusJSONResponse struct {
+	UnauthorizedApplicationScimPlusJSONResponse
+}
+
+func (response ListResourceTypes401ApplicationScimPlusJSONResponse) VisitListResourceTypesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
-	w.WriteHeader(response.StatusCode)
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListResourceTypes500ApplicationScimPlusJSONResponse struct {
+	InternalErrorApplicationScimPlusJSONResponse
+}
+
+func (response ListResourceTypes500ApplicationScimPlusJSONResponse) VisitListResourceTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListResourceTypes503ApplicationScimPlusJSONResponse struct {
+	UnavailableApplicationScimPlusJSONResponse
+}
+
+func (response ListResourceTypes503ApplicationScimPlusJSONResponse) VisitListResourceTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3234,19 +4772,88 @@ func (response GetResourceType200ApplicationScimPlusJSONResponse) VisitGetResour
 	return err
 }
 
-type GetResourceTypedefaultApplicationScimPlusJSONResponse struct {
-	Body       Error
-	StatusCode int
+type GetResourceType400ApplicationScimPlusJSONResponse struct {
+	BadRequestApplicationScimPlusJSONResponse
 }
 
-func (response GetResourceTypedefaultApplicationScimPlusJSONResponse) VisitGetResourceTypeResponse(w http.ResponseWriter) error {
+func (response GetResourceType400ApplicationScimPlusJSONResponse) VisitGetResourceTypeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetResourceType401ApplicationScimPlusJSONResponse struct {
+	UnauthorizedApplicationScimPlusJSONResponse
+}
+
+func (response GetResourceType401ApplicationScimPlusJSONResponse) VisitGetResourceTypeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
-	w.WriteHeader(response.StatusCode)
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetResourceType404ApplicationScimPlusJSONResponse struct {
+	NotFoundApplicationScimPlusJSONResponse
+}
+
+func (response GetResourceType404ApplicationScimPlusJSONResponse) VisitGetResourceTypeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetResourceType500ApplicationScimPlusJSONResponse struct {
+	InternalErrorApplicationScimPlusJSONResponse
+}
+
+func (response GetResourceType500ApplicationScimPlusJSONResponse) VisitGetResourceTypeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetResourceType503ApplicationScimPlusJSONResponse struct {
+	UnavailableApplicationScimPlusJSONResponse
+}
+
+func (response GetResourceType503ApplicationScimPlusJSONResponse) VisitGetResourceTypeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3272,19 +4879,72 @@ func (response ListSchemas200ApplicationScimPlusJSONResponse) VisitListSchemasRe
 	return err
 }
 
-type ListSchemasdefaultApplicationScimPlusJSONResponse struct {
-	Body       Error
-	StatusCode int
+type ListSchemas400ApplicationScimPlusJSONResponse struct {
+	BadRequestApplicationScimPlusJSONResponse
 }
 
-func (response ListSchemasdefaultApplicationScimPlusJSONResponse) VisitListSchemasResponse(w http.ResponseWriter) error {
+func (response ListSchemas400ApplicationScimPlusJSONResponse) VisitListSchemasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSchemas401ApplicationScimPlusJSONResponse struct {
+	UnauthorizedApplicationScimPlusJSONResponse
+}
+
+func (response ListSchemas401ApplicationScimPlusJSONResponse) VisitListSchemasResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
-	w.WriteHeader(response.StatusCode)
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSchemas500ApplicationScimPlusJSONResponse struct {
+	InternalErrorApplicationScimPlusJSONResponse
+}
+
+func (response ListSchemas500ApplicationScimPlusJSONResponse) VisitListSchemasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSchemas503ApplicationScimPlusJSONResponse struct {
+	UnavailableApplicationScimPlusJSONResponse
+}
+
+func (response ListSchemas503ApplicationScimPlusJSONResponse) VisitListSchemasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3311,19 +4971,88 @@ func (response GetSchema200ApplicationScimPlusJSONResponse) VisitGetSchemaRespon
 	return err
 }
 
-type GetSchemadefaultApplicationScimPlusJSONResponse struct {
-	Body       Error
-	StatusCode int
+type GetSchema400ApplicationScimPlusJSONResponse struct {
+	BadRequestApplicationScimPlusJSONResponse
 }
 
-func (response GetSchemadefaultApplicationScimPlusJSONResponse) VisitGetSchemaResponse(w http.ResponseWriter) error {
+func (response GetSchema400ApplicationScimPlusJSONResponse) VisitGetSchemaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSchema401ApplicationScimPlusJSONResponse struct {
+	UnauthorizedApplicationScimPlusJSONResponse
+}
+
+func (response GetSchema401ApplicationScimPlusJSONResponse) VisitGetSchemaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
-	w.WriteHeader(response.StatusCode)
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSchema404ApplicationScimPlusJSONResponse struct {
+	NotFoundApplicationScimPlusJSONResponse
+}
+
+func (response GetSchema404ApplicationScimPlusJSONResponse) VisitGetSchemaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSchema500ApplicationScimPlusJSONResponse struct {
+	InternalErrorApplicationScimPlusJSONResponse
+}
+
+func (response GetSchema500ApplicationScimPlusJSONResponse) VisitGetSchemaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSchema503ApplicationScimPlusJSONResponse struct {
+	UnavailableApplicationScimPlusJSONResponse
+}
+
+func (response GetSchema503ApplicationScimPlusJSONResponse) VisitGetSchemaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3349,19 +5078,72 @@ func (response GetServiceProviderConfig200ApplicationScimPlusJSONResponse) Visit
 	return err
 }
 
-type GetServiceProviderConfigdefaultApplicationScimPlusJSONResponse struct {
-	Body       Error
-	StatusCode int
+type GetServiceProviderConfig400ApplicationScimPlusJSONResponse struct {
+	BadRequestApplicationScimPlusJSONResponse
 }
 
-func (response GetServiceProviderConfigdefaultApplicationScimPlusJSONResponse) VisitGetServiceProviderConfigResponse(w http.ResponseWriter) error {
+func (response GetServiceProviderConfig400ApplicationScimPlusJSONResponse) VisitGetServiceProviderConfigResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetServiceProviderConfig401ApplicationScimPlusJSONResponse struct {
+	UnauthorizedApplicationScimPlusJSONResponse
+}
+
+func (response GetServiceProviderConfig401ApplicationScimPlusJSONResponse) VisitGetServiceProviderConfigResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
-	w.WriteHeader(response.StatusCode)
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetServiceProviderConfig500ApplicationScimPlusJSONResponse struct {
+	InternalErrorApplicationScimPlusJSONResponse
+}
+
+func (response GetServiceProviderConfig500ApplicationScimPlusJSONResponse) VisitGetServiceProviderConfigResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetServiceProviderConfig503ApplicationScimPlusJSONResponse struct {
+	UnavailableApplicationScimPlusJSONResponse
+}
+
+func (response GetServiceProviderConfig503ApplicationScimPlusJSONResponse) VisitGetServiceProviderConfigResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3388,19 +5170,72 @@ func (response ListUsers200ApplicationScimPlusJSONResponse) VisitListUsersRespon
 	return err
 }
 
-type ListUsersdefaultApplicationScimPlusJSONResponse struct {
-	Body       Error
-	StatusCode int
+type ListUsers400ApplicationScimPlusJSONResponse struct {
+	BadRequestApplicationScimPlusJSONResponse
 }
 
-func (response ListUsersdefaultApplicationScimPlusJSONResponse) VisitListUsersResponse(w http.ResponseWriter) error {
+func (response ListUsers400ApplicationScimPlusJSONResponse) VisitListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUsers401ApplicationScimPlusJSONResponse struct {
+	UnauthorizedApplicationScimPlusJSONResponse
+}
+
+func (response ListUsers401ApplicationScimPlusJSONResponse) VisitListUsersResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
-	w.WriteHeader(response.StatusCode)
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUsers500ApplicationScimPlusJSONResponse struct {
+	InternalErrorApplicationScimPlusJSONResponse
+}
+
+func (response ListUsers500ApplicationScimPlusJSONResponse) VisitListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUsers503ApplicationScimPlusJSONResponse struct {
+	UnavailableApplicationScimPlusJSONResponse
+}
+
+func (response ListUsers503ApplicationScimPlusJSONResponse) VisitListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3439,19 +5274,120 @@ func (response CreateUser201ApplicationScimPlusJSONResponse) VisitCreateUserResp
 	return err
 }
 
-type CreateUserdefaultApplicationScimPlusJSONResponse struct {
-	Body       Error
-	StatusCode int
+type CreateUser400ApplicationScimPlusJSONResponse struct {
+	BadRequestApplicationScimPlusJSONResponse
 }
 
-func (response CreateUserdefaultApplicationScimPlusJSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
+func (response CreateUser400ApplicationScimPlusJSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUser401ApplicationScimPlusJSONResponse struct {
+	UnauthorizedApplicationScimPlusJSONResponse
+}
+
+func (response CreateUser401ApplicationScimPlusJSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
-	w.WriteHeader(response.StatusCode)
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUser409ApplicationScimPlusJSONResponse struct {
+	ConflictApplicationScimPlusJSONResponse
+}
+
+func (response CreateUser409ApplicationScimPlusJSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUser413ApplicationScimPlusJSONResponse struct {
+	PayloadTooLargeApplicationScimPlusJSONResponse
+}
+
+func (response CreateUser413ApplicationScimPlusJSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUser415ApplicationScimPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationScimPlusJSONResponse
+}
+
+func (response CreateUser415ApplicationScimPlusJSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUser500ApplicationScimPlusJSONResponse struct {
+	InternalErrorApplicationScimPlusJSONResponse
+}
+
+func (response CreateUser500ApplicationScimPlusJSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUser503ApplicationScimPlusJSONResponse struct {
+	UnavailableApplicationScimPlusJSONResponse
+}
+
+func (response CreateUser503ApplicationScimPlusJSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3479,19 +5415,104 @@ func (response SearchUsers200ApplicationScimPlusJSONResponse) VisitSearchUsersRe
 	return err
 }
 
-type SearchUsersdefaultApplicationScimPlusJSONResponse struct {
-	Body       Error
-	StatusCode int
+type SearchUsers400ApplicationScimPlusJSONResponse struct {
+	BadRequestApplicationScimPlusJSONResponse
 }
 
-func (response SearchUsersdefaultApplicationScimPlusJSONResponse) VisitSearchUsersResponse(w http.ResponseWriter) error {
+func (response SearchUsers400ApplicationScimPlusJSONResponse) VisitSearchUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchUsers401ApplicationScimPlusJSONResponse struct {
+	UnauthorizedApplicationScimPlusJSONResponse
+}
+
+func (response SearchUsers401ApplicationScimPlusJSONResponse) VisitSearchUsersResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
-	w.WriteHeader(response.StatusCode)
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchUsers413ApplicationScimPlusJSONResponse struct {
+	PayloadTooLargeApplicationScimPlusJSONResponse
+}
+
+func (response SearchUsers413ApplicationScimPlusJSONResponse) VisitSearchUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchUsers415ApplicationScimPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationScimPlusJSONResponse
+}
+
+func (response SearchUsers415ApplicationScimPlusJSONResponse) VisitSearchUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchUsers500ApplicationScimPlusJSONResponse struct {
+	InternalErrorApplicationScimPlusJSONResponse
+}
+
+func (response SearchUsers500ApplicationScimPlusJSONResponse) VisitSearchUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchUsers503ApplicationScimPlusJSONResponse struct {
+	UnavailableApplicationScimPlusJSONResponse
+}
+
+func (response SearchUsers503ApplicationScimPlusJSONResponse) VisitSearchUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3513,19 +5534,120 @@ func (response DeleteUser204Response) VisitDeleteUserResponse(w http.ResponseWri
 	return nil
 }
 
-type DeleteUserdefaultApplicationScimPlusJSONResponse struct {
-	Body       Error
-	StatusCode int
+type DeleteUser400ApplicationScimPlusJSONResponse struct {
+	BadRequestApplicationScimPlusJSONResponse
 }
 
-func (response DeleteUserdefaultApplicationScimPlusJSONResponse) VisitDeleteUserResponse(w http.ResponseWriter) error {
+func (response DeleteUser400ApplicationScimPlusJSONResponse) VisitDeleteUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteUser401ApplicationScimPlusJSONResponse struct {
+	UnauthorizedApplicationScimPlusJSONResponse
+}
+
+func (response DeleteUser401ApplicationScimPlusJSONResponse) VisitDeleteUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
-	w.WriteHeader(response.StatusCode)
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteUser404ApplicationScimPlusJSONResponse struct {
+	NotFoundApplicationScimPlusJSONResponse
+}
+
+func (response DeleteUser404ApplicationScimPlusJSONResponse) VisitDeleteUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteUser409ApplicationScimPlusJSONResponse struct {
+	ConflictApplicationScimPlusJSONResponse
+}
+
+func (response DeleteUser409ApplicationScimPlusJSONResponse) VisitDeleteUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteUser412ApplicationScimPlusJSONResponse struct {
+	PreconditionFailedApplicationScimPlusJSONResponse
+}
+
+func (response DeleteUser412ApplicationScimPlusJSONResponse) VisitDeleteUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteUser500ApplicationScimPlusJSONResponse struct {
+	InternalErrorApplicationScimPlusJSONResponse
+}
+
+func (response DeleteUser500ApplicationScimPlusJSONResponse) VisitDeleteUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteUser503ApplicationScimPlusJSONResponse struct {
+	UnavailableApplicationScimPlusJSONResponse
+}
+
+func (response DeleteUser503ApplicationScimPlusJSONResponse) VisitDeleteUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3561,27 +5683,96 @@ func (response GetUser200ApplicationScimPlusJSONResponse) VisitGetUserResponse(w
 	return err
 }
 
-type GetUser304Response struct {
-}
+type GetUser304Response = NotModifiedResponse
 
 func (response GetUser304Response) VisitGetUserResponse(w http.ResponseWriter) error {
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(304)
 	return nil
 }
 
-type GetUserdefaultApplicationScimPlusJSONResponse struct {
-	Body       Error
-	StatusCode int
+type GetUser400ApplicationScimPlusJSONResponse struct {
+	BadRequestApplicationScimPlusJSONResponse
 }
 
-func (response GetUserdefaultApplicationScimPlusJSONResponse) VisitGetUserResponse(w http.ResponseWriter) error {
+func (response GetUser400ApplicationScimPlusJSONResponse) VisitGetUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUser401ApplicationScimPlusJSONResponse struct {
+	UnauthorizedApplicationScimPlusJSONResponse
+}
+
+func (response GetUser401ApplicationScimPlusJSONResponse) VisitGetUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
-	w.WriteHeader(response.StatusCode)
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUser404ApplicationScimPlusJSONResponse struct {
+	NotFoundApplicationScimPlusJSONResponse
+}
+
+func (response GetUser404ApplicationScimPlusJSONResponse) VisitGetUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUser500ApplicationScimPlusJSONResponse struct {
+	InternalErrorApplicationScimPlusJSONResponse
+}
+
+func (response GetUser500ApplicationScimPlusJSONResponse) VisitGetUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUser503ApplicationScimPlusJSONResponse struct {
+	UnavailableApplicationScimPlusJSONResponse
+}
+
+func (response GetUser503ApplicationScimPlusJSONResponse) VisitGetUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3633,19 +5824,152 @@ func (response PatchUser204Response) VisitPatchUserResponse(w http.ResponseWrite
 	return nil
 }
 
-type PatchUserdefaultApplicationScimPlusJSONResponse struct {
-	Body       Error
-	StatusCode int
+type PatchUser400ApplicationScimPlusJSONResponse struct {
+	BadRequestApplicationScimPlusJSONResponse
 }
 
-func (response PatchUserdefaultApplicationScimPlusJSONResponse) VisitPatchUserResponse(w http.ResponseWriter) error {
+func (response PatchUser400ApplicationScimPlusJSONResponse) VisitPatchUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchUser401ApplicationScimPlusJSONResponse struct {
+	UnauthorizedApplicationScimPlusJSONResponse
+}
+
+func (response PatchUser401ApplicationScimPlusJSONResponse) VisitPatchUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
-	w.WriteHeader(response.StatusCode)
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchUser404ApplicationScimPlusJSONResponse struct {
+	NotFoundApplicationScimPlusJSONResponse
+}
+
+func (response PatchUser404ApplicationScimPlusJSONResponse) VisitPatchUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchUser409ApplicationScimPlusJSONResponse struct {
+	ConflictApplicationScimPlusJSONResponse
+}
+
+func (response PatchUser409ApplicationScimPlusJSONResponse) VisitPatchUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchUser412ApplicationScimPlusJSONResponse struct {
+	PreconditionFailedApplicationScimPlusJSONResponse
+}
+
+func (response PatchUser412ApplicationScimPlusJSONResponse) VisitPatchUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchUser413ApplicationScimPlusJSONResponse struct {
+	PayloadTooLargeApplicationScimPlusJSONResponse
+}
+
+func (response PatchUser413ApplicationScimPlusJSONResponse) VisitPatchUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchUser415ApplicationScimPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationScimPlusJSONResponse
+}
+
+func (response PatchUser415ApplicationScimPlusJSONResponse) VisitPatchUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchUser500ApplicationScimPlusJSONResponse struct {
+	InternalErrorApplicationScimPlusJSONResponse
+}
+
+func (response PatchUser500ApplicationScimPlusJSONResponse) VisitPatchUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchUser503ApplicationScimPlusJSONResponse struct {
+	UnavailableApplicationScimPlusJSONResponse
+}
+
+func (response PatchUser503ApplicationScimPlusJSONResponse) VisitPatchUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3683,19 +6007,152 @@ func (response ReplaceUser200ApplicationScimPlusJSONResponse) VisitReplaceUserRe
 	return err
 }
 
-type ReplaceUserdefaultApplicationScimPlusJSONResponse struct {
-	Body       Error
-	StatusCode int
+type ReplaceUser400ApplicationScimPlusJSONResponse struct {
+	BadRequestApplicationScimPlusJSONResponse
 }
 
-func (response ReplaceUserdefaultApplicationScimPlusJSONResponse) VisitReplaceUserResponse(w http.ResponseWriter) error {
+func (response ReplaceUser400ApplicationScimPlusJSONResponse) VisitReplaceUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceUser401ApplicationScimPlusJSONResponse struct {
+	UnauthorizedApplicationScimPlusJSONResponse
+}
+
+func (response ReplaceUser401ApplicationScimPlusJSONResponse) VisitReplaceUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
-	w.WriteHeader(response.StatusCode)
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceUser404ApplicationScimPlusJSONResponse struct {
+	NotFoundApplicationScimPlusJSONResponse
+}
+
+func (response ReplaceUser404ApplicationScimPlusJSONResponse) VisitReplaceUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceUser409ApplicationScimPlusJSONResponse struct {
+	ConflictApplicationScimPlusJSONResponse
+}
+
+func (response ReplaceUser409ApplicationScimPlusJSONResponse) VisitReplaceUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceUser412ApplicationScimPlusJSONResponse struct {
+	PreconditionFailedApplicationScimPlusJSONResponse
+}
+
+func (response ReplaceUser412ApplicationScimPlusJSONResponse) VisitReplaceUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceUser413ApplicationScimPlusJSONResponse struct {
+	PayloadTooLargeApplicationScimPlusJSONResponse
+}
+
+func (response ReplaceUser413ApplicationScimPlusJSONResponse) VisitReplaceUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceUser415ApplicationScimPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationScimPlusJSONResponse
+}
+
+func (response ReplaceUser415ApplicationScimPlusJSONResponse) VisitReplaceUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceUser500ApplicationScimPlusJSONResponse struct {
+	InternalErrorApplicationScimPlusJSONResponse
+}
+
+func (response ReplaceUser500ApplicationScimPlusJSONResponse) VisitReplaceUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceUser503ApplicationScimPlusJSONResponse struct {
+	UnavailableApplicationScimPlusJSONResponse
+}
+
+func (response ReplaceUser503ApplicationScimPlusJSONResponse) VisitReplaceUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5381,106 +7838,120 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7F17b+M2tv8qhO4FxsZVnOd0sQ4KbDoz3U4xmckmmS0ummDBSMc2dyRSJanEbpHPs9+jn+yCL71M2ZLj",
-	"PNo7f804osjDw8PDw9956LcgYmnGKFApgvFvQYY5TkEC17+wlJzc5BL0rxhExEkmCaPBOHjD0hTvCFBv",
-	"SIhR2RZJhjjInFM0IDHCNEYimkGKBcIcEE7u8ELYFhAPR0EYENXjLznwRRAGFKcQjKuDh4HpQFEhF5l6",
-	"KiQndBrc34dBxHIqlwk8xXOS5imieXoDHLEJ4iDyRAqUAUcZnsIx2rNkCMRoskCSSZycm1ZtZJnRqhSl",
-	"hKqBgvFe6KgjVMIUuCYvZikm9H28TOHlDJB5ilTnaBBhATuECqCCSHILJW8yLGclDSQOwoDDLznhEAdj",
-	"yXNYzSKYR0keQ3yy2YJSJstFbWOMZ4zVRE1IIoEvE3KCLt68P0XmMRqcf/8G/eWboyP0+38OR0ejg9HB",
-	"MEQwmo5QLoB/VIyDX9BVgBMSwd9gjtMsgRHj06ugjVQ78mryppzlWduy4YQocY5jDkIsL9wxwijCMprt",
-	"4CRBRKC/mXXe2oKSyanq3sO8LEsWRprJBMkZKKlnOY/glUC3wAVhVBHEKKgtIWcgAAGVRC6QxFOBBpAI",
-	"QEf7ByWtM8CxZpel9v1kx4y+jsaPjEIbnVTcAUeHe0eb0bmKODVsJwoF4/K7RcsKOzFWkq8aopsFGmC6",
-	"sIKJb5JKo+ExkgSMgrvh7AtQ1ZzEbRJoR15P3icemz3S1otpUO0IqFJGPwdYREBj1Vmo52d/XIe+oSTm",
-	"8j2NYb7Mjf2dGywgRkQ9touBJoQLaTUqGtziJAeBbiBhd2hfc0FyMGpEoP1WHV8Z1sOKqhZVe71tM6aY",
-	"JDds3r4dt7Tt7k1jEPI7FhOjQ9/qfa3+FzEqwRxEOMsSEmFF4u6/BdOPy27/m8MkGAf/tVsevbv2gNy1",
-	"3amhqp2IiKT/s2FP980p3ofB35Vu2xrRprct0Ow68pF8pvbzp+0R7frbAtllVz7CLwDzaHZuBGdr5Nd7",
-	"3cIkmh36pvJZGF20lRnozrZAuO1nmV79F5ExKsxWfcc5W0X+BmObLvXgXhsG1POGCaNPVq1zTSdqjBNl",
-	"ThSbEscxUf3g5IyzDLjUumaCEwFhkFX+9FuAI6XfltWitk9G5ukx0q+iCeMII23WoDsiZyyXSGI+BSnQ",
-	"QABovX7+7uTt6TutMDng+BNNFk4xWnV4w1gCmAZq5YzC7WIiSYYifSKgAUnTXKrjc3hc0EEkionIErzQ",
-	"Bl2aC4luAGFadEAows5a1mcQEUgAvwWuaE3x/APQqZwF44PXr8OA5kmihmjQ7lS5soglcIqTU1C3g5VT",
-	"cDySMyz10abMYXvmgGgQgwZMzoA7skGEzvZT/L/DPBYhSliEE4QjfZcQw1BNbsokQ0wd5vqwkpAKzxnU",
-	"OjPMOV5osbJ/YDf/hkiqN05yOVOWkxHzCyV10FPMaqzxEYVNl0sPMk5SzBeVZxXxMX/xWT7lTv7ZPLVD",
-	"1LfZtWeyb4mI2C3wxSlI3HOWalncFCeMp1gG4yDnJPDIj7NWLzvNodY6LAfyzqCwKFaS3tQ3Z0zICZmf",
-	"xCmhdp+E9t6Nck7HBORkrK/3Yqw03diqnzHOY06meHww2hubsdFA2d40U/phBleUcTIlFCevxKqeio4i",
-	"xqHaGxFK1CGz1uAdJMlwdEU/kJRIMUZ76FuU00T9gjhEO/voW6ULlIzHoXqB0NrkRlc0aFeDLdujqrTU",
-	"pn7jxwy0HnZ7Ggo2qg2v9yqh03Lnv0LsjhodAfo+UsgMofKbo3YNWti1lpjvGV8JDmj1oi5CKVHniVBM",
-	"wfUFN5rKth/oX/8yv0ZGfdlfw2N09vmyqna/AGQCEakmsFZr3uDoS56dzrtxuqE1eutoQ/JHq1vq7PnA",
-	"7oDvRPpiwii640TCMSqOFoQnErg5cgijviMiJdT93u9MzD9yZtRKY7GYxAn6RT1UsqMu/eUBQSg6/Q4N",
-	"7HLoRkOvuBRA0k47QRXZcUdY27UoSghQ+UogEiv1PyHAj5GQjGuWJQt0NwOq5VxZNpiqG7dhHsyJUEZB",
-	"ZkQMKxHbUVsdpWTKsTQXqt7rSdZjYOpsvFMLhwWssEHKPi2bi/28wR5M8dzu+y4got3vxXra31tZ0RTP",
-	"T53YdKGllDFHTfGXbdHTIvCOlkLktXqy9/C6wKd4vj2ZT+2pvsoo1ye/sj2wEHeMx+/mGeEelOctXgik",
-	"lHqCcEG7ewmBegvEsT6fKFg7s53+vS7kV0z+dgsvJfS9ebjfNO/CQHJMRca45/CyBwIqmhRLUPxlGKIY",
-	"JjhPJLoKbgmXOU4MTNp7M+cC4hbhuMhwBEg1QDeLykH6SjS1oj7f37JbiJhEHBSJ6ixCAy0xB8ONTtWG",
-	"7eV43m5rfSBCntubYk+T8dwadvUl7YLLLC+tfv0M+Bmegg8F84uPQ/u8lhnOyDgFIfAUhDbJalO99ixr",
-	"k6g6MLhMUtVl0gLd+Raj8WJYRwJrnAgrTPatYXGtb15ZJCaJd4M9nI1mzE78i0jq7ghuDEJvcULi750X",
-	"QjJ2iukiCIOckl9yoOpOHQbalCEJkQuNXup3LhZU4nn5+8zimexSW3nlg3/iJIfKT3XHDYMCEfXSLiSW",
-	"ectV+IfLyzNkGqCIxRAaI9S8PArCNRegct3tIL6V7AaArLz46NN4jNQVpNPlp7ir/L2ARcydRxlXVDsh",
-	"1PtLhlDRQdFubIYu+vJdUyoQRxtkU/mbss+4QWUSvFDm+gwb7VibcoqFBD7UflYikUYiZIi0G0e9a5GI",
-	"B6EkPUxMNKiZmJahTRNz2Om6MZMyG+861TlKScSZYBM5ili6e7C3983u/v6u0w6nmOIppEDl7snbizfv",
-	"T3cPRnu7hUzViX9HJcfo/dtXwgJixToeVy6riqNTqmZTkXArr2Gg7xzVg2i+M2U71rWgB7B4drvlW8PI",
-	"qrYvGqxwIK43ijcAtdoArRoatRa8N3DaepyqnyX3cLNpw02slVGSfJoE459Xk1pBcO+v66KgH/UyS3Q/",
-	"T2qVFJL61SjZilFS3Qz91s6sktfNqbtDnwXwVwJ9Pv+wXofWBfEcJhrJMKfQqkFKS13fyjspa4fmNhE1",
-	"He2jiO7Ui/Ykd5k/idGASNF0/nY5WO7bFuzcsH4rq6U7fLx1ct1XTIqHr1JMOETyoevkSDPRDxusxQ+A",
-	"Eznr7aJw9n6dop9m5gpq3TPERDOpI3Qx8gH7xtTyz6yOsWOJb9RRbY2zQcTohExd8Mqw0ntVWxY2ttOR",
-	"7Is2/PEtJoZR12uN6XYTegOvh3HLxTXwLMYSdiTRHhcPh4Q8ZbGy9vq8tT3nShhYHrc5XrzmUYVJZA7x",
-	"1o9XTBcd7ATjrQ47YgSdDu3rr8f2to7t0zyR5J9OtfXRPqWuXqs6Kz7R9T4Up6+7K+QNFK67kPaY8ASn",
-	"JClusmupMzveqpne19ApuQXaeawZo4yTCYnOOEzIvN87F/mk6zspieMEOpLlY3slpKkH5z9lwLUmbaif",
-	"7j0wz4UYx3GIOGQJjgAxjjik7BZ0ZAKmi8IfsyzM2JzUXQ2EE7pAP158+oj082Ok2KY9xHbEZZOhue1Z",
-	"5t26K69/D71AtmqeymL4iDrj7Jaok4rQqQue6mXTJOQW+CWzXiGfdQM63ERZwRr6kSRJkH0PYiSZNn4K",
-	"z4wUkEzQwAQEUYBYICxRAlhI7cKxMSqrrOiKcnIRLZ5lduEv1eFfidJjjnAimCNUhwfVUK1XAl0FEBPp",
-	"KLoKhg+JizGOwpjw9gjSmHCkpBlxSLAkt1BlnvGb2rjzSoz5ro463+2EygjyK7R4TCyDjHNY7bmbhXS+",
-	"p7bYiG2401Y4cb5TFChScgFeN42cQfpgR83SjjlvmH5bDFICGmeMGDdxi2/ag6StR6nqIUeroqFaQ4vd",
-	"o3cOiOqO3FzUX/T7IHqaekvoeG1V1pt6repSB1zbSK5iOQq+WHZfrxGLJwXGajP/amhvy9C+KHZCn2DX",
-	"WvZSj91RpCT5mLVObTyhZnjIFrUc3dLmrCXfte7KJnd7Ag9YwLs5jqQ/OnTduqTFXS32d1Dxn1a4WRxK",
-	"5nz6iROp/aQucqzm2PFxs3UNS676qHH5jrUMHQ27Ka7DrfYE2+CMoEg08ftp85uTR9kKsuGoLtBJNw9F",
-	"YURSnGjPstEWocZ9Lg3sw2ECHGik/n9DKNbJPoqYBObeuVQ83pWBKaOg3dXc8GWasBucrEfGrPTakOGq",
-	"hFTahRXJa3jZi0WqEdYu+uWx20/0V4vKqpyw5a1bnVo7pU96aFpd9PW43Npx2cwhevipuZYrRVr1qvzm",
-	"ttTi7sOUWcCdDsV+bt8ywXO582pyZe+UyXVC08PZewH8lkSgoYIY+BvtRei7xp4Uj+7b1Zsg4lmqmzz5",
-	"0pOwFM/reJU3yPQMLxKG4wvya5tSyDN16fQrzCavi7ZhY/ilsXzLEc0wncKZDQNdq+mKwXSIeJSnQKUe",
-	"7jMn/luoxNNevZYbpB/fVyisBzHU9esF4TYxijOXId6ZJVuwlr2brtNhYWNvOxLbejZkNj9db6qwLEnQ",
-	"kD87oJWbsGWnr7LRqyvdQ4I2kxAfBZ2Az5VRfRYe2ySuTw1eCevLKoAsqsf4ufQlX3dlgFC1g2KAB6ck",
-	"ObR0GYazqaOH6Pf/HI32j+t8iTClTBpsEhE5bg1da4SqlcEF/lBEB0eajAztPccpGMgeYWFiQgqXzmaR",
-	"hWqMlgg16yBD4FDtShjjsakIoUFvKFFvHXGIi2iQkX70L92scwBbxfnXAU/WtSgSHW/4hMv2kJyfgerd",
-	"3XDCShmLEJnLznAraUHrvXmc5ZlYETsibAYbiKGJT7RugoY347iYTCXWtLR2vzXj9ItftKE3Lch1eY3p",
-	"VomidzYTSZ9QlnQWMjzdeH0iPh3I0i34Umux++slz2EYUBJ98eu4x5plVrEcG2kxZhvOsJhBbKS14fIy",
-	"EUS5aqWnBscm86gQ9FHQL2/RS+CMUfiYr4gQNrVddDuXbEZK1Wr+PsASpUxIdLiHohnmOJLAxfCRlG02",
-	"Y5I94dbINI7FIf6A6TS3WMVTDc0mJIHPPHm6MTlLntL22EIWHEnhV0afcFn0Yf90wz3QIO2uOpciFJrR",
-	"69UGLpJ+bS2BxyCqzvj3ujyBCSWw2foFT7S7Wv3l7IczVCleYGqbIJFBkkBsc95XZnFUCTkHHKdgg/nX",
-	"8KGSUPCiORKxGDblxxsW9+YGUAk840RAjQcr9tThK1G5pw1c3g4SQGOBiByu3nMhEsxmRW0rrcdOwAZy",
-	"Bq4IYSeD8NgYhNuqW3DYLU+XX3qDvh9Ld81f7/31jboIT0iE5dMdLD0wV7V4T+oRcdLy1R+yBX+IIhGi",
-	"nBO5qEDdN1iQ6CSXvmKTdQkTeQYcW5tb7Q9dfVVJlzPeRy4oRQM1quNSUcyk1JlSN4A5cDeg+fW9C4H6",
-	"8afLYAnUouiHi4PX36Aff7pEdzMmAIlcT0kDKks1XUoyy/JcUpeWjFiaYmqi9EoyNQVNOnUhTjphnuvI",
-	"m/en6GC0V5QnO9z9yzdHR0NUw8jYxAvFgUADJdPC5J2a5EQxuqLvboEvkKu75g4im3yhU5GVSkB4qtpL",
-	"k2jocPMRKpxIjiMcrqg7nyJMGSURTpIFmgGH42rXOpxQ4i9gA9MqcavlBNHv/zkY7Q9DRfMV1aGnuiga",
-	"XWhFXC/piVLAVKCcYiHIlELc6Of1cFQp8ibQhCUJu7uijWJvBhu05mOwBJ0ElWSGYG+0P9pTssUyoDgj",
-	"wTg4HO2NDg1cPNNivjsS2hmoM96Z8QYy5+N4H6uF1c9PkiSo1qtctKmoWknLZhnARgm9g7297RbQW07F",
-	"8BbTy/BUy5LarEIjkq7GlfvlwJ77Moiidb52QkX1vjAQeWpC8oN/5Ep+7Th2CC3iZgAk2VRH3B4j7CoU",
-	"axaYstfVOrZI7UNhN3qlmDKx210PbFM9NHOn4FlMxRvXJqyV526xGMsmu9an0JZGUmlp/aQdWxq3aZfG",
-	"pYLv0No4nDs0rHi0O7T2OKiV8fy4cu0pLLJSsJ0CfbD8qiELuR0oeTz58AFlAvKY7cRFQTYDKyVESIiH",
-	"GmHxqpI3OjfMpiP1Fb8tLVNPBVbWV2ms8P5jrLBvVQ3TtA1hilOb6qOXxu+7fEfwFL4e3AH+Uil3PXSF",
-	"8FKQeGRbjXrWDP9QycBbpoLCXVmmxyat9iiN/FC5NUwrS3xi0QRHDcN/wDROgKOYNTRo13OxVKYv/Wx8",
-	"Nh1izkCnRIxbBdUmj24U02rs/43E9zZnBUwoaJ37b/XfN1Qlrty9R3EfeQp76aHihzPCdFQK5eBo76/o",
-	"bkYSdTHV1VgqVTO4Kw0XopwmIIQyPiMcg9K3JbKvta33qP87yGfTtGGHJSir+T/V+emT97Jg4AtTsIrU",
-	"Q584fmQSpTZfGg1q3yew1xztbM05Byor6eObSO99X9Epvk6i1rSIxKkLps5TfNGiWRXLnkq9KN7+vCKt",
-	"WQ/xyxVtr6Y9s1QPzrTDzPopv9URozgZbjINZYdsTOSDtL35dApGViIaZdtfjw6GCEuWGgTiGB3sHZWh",
-	"ElamkMALgbzM0EZ27lH75ybp9s+6v1rt8SfdXjaz+QXvrweJrpWhwlI5RiwlUkKMdO6o+9qWgygqcQZ2",
-	"WBEWb5jANWW0fIHMoK0mNmY1SGGbfMUo/jAYxXKVsZXXi20hbBqhsGjaYLl4IzQ+tIDr2ePHZVk8+9E2",
-	"/Z2lYai/0WQqzpJ4HaJhKqf8MQCNojTb4+IZlW/v/FngjGm9BNczoBlFsYMlNEN7zpfBDKNFu2IZhc59",
-	"6VDGM6kaA2RYXbMGx7Cc7wZjbKY/nhnFcMI4MOAv9pXlWIlOPJfWfGngRKuqVIpHS9tXaGIL0IT7AOc6",
-	"ZOIli+UfAZhYKc4Ol3ipYv3/D5YoMQg0sIWeEY7jXVM/a9fV8MICFcFymMbo0xeJddScjo8Ybh2/+JPu",
-	"wjbr+yn3YAFevNRNuCXswtnrRTiWFe8SzWh8tU9/vErJL+EmOc1a0dWiPatRi3rLx17l1ipGPms4SRqh",
-	"JBseu0sMKWzcNjvvvP61uqfjSfsGqPBhW9ZH8/JRG0TL4FjXmkaMW9/zdr4ifK0W5KKM6myVzYsibvJx",
-	"V8BTIKRFHt2HGDYXRDuntSJ4UZY2efypt4mdafVY8mbTmD+ff9ymXLUVk2hltPeFR+e7d9S2ZTCNTVxq",
-	"DLyAr22I/EMPoJ9mWNY+4WrT2UXNA3Q0NGeLjnpduW9Ni69A+B8GCF/KBlgfg7olGFz3tfQ9H/cJvyqm",
-	"XaSZrEG2daLBHwPYdjkRj4trl58H/7PA2nntAyDPEaPnspoG5ptTSnEmkx0DIHqwblu9eBnt1pqyK9jt",
-	"1OpLx7qfRZtUwtbbge5GRMPR6LB6pnWEvjdSMM8dv+cEVrOmLrAhusVmsfWV01Rg5uyugpNnCSZd8PFn",
-	"0r0vDR5v07hKf+X2O0BfwfEHguOKkR2w8Rcskn8EaHyVKDtk/IWK9Nd4vceN1/tz7qwWm/wJt1UBdr/Q",
-	"fbUlrFvN7rgRcxeWXx9XpkjxvYg2mHumv5P26yp4x35KrdeC9ltLO4IXMSS3MKqlawfjn6/rl+BbXWIZ",
-	"7ehdmXEWqV+Yijt9Maas/MwajtSzYRAGEk+F+RJM+fEVzZAUJCeRWMWQU9tkLUckzOWutvzqvFiSidD7",
-	"qUI9yurJn3GWgpxBLlx7NFCjIphnTOhaBMgU2Vs5aZsrPHLL1jbzTxnQk7P3P158+vhQeWjm43t5YMcr",
-	"s7tXMuOymgiud6oldO28FzhNOsz7f09OP/Sbt+v4iedtCW2dt/504a+r/Tc4JvYj4s+w78/NtxXvw+D1",
-	"3uETjPfRfc/xGJmPQJpT/W62sAn69ojT5QSsboEYvd471Cn+Op9r9SIVDLV6qtRJVlFpHGSpgIP9MGQN",
-	"Wlb/iNblrdNQq2nx87U6+6tFJ36+Vke86dhYHzlPgnGgT+Td24Pg/vr+/wIAAP//",
+	"7H19b9s40vhXIfT7AbXxKM5r9+4cLHDpy9520bS5JL3iQRssGGls8yqRWpJK4l3k89z3uE/2gENSL7Zk",
+	"y4njptv8lViiyOFwZjicN/4RRCLNBAeuVTD8I5gAjUHiv6/P6dj8jUFFkmWaCR4Mg/MJEAlK5DKCZ4pc",
+	"gVRMcNK7BvqFANdMT4mm435IqCKMkxQ0HbhWgyAMJPyWMwlxMNQyhzBQ0QRSasbR0wyCYaC0ZHwc3N7e",
+	"hkFGJU1BO4Co1pJd5hrUPFgvRZrSLQXmCw0xKdsSLYgEnUtOeiwmlMfEjqkIlUBock2nyrWAuG9gZKbH",
+	"33KQ0yAMOE0NWJXBFwEdBpHIuZ4H8JjesDRPCc/TS5BEjAwW80QrkoEkGR3DIdlxYCgieDIlWmianNpW",
+	"bWDZ0aoQpYybgYLhTuihY1zDGCSCF4uUMv4mbl5Z+5aYzkkvogq2GFfAFdPsCkrcZFRPShhYvNK6hgHc",
+	"REkeQ3x0twXlQpeL2oaYhjEWAzViiQY5D8gROXv55pjY16R3+tNL8pcfDg7If/+zPzgY7A32+iGBwXhA",
+	"cgXynUEc/EY+BzRhEfwdbmiaJTAQcvw5aAPVjbwYvLEUeda2bDRhhpzjWIJS8wt3SCiJqI4mWzRJCFPk",
+	"73ad17agbHRsum9AXpYlU0vNbER0s+xght7BsISegIKKFFGkB4kCcrC7V8JqRVQJ7ZvRlh19GYzvBIc2",
+	"OLm6Bkn2dw7uBuci4MywnSDMJIyaKNAS+o/I2DQhVH1RZCQk2ds5INdMT0SuCSWXIp468tw72GlH14kd",
+	"ZTEoSkj9YtpCbJ6jDBOahuRySnqUTx2P0Muk0qh/SDQDK2svpfgC3DRncRszuJGXg/dexk3IMhAK88qs",
+	"k+2M9GIY0TzRhKoIeMz4uL9oeNtzFYL/L2EUDIP/t11ulttuE9k+K75AyDSV+g2P4WYetN2tS6ogJsy8",
+	"dmRERkwq7fYC0ruiSQ6KXEIirskuIk1LsAJQkd12sMthGzBXlf9GSrWJkZSy5FLctAuSNQmMW9sYlH4h",
+	"Ymal/yuUSOa/SHANdgulWZawiBoQt/+tBL7utiquOzNUtRMVsfR/7tjT7ewUb8PgH0Yqrw1o29saYPYd",
+	"NYF8YiTR+/UB7ftbA9hlV02AnwGV0eTUEs7awK/3uoZJzHbYNJUPyoqutcwAO1sD4K6feXjxicoEV5ZV",
+	"X9B4+SrcAYDXUgoHQdOZA0c0m3BKk5GQKcRESFRVFbmeUI3iVIG8Akkiyo2WGAvSM4CcTzMgyuj51xMW",
+	"TUJS0+JQubgNg5eCjxIWbWpWRyTn7LccuBG1kRu7Am/5tm8mSsmJUHrEbo7ilHGSsJRp81zmCSD4b7gG",
+	"yWliB9zUHBzC7f7aM0sQg6YssejmQk8YH5NUSDjEBUrEmMQClEX5O6F/EjmPNwTuO0FUHk0K5c7DcCxi",
+	"NmLQsC2+E5qk7i3p1bQ5R3pmUlEuJXDtNUXcJhtO0k0wu2bb2AZBPqHTRND4XIi3VI5hgzyGKiTcRACx",
+	"Irvk+AXi50RCJHjMTMOfKEtgU6vlFXuHaGqICSQpjAlGkHKa64mQ7HfYIA1d0YTFJJIQmyMATZRR5ign",
+	"NDJKUp1PVZ6BpObfGaL4+PHj1lGuJ6aLiGpoUbajCDKj/iFcoIbkBVUsQjPGC6AS5GChrnxrkXRFWWL0",
+	"8g0SU0w1NfqukdhGFkug0QTPBkKSmMX4kNpzF+NEsxQOzZleTmcQdWqebR2NGk/nZ0ibaOS5pkyTSxgJ",
+	"CbYfxseDxeqwxY7Ks0xIDfExxIyeY6PN8pxD0S9n798ZXHw4/2nrrwN7nrB9mCGOzCG/UDhpbDmSJidS",
+	"ZCA16tEjmigwJ8ny0R+BJct53KHVYGDfHhL8FM+VlKCxoThbaiOGtCI9BYDi7vT10avj131rzqPxe55M",
+	"vdLvUHwpRAKUGxZ1h4kuhgstDFNRDaTH0jTXhlr6hwUcTJOYqSyhUzSzpLky642M5zpgnFBvw8LzFVNu",
+	"gzKwpvTmLfCxngTDvefPw4DniWOKGuyed8IAbuyOegzppSPGtil4HGmjiJhjm1lPd54CNQMM6VlJ5sAG",
+	"FXqLjMH/NZWxCkkiInPYj9DCp/qhmdxYaGFPt3gQ05CqBqZvnRmVkk6RrNwDcflviLT5oiKJmOBnKGxW",
+	"JLMaapqAorbLuReZZCmV08q7Cvlox47zRoBSS/1k37oh6lx20TDZV0xF4grk9Bg0XXGWZln8FI0WSnUw",
+	"DHLJggb68WrGeac51FqH5UCNMyhOywtBn1XWajuTpbjQWcNJLvmQgR4N0eiuhkbQDZ34GdI8lmxMh3uD",
+	"naEdm/QEJ4xnOerdn7mQbMw4TZ6pRT0VHUVCQrU3psqtjipyDUnSH3zmb42Wq4Zkh/xIco46L8Qh2dol",
+	"PxpZYGg89p6G6uQGn3nQLgZb2KMqtAxTv2y25KMc9jwNBRoNwyOvor7rOf8ZEdfcyghAK2FBM4zrHw7a",
+	"JWixSTlgfhJyockexYvgQFJmthtlkDJzZLCSyrXv4a9f7a+BFV/uV/+QnHw4r4rdLwCZIkybCSyVmpc0",
+	"+pJnxzfdMD0jNVaW0Rbkd0621NHzVlyD3IrQ6CY4uZZMwyEpthZCjU5htxznnZodPmXc/97tDMw/c2HF",
+	"ysxiCU0T8pt5ifpiklQ2CMbJ8QvSc8uBjfqN5FK4d7baAarQjt/C2kx+UcKA62eKMNRlRwzkIVFaSERZ",
+	"MiXXE+D2jCPSjHImOLHIgxumjFKQWRJDFXfLsDpJ2VhSbY2FK68nW+6ZMnvjNR7yFSzQQco+HZoLfr4D",
+	"D6b0xvF9F9ee4/diPd3vtaxoSm+OPdl0gaWkMQ9N8WRd8LQQvIelIHkUT87GXCf4lN6sj+ZTt6sv0slx",
+	"50cPs1LXQsavbzImGxwer+hUESPUE0IL2P1HBMxXoA5xf+Lg9Mx2+He6gF9R+ds1vJTxN/bl7qx6FwZa",
+	"Uq7MkWZ+Pm5DIEWTYgmKJ/2QeH/J5+CKSZ3TxDovV2bmXEHcQhxnGY2AmAbkclrZSJ+pWamI+/srcQUR",
+	"niINiGYvIj2kmL3+nXbVGd3L47xd13rLlD51VtAVVcZTp9jVl7SLz2F+afHzE5AndAxNR9pm8gFuqO9T",
+	"0KiZ0YwNU1CKjkGhSlab6kXDss4CVXd6zYNUDWRocUs1LcbMh2Hdy1XDRFhBctMaFjbR2SOLpixpZLD7",
+	"o9GO2Ql/zuRbHYNxtDL95GMDtBDHlE+DMCjtwoYljSrDEqan6JnDb86mXNOb8veJ89WJc9Tyyhf/okkO",
+	"lZ/mjBsGhbevEXalqc5bjsI/n5+fENuARCKG0Cqh9uPB/Ampdd3dIE0r2c0AsvDgg7vxkJgjSKfDT3FW",
+	"+UdhFrFnHqNccQwNMN/PKUJFB0W7oR266KvpmFIxcbSZbCrPjH4mrVUmoVOjrk+olY61KadUaZB9NBsy",
+	"dKIo0CHB4ArzrbNE3MtKsoKKSXo1FdMhdFbF7Hc6bky0zobbXnQOUhZJocRIDyKRbu/t7Pywvbu77aXD",
+	"MeV0DClwvX306uzlm+PtvcHOdkFTdeBfcy0pefPqmXIGsWIdDyuHVYPRMTezqVC4o9cwwDNHdSO62RqL",
+	"Lec2xwGcr7Zd863ZyKq6L+ktCOtZrhTfwajVZtCqWaOWOqatOW25nWo1Te7+atMdmRiFUZK8HwXDT4tB",
+	"rVhwby/qpICvVlJLsJ+NaiUFpT4pJWtRSqrMsNra2VVqDOHB7sgHBfKZIh9O3y6XoXVCPIURWjLsLrRo",
+	"kFJTx1N5J2HtrbmzFjWMwTVAd+oFo6S6zJ/FpMe0mg1s6rKx3LYt2KlF/VpWCzt8uHXy3VdUivuvUswk",
+	"RPq+6+RBs4GAd1iLn4EmerKyi8Lr+3WIPk6m1eiR0mMZTwdNhn2rajXPrG5j905Qp5z1IsFHbFwLFGiQ",
+	"loWO7WWk+IKKf+nHvViqTLer0Hfweli3XFwznsVUw5Zm6HFpwJCqRVV0/Gp9zpUwcDhuc7w0qkcVJLEb",
+	"iDe6vfrAMbOxPO2ya9tlj/NEs395SbSKsChF61JJV3FhLnd5ePHaXX7eQT768+MKEx7RlCXFwXMpdJZB",
+	"nVRY+dQ4ZlfAO481EVxINmLRiYQRu1ntm7N81PWblMVxAh3BakJ7Jbp2Bcy/z0Ci4OsuLdxA7rulZ5v7",
+	"no5a+bQC+kU7PjyYq9lt3nMgwn+LfhXi+pvJw3k+sGbgOlZFw5mexnFIJGQJjTAQSUIqrgCDKyifFi6l",
+	"eQanujFtpJINYZq4VCB3tv6EDNyaD3TROFKL0nTEpzY+CN8fEkOb6DV3U5hXo2bXTGTNKyTFFTMbJeNj",
+	"H5e8kkqVsCuQ58I5pZqUK8BoF6OEo+VJsyQh7juIiRaoexWOIa0gGZGejUfiGItINUmAKo0eJBcis0iJ",
+	"rwhbH1DTgFEffVMd/pkqHfaEJkp4QDE6qWZUe6bI5wBipj1En4P+fcJyrJ8yZrI9OSNmEsmMSEgoxhpW",
+	"kGfdto4CK4S2jaS33ckopNjv0OKwcQiyvmnDL5dT7V1fbaEZ6/DmLfAhvTAQGFByBY1eIj2B9N5+ojmO",
+	"OZ3RPNcYIwU8zgSzXuoW13iDIW+5kawe8bQoGKs1lNS/eu3tYCtotvUPm10gK6quc8b52qosV11bNzTM",
+	"ZXKBZMVyFHhx6L5YQhYbPTjUZv50cFjXweGs4IRVYm1rKc0rcEeRp9yErGViY4OS4T4s6jC6JuasZeS3",
+	"cuUsdle0e1AFr29opJuDU5etS1qcPePmDiru2wo2i03J7k8fJdPopvWBazW/UhM2W9ewxGoTNL4IQhUW",
+	"Wx/BYB2u0BHtYkOCIoez2U2cXx49CCvoGT95YRz18zAQRiylCTq2rbQI0ex0bq1OmP8MPDL/XzJOMY/W",
+	"AJPATeNcKg73ysBccEBvubR4GSfikibLDXOOel3EcpVCKu3CCuXNOPmLRaoB1k765ba7GukvJpVF2dnz",
+	"rFudWjukm7W2WcCetsu1bZez6bn33zWXYqWotbKo6ElbvZHuw5SlQTptiqt5nctSC/OdV8scdKxBsIxU",
+	"VvAw1wzSZpX4tIOT26YRhx0D3Dp5nC/mA3q89d9m3k2JAf7QFhuqOgaIhiRxWb+kZ0ALics4ENI6oWwi",
+	"6hnIKxYBGkNikC/RTbMqFTfk0HQXSI0ZOA3EeJknX1YELKU3dQtjYxSvyzs9Y7+3iT2fJ9e0JczSVdE2",
+	"nBl+bqwm0osmlI/hxMXZLiX/YjCMwY/yFLjG4T5I1nzO1u0ZuY29liJgNbwvEMn3Qqjvtwl5d1L7M18Y",
+	"pzNK1nAeaGS6TtuhC27uCGzr7pe5sjzIVGFZiWmG/tyAjm7CFk5fdAppL1gzV1Bqf4CWB6d++4o1Lq3N",
+	"/WjC0VmVmlag0rtRYdMsO5mPF4ZmOiPjXYIzzeCV2MysYtYm9UBNn4PW1F0Z5VXtoBjg3nll3ubcSgf7",
+	"5L//ORjsHtbx4upZoIWXMD1sjT+ciTcsI0Sa40m9Udem1WAIBE3B+hgIVTawp3D03S081IzREmbo3KYE",
+	"vG+gEot6aIttoesASt8Bho3SIqRngK9+xWadoxArLuEOVnks85Vg0OgGl+0+iVs907s/J4aVslyhKyrS",
+	"X0tu13Ifr9Gv1IIAIOXSEEH1bZCpc7bM+IQOi8lUAobLM8OPdpzVglBd/FSL/b88DHYrlbVyShpLN0hL",
+	"mEoOmxtvlbBdb6rqFkGLUsycB2ZcnWHAWfSlWcY91CyzinY6k9tk2XBC1QRiS60zjkMbBpbLorDHoU0f",
+	"Kwh9EKyWfNoI4ERweJcvCPO2xeewnc8YZKVotc97VJNUKE32d0g0oZJGGqTqP5CwzSZCiw2yhq25KCF+",
+	"S/k4dxafTQ0tRiyBDzLZ3JhSJJvUPdaQyshS+F3wDS4LbvabG+6eCml30TkX5zGbglBt4NMhlhaEeAig",
+	"ZqpAYY0JG5DhSi4UOEGnv3ly8vMJqVSgsAVqiMogSSB2hQsWpuJUATkFGqfgMjKW4KGSFfKoMRKJGO6K",
+	"j5ciXhkbwDXITDIFNRws4Kn9Z6pyTuv55CuigMeKMN1fzHMhUcKltq0rN8tNwBk0A1/fuZNCeGgVwnUV",
+	"n9jvlmwtzxsj9x9Kdt083/nbS3MQHmEFs41tLCvYsM3ibdSv5Knlyau0Bq+SARGiXDI9rZjTL6li0VHe",
+	"GJDZVnzvmcL67FjY3lCXV96LAnFoqDEdl4JiojWmu11inT0/oP31kw8k++XjeRDOh4X+fLb3/Afyy8dz",
+	"cj0RCojKcUq+lGEbmGWNNY2lsiORppTbWMcSTIRgFk6scc5HouE48vLNMdkb7BRBs/vbf/nh4KBPajYy",
+	"MWo0xYGyfhNlk4dthqkafOavr0BOiS8M6zcil0GD+eRGJBA6Nu21zRb1tvkBKVxxHiMSPnO/P0WUC84i",
+	"miRTMgFfOdR1jUGZmn4BF95XidwtJ0j++5+9wW4/NDB/5hgri5Xt+BQFcb1EOUmBckVyTpViYw7xTD/P",
+	"+wN7BwDYykojkSTi+jOfKSJrbYNOfQzmTCdBJSMl2BnsDnYMbYkMOM1YMAz2BzuDfWuSniCZbw8UOuCw",
+	"bIGwPtUiGvpNjMUPzfujJAmqBbWnbSKqVnN7tk7xTI3fvZ2d9RZBnM+naSwnm9Ex0pJhVoUWSV+ozP/y",
+	"xp7bMDiwQDbP1U1mu1KtGD/ZXf5Jraqo+Wh3f/lHs2Vb8bvnXQZrqD95GwbPu0yuXvMXv9rvNL8ikQxl",
+	"bJ7a7JXgn7lhaod8h3fke4t1osUYg7kPCfU3YiBd2GtWqvcmoEdWOelXubyDORmIAzs/MFLcGBoo3BCM",
+	"b1O/DqZFjS6bbDtnTpuPudLSueA7tvSO9uWNy12vQ2sby9ChYSVYokPrhtgHc6J4WGZvKJmzkNv9rrJJ",
+	"pv4q/GVQUvAVVss+evuWZAryWGzFRSlEawtMmNIQ99Es1ij/X2JWpoulWJU91kRGK+46ZWWjGQrcfQgK",
+	"bKI6i7T4ziW6w+BtJUt1/iDI4bosZeUSu1e4GmOT29rO35Z/VBTF/672QUskZTFhqmYt+JbAfqY8TkBi",
+	"RfvajtZVeSs3t8euwH0LMv17U9T8TmIdoqRGEVhZvE6Tf7D41uXsgQ2Fr5PkK3x+x/3E3wHWoF0cNNRV",
+	"xKHizVKHBWTxR8WNFHcTkHsd6G/+PoWvRUV2FUox1zvY+Ru5nrAEjJ4+odVajOb4bH31Icl5gpeWUBXR",
+	"GCv8lw5N1Fcalfl/gP5qukrYgX7L++E2pSG33p1gS3Le5xaR/Y7EXhTpeMyMuDHmuF2VMovrNA3JFDGU",
+	"dbrHnPVHTfmO6pc3dVcU3kn1L273+rq8hYsE8Tp4rHFnO3H99+xFi6R+e2Pb1UALL9k1R4q7XaH7tLt+",
+	"b4qhvXF1UaEMQrVIrXX90N4h6sMA/R1reHVXI/miLSJv2NtPbUmNb0HKrdVssVHR5eqWrEV2PYmF70os",
+	"OP4sVP1DIlKmNcT2IkF/Abq34lfiE12+rwqLL9w1Z0yRL5BZL62NqV1sx3dNnsz434wZf77E7EKLz1fw",
+	"zH09I75ziPXmK4vDzC1gtF5b6LCs2ezu+cf7sPsh3lZtr0Ng8TKjv82M/DZs/kXd4Ic1+VcuPd68xX9c",
+	"r+T6ZPD/Rg3+RemvOYM/RkDO2/vtrtbV3F/sgY/d2v/4Rf/3Zut3G84SU78jx26W/rttIk+G/m/X0O/F",
+	"W89GGNCmsocLDfhfS+94bPb7VmXDKATIqk/W+8dvvceF6mC8f8xU/+ey3S/kK2+6vz9/PVnun0x0j91y",
+	"X5rpSc8VlCY0jrdtvedtX8SaKlLkSlEek/dfNMWkKQyP76/dxP8NyMJ1Gik2Kd8K+/79BdyT7PhOzfve",
+	"EFVkOjnRURr8fWWRYydTvgBkRjYwaeu+OMNGtarwYsN+veVDc1BrmeUmA0WSzCQk/Dmt0/MLVlgA2g5y",
+	"taLRm1yzduFXWafB04Gm+UDTWgfRYA2ZfoiXnxEhXYgyFuowjTN3DazNb2bxSvrohaGwszJDtVUYnBU5",
+	"oA9LUg0lY1sEgL8Z9M/L+Q7nS3n+rCzG+/BL08bnttUTg3dkcFcD78Ppu3Uyclu101bKafzgwQmpcdQ2",
+	"urKNbVJzDLKIYXD1Ff7sXumPE6qrd/ISp56qWgjYQd9qd5jSvVCQ2xZP0RrfTLTGXKmL5QnW30msBs51",
+	"7kZ0l9hQC7woarwsCb/AKh/fRvSFL0jysMEXdpSvE3uR1y47fgq9+FZzLX0JJSxfyrTZyJLRlvVJNgRk",
+	"uAvn5kMycOfqGpHht7nHHpDx2KX7d1kjoz0aYybu/mCwX1W8OsZn3GmXeQrP+IbzML0IRLqqi8CQXFEr",
+	"PtCsa69hlOK6EsyRJZR1CeL4StrLY4vhaNNZjF5h2PspguPxR3CYdeoQwPGIKf7PFb+xiKd8+Ma9eesp",
+	"euPJA/uUd1kNynj88m2NposNiqwiIuPeMutJHHynARmGcg5ncifDov4s6vLFrettsRgToIme/L7IQ/Mz",
+	"NlnNJbMan7gRGr2s7AoGtXK9wfDTRd0Oe4UXlZItlHiZFJH5Rbm6RtssFySmml5SBVgGWql+EAaajo0k",
+	"K2erggtESApaskgtQsixa7IUIxpu9DYeneq4mNvUmwSEA2Tx5E+kSEFPIFe+PemZUQncZEIhjxB7ydLC",
+	"SbtasQO/bG0zf58BPzp588vZ+3f3pYfZesyNOHDjldV9FyLjvFoIGMvVO0CXzntK06TDvP/36PjtavP2",
+	"HW943g7Q1nlLoPH098VBPDRmeP/vV+F7M/x0UJGWDzzeO6EJIuWQxKApS6zGdD2ZugLNTn3ActJOtkBM",
+	"nu/sY4lnLGy1eJEKhDo5VcokJ6jQND1XwDuhU5HPeF/NH9W6vHUYajXNP10YvapadPzThVGfbMdNUQLn",
+	"RXXsZ4oguB9O35Ke+e/XjOrJIcnyy4RFv+YysVpnpVyX0WpymQTD4A9bYfx2uL39x0QofYva1PbVXhAG",
+	"V1Qys80hdU2cPd1fBT60N0yZx8O/7vx1Z64gunnzaWj25oui0j3Ue5hojYmRvuK9/43FzQ3CLm7/LwAA",
+	"//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

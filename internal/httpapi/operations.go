@@ -15,7 +15,7 @@ import (
 // routeGuard honours), no database access except /readyz.
 
 func (s *Server) GetHealth(context.Context, api.GetHealthRequestObject) (api.GetHealthResponseObject, error) {
-	return api.GetHealth200JSONResponse{Status: api.Ok}, nil
+	return api.GetHealth200JSONResponse{Status: api.HealthStatusOk}, nil
 }
 
 // readyTimeout bounds a readiness check, so a silent database makes the
@@ -24,16 +24,16 @@ const readyTimeout = 3 * time.Second
 
 func (s *Server) GetReadiness(ctx context.Context, _ api.GetReadinessRequestObject) (api.GetReadinessResponseObject, error) {
 	if s.opts.Ready == nil {
-		return api.GetReadiness200JSONResponse{Status: api.Ok}, nil
+		return api.GetReadiness200JSONResponse{Status: api.HealthStatusOk}, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
 	layout, err := s.opts.Ready(ctx)
 	if err != nil {
 		s.log.Warn("not ready", "err", err)
-		return api.GetReadiness503JSONResponse{Status: api.Unavailable, Detail: ptr("database: " + err.Error())}, nil
+		return api.GetReadiness503JSONResponse{Status: api.HealthStatusUnavailable, Detail: ptr("database: " + err.Error())}, nil
 	}
-	return api.GetReadiness200JSONResponse{Status: api.Ok, Layout: &layout}, nil
+	return api.GetReadiness200JSONResponse{Status: api.HealthStatusOk, Layout: &layout}, nil
 }
 
 func (s *Server) GetMetrics(ctx context.Context, _ api.GetMetricsRequestObject) (api.GetMetricsResponseObject, error) {
