@@ -29,6 +29,7 @@ generate: ## regenerate gen/ from sql/ and api/ (byte for byte reproducible)
 	scripts/sqlite-schema.sh
 	$(GO) tool sqlc generate
 	$(GO) tool oapi-codegen -config oapi.yaml api/openapi.yaml
+	$(GO) tool oapi-codegen -config api/oapi-client.yaml api/openapi.yaml
 
 check-generate: generate ## fail if gen/ (or the derived SQLite schema) differs from what is committed
 	@git diff --exit-code -- gen/ sql/sqlite/schema.sql || { echo "generated code is stale or hand-edited: run make generate"; exit 1; }

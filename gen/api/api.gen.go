@@ -587,7 +587,7 @@ type PatchOperation struct {
 	// Path An attribute path, e.g. members[value eq "alice@example.org"].
 	Path *string `json:"path,omitempty"`
 
-	// Value Any JSON value; null is a remove.
+	// Value Any JSON value. With a path, null is a remove (taken before this contract is checked).
 	Value interface{} `json:"value,omitempty"`
 }
 
@@ -1318,7 +1318,7 @@ type ServerInterface interface {
 	// DeleteDomain Delete a domain (409 while it has mailboxes or aliases, unless cascade is configured)
 	// (DELETE /Domains/{id})
 	DeleteDomain(ctx echo.Context, id DomainId, params DeleteDomainParams) error
-
+	// GetDomain Read a domain
 	// (GET /Domains/{id})
 	GetDomain(ctx echo.Context, id DomainId, params GetDomainParams) error
 	// PatchDomain Apply a PatchOp (RFC 7644 §3.5.2) atomically; 204 when the request says Prefer return=minimal
@@ -1339,7 +1339,7 @@ type ServerInterface interface {
 	// DeleteGroup Delete an alias (never a mailbox's own alias)
 	// (DELETE /Groups/{id})
 	DeleteGroup(ctx echo.Context, id GroupId, params DeleteGroupParams) error
-
+	// GetGroup Read a group (alias)
 	// (GET /Groups/{id})
 	GetGroup(ctx echo.Context, id GroupId, params GetGroupParams) error
 	// PatchGroup Apply a PatchOp atomically (members add/remove/replace as Entra ID and Okta send them); 204 when the request says Prefer return=minimal
@@ -1348,16 +1348,16 @@ type ServerInterface interface {
 	// ReplaceGroup Replace a group's name and members; omitted externalMembers keep their values
 	// (PUT /Groups/{id})
 	ReplaceGroup(ctx echo.Context, id GroupId, params ReplaceGroupParams) error
-
+	// ListResourceTypes List the resource types (RFC 7644 §4)
 	// (GET /ResourceTypes)
 	ListResourceTypes(ctx echo.Context) error
-
+	// GetResourceType Read a resource type
 	// (GET /ResourceTypes/{id})
 	GetResourceType(ctx echo.Context, id string) error
-
+	// ListSchemas List the schemas (RFC 7644 §4)
 	// (GET /Schemas)
 	ListSchemas(ctx echo.Context) error
-
+	// GetSchema Read a schema
 	// (GET /Schemas/{id})
 	GetSchema(ctx echo.Context, id string) error
 	// GetServiceProviderConfig What this server supports (RFC 7644 §4)
@@ -1375,7 +1375,7 @@ type ServerInterface interface {
 	// DeleteUser Delete a mailbox with its self-alias, vacation and quota rows (never a plain alias)
 	// (DELETE /Users/{id})
 	DeleteUser(ctx echo.Context, id UserId, params DeleteUserParams) error
-
+	// GetUser Read a user (mailbox)
 	// (GET /Users/{id})
 	GetUser(ctx echo.Context, id UserId, params GetUserParams) error
 	// PatchUser Apply a PatchOp (RFC 7644 §3.5.2) atomically; 204 when the request says Prefer return=minimal
@@ -6296,7 +6296,7 @@ type StrictServerInterface interface {
 	// DeleteDomain Delete a domain (409 while it has mailboxes or aliases, unless cascade is configured)
 	// (DELETE /Domains/{id})
 	DeleteDomain(ctx context.Context, request DeleteDomainRequestObject) (DeleteDomainResponseObject, error)
-
+	// GetDomain Read a domain
 	// (GET /Domains/{id})
 	GetDomain(ctx context.Context, request GetDomainRequestObject) (GetDomainResponseObject, error)
 	// PatchDomain Apply a PatchOp (RFC 7644 §3.5.2) atomically; 204 when the request says Prefer return=minimal
@@ -6317,7 +6317,7 @@ type StrictServerInterface interface {
 	// DeleteGroup Delete an alias (never a mailbox's own alias)
 	// (DELETE /Groups/{id})
 	DeleteGroup(ctx context.Context, request DeleteGroupRequestObject) (DeleteGroupResponseObject, error)
-
+	// GetGroup Read a group (alias)
 	// (GET /Groups/{id})
 	GetGroup(ctx context.Context, request GetGroupRequestObject) (GetGroupResponseObject, error)
 	// PatchGroup Apply a PatchOp atomically (members add/remove/replace as Entra ID and Okta send them); 204 when the request says Prefer return=minimal
@@ -6326,16 +6326,16 @@ type StrictServerInterface interface {
 	// ReplaceGroup Replace a group's name and members; omitted externalMembers keep their values
 	// (PUT /Groups/{id})
 	ReplaceGroup(ctx context.Context, request ReplaceGroupRequestObject) (ReplaceGroupResponseObject, error)
-
+	// ListResourceTypes List the resource types (RFC 7644 §4)
 	// (GET /ResourceTypes)
 	ListResourceTypes(ctx context.Context, request ListResourceTypesRequestObject) (ListResourceTypesResponseObject, error)
-
+	// GetResourceType Read a resource type
 	// (GET /ResourceTypes/{id})
 	GetResourceType(ctx context.Context, request GetResourceTypeRequestObject) (GetResourceTypeResponseObject, error)
-
+	// ListSchemas List the schemas (RFC 7644 §4)
 	// (GET /Schemas)
 	ListSchemas(ctx context.Context, request ListSchemasRequestObject) (ListSchemasResponseObject, error)
-
+	// GetSchema Read a schema
 	// (GET /Schemas/{id})
 	GetSchema(ctx context.Context, request GetSchemaRequestObject) (GetSchemaResponseObject, error)
 	// GetServiceProviderConfig What this server supports (RFC 7644 §4)
@@ -6353,7 +6353,7 @@ type StrictServerInterface interface {
 	// DeleteUser Delete a mailbox with its self-alias, vacation and quota rows (never a plain alias)
 	// (DELETE /Users/{id})
 	DeleteUser(ctx context.Context, request DeleteUserRequestObject) (DeleteUserResponseObject, error)
-
+	// GetUser Read a user (mailbox)
 	// (GET /Users/{id})
 	GetUser(ctx context.Context, request GetUserRequestObject) (GetUserResponseObject, error)
 	// PatchUser Apply a PatchOp (RFC 7644 §3.5.2) atomically; 204 when the request says Prefer return=minimal
@@ -7838,120 +7838,132 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H19b9s40vhXIfT7AbXxKM5r9+4cLHDpy9520bS5JL3iQRssGGls8yqRWpJK4l3k89z3uE/2gENSL7Zk",
-	"y4njptv8lViiyOFwZjicN/4RRCLNBAeuVTD8I5gAjUHiv6/P6dj8jUFFkmWaCR4Mg/MJEAlK5DKCZ4pc",
-	"gVRMcNK7BvqFANdMT4mm435IqCKMkxQ0HbhWgyAMJPyWMwlxMNQyhzBQ0QRSasbR0wyCYaC0ZHwc3N7e",
-	"hkFGJU1BO4Co1pJd5hrUPFgvRZrSLQXmCw0xKdsSLYgEnUtOeiwmlMfEjqkIlUBock2nyrWAuG9gZKbH",
-	"33KQ0yAMOE0NWJXBFwEdBpHIuZ4H8JjesDRPCc/TS5BEjAwW80QrkoEkGR3DIdlxYCgieDIlWmianNpW",
-	"bWDZ0aoQpYybgYLhTuihY1zDGCSCF4uUMv4mbl5Z+5aYzkkvogq2GFfAFdPsCkrcZFRPShhYvNK6hgHc",
-	"REkeQ3x0twXlQpeL2oaYhjEWAzViiQY5D8gROXv55pjY16R3+tNL8pcfDg7If/+zPzgY7A32+iGBwXhA",
-	"cgXynUEc/EY+BzRhEfwdbmiaJTAQcvw5aAPVjbwYvLEUeda2bDRhhpzjWIJS8wt3SCiJqI4mWzRJCFPk",
-	"73ad17agbHRsum9AXpYlU0vNbER0s+xght7BsISegIKKFFGkB4kCcrC7V8JqRVQJ7ZvRlh19GYzvBIc2",
-	"OLm6Bkn2dw7uBuci4MywnSDMJIyaKNAS+o/I2DQhVH1RZCQk2ds5INdMT0SuCSWXIp468tw72GlH14kd",
-	"ZTEoSkj9YtpCbJ6jDBOahuRySnqUTx2P0Muk0qh/SDQDK2svpfgC3DRncRszuJGXg/dexk3IMhAK88qs",
-	"k+2M9GIY0TzRhKoIeMz4uL9oeNtzFYL/L2EUDIP/t11ulttuE9k+K75AyDSV+g2P4WYetN2tS6ogJsy8",
-	"dmRERkwq7fYC0ruiSQ6KXEIirskuIk1LsAJQkd12sMthGzBXlf9GSrWJkZSy5FLctAuSNQmMW9sYlH4h",
-	"Ymal/yuUSOa/SHANdgulWZawiBoQt/+tBL7utiquOzNUtRMVsfR/7tjT7ewUb8PgH0Yqrw1o29saYPYd",
-	"NYF8YiTR+/UB7ftbA9hlV02AnwGV0eTUEs7awK/3uoZJzHbYNJUPyoqutcwAO1sD4K6feXjxicoEV5ZV",
-	"X9B4+SrcAYDXUgoHQdOZA0c0m3BKk5GQKcRESFRVFbmeUI3iVIG8Akkiyo2WGAvSM4CcTzMgyuj51xMW",
-	"TUJS0+JQubgNg5eCjxIWbWpWRyTn7LccuBG1kRu7Am/5tm8mSsmJUHrEbo7ilHGSsJRp81zmCSD4b7gG",
-	"yWliB9zUHBzC7f7aM0sQg6YssejmQk8YH5NUSDjEBUrEmMQClEX5O6F/EjmPNwTuO0FUHk0K5c7DcCxi",
-	"NmLQsC2+E5qk7i3p1bQ5R3pmUlEuJXDtNUXcJhtO0k0wu2bb2AZBPqHTRND4XIi3VI5hgzyGKiTcRACx",
-	"Irvk+AXi50RCJHjMTMOfKEtgU6vlFXuHaGqICSQpjAlGkHKa64mQ7HfYIA1d0YTFJJIQmyMATZRR5ign",
-	"NDJKUp1PVZ6BpObfGaL4+PHj1lGuJ6aLiGpoUbajCDKj/iFcoIbkBVUsQjPGC6AS5GChrnxrkXRFWWL0",
-	"8g0SU0w1NfqukdhGFkug0QTPBkKSmMX4kNpzF+NEsxQOzZleTmcQdWqebR2NGk/nZ0ibaOS5pkyTSxgJ",
-	"CbYfxseDxeqwxY7Ks0xIDfExxIyeY6PN8pxD0S9n798ZXHw4/2nrrwN7nrB9mCGOzCG/UDhpbDmSJidS",
-	"ZCA16tEjmigwJ8ny0R+BJct53KHVYGDfHhL8FM+VlKCxoThbaiOGtCI9BYDi7vT10avj131rzqPxe55M",
-	"vdLvUHwpRAKUGxZ1h4kuhgstDFNRDaTH0jTXhlr6hwUcTJOYqSyhUzSzpLky642M5zpgnFBvw8LzFVNu",
-	"gzKwpvTmLfCxngTDvefPw4DniWOKGuyed8IAbuyOegzppSPGtil4HGmjiJhjm1lPd54CNQMM6VlJ5sAG",
-	"FXqLjMH/NZWxCkkiInPYj9DCp/qhmdxYaGFPt3gQ05CqBqZvnRmVkk6RrNwDcflviLT5oiKJmOBnKGxW",
-	"JLMaapqAorbLuReZZCmV08q7Cvlox47zRoBSS/1k37oh6lx20TDZV0xF4grk9Bg0XXGWZln8FI0WSnUw",
-	"DHLJggb68WrGeac51FqH5UCNMyhOywtBn1XWajuTpbjQWcNJLvmQgR4N0eiuhkbQDZ34GdI8lmxMh3uD",
-	"naEdm/QEJ4xnOerdn7mQbMw4TZ6pRT0VHUVCQrU3psqtjipyDUnSH3zmb42Wq4Zkh/xIco46L8Qh2dol",
-	"PxpZYGg89p6G6uQGn3nQLgZb2KMqtAxTv2y25KMc9jwNBRoNwyOvor7rOf8ZEdfcyghAK2FBM4zrHw7a",
-	"JWixSTlgfhJyockexYvgQFJmthtlkDJzZLCSyrXv4a9f7a+BFV/uV/+QnHw4r4rdLwCZIkybCSyVmpc0",
-	"+pJnxzfdMD0jNVaW0Rbkd0621NHzVlyD3IrQ6CY4uZZMwyEpthZCjU5htxznnZodPmXc/97tDMw/c2HF",
-	"ysxiCU0T8pt5ifpiklQ2CMbJ8QvSc8uBjfqN5FK4d7baAarQjt/C2kx+UcKA62eKMNRlRwzkIVFaSERZ",
-	"MiXXE+D2jCPSjHImOLHIgxumjFKQWRJDFXfLsDpJ2VhSbY2FK68nW+6ZMnvjNR7yFSzQQco+HZoLfr4D",
-	"D6b0xvF9F9ee4/diPd3vtaxoSm+OPdl0gaWkMQ9N8WRd8LQQvIelIHkUT87GXCf4lN6sj+ZTt6sv0slx",
-	"50cPs1LXQsavbzImGxwer+hUESPUE0IL2P1HBMxXoA5xf+Lg9Mx2+He6gF9R+ds1vJTxN/bl7qx6FwZa",
-	"Uq7MkWZ+Pm5DIEWTYgmKJ/2QeH/J5+CKSZ3TxDovV2bmXEHcQhxnGY2AmAbkclrZSJ+pWamI+/srcQUR",
-	"niINiGYvIj2kmL3+nXbVGd3L47xd13rLlD51VtAVVcZTp9jVl7SLz2F+afHzE5AndAxNR9pm8gFuqO9T",
-	"0KiZ0YwNU1CKjkGhSlab6kXDss4CVXd6zYNUDWRocUs1LcbMh2Hdy1XDRFhBctMaFjbR2SOLpixpZLD7",
-	"o9GO2Ql/zuRbHYNxtDL95GMDtBDHlE+DMCjtwoYljSrDEqan6JnDb86mXNOb8veJ89WJc9Tyyhf/okkO",
-	"lZ/mjBsGhbevEXalqc5bjsI/n5+fENuARCKG0Cqh9uPB/Ampdd3dIE0r2c0AsvDgg7vxkJgjSKfDT3FW",
-	"+UdhFrFnHqNccQwNMN/PKUJFB0W7oR266KvpmFIxcbSZbCrPjH4mrVUmoVOjrk+olY61KadUaZB9NBsy",
-	"dKIo0CHB4ArzrbNE3MtKsoKKSXo1FdMhdFbF7Hc6bky0zobbXnQOUhZJocRIDyKRbu/t7Pywvbu77aXD",
-	"MeV0DClwvX306uzlm+PtvcHOdkFTdeBfcy0pefPqmXIGsWIdDyuHVYPRMTezqVC4o9cwwDNHdSO62RqL",
-	"Lec2xwGcr7Zd863ZyKq6L+ktCOtZrhTfwajVZtCqWaOWOqatOW25nWo1Te7+atMdmRiFUZK8HwXDT4tB",
-	"rVhwby/qpICvVlJLsJ+NaiUFpT4pJWtRSqrMsNra2VVqDOHB7sgHBfKZIh9O3y6XoXVCPIURWjLsLrRo",
-	"kFJTx1N5J2HtrbmzFjWMwTVAd+oFo6S6zJ/FpMe0mg1s6rKx3LYt2KlF/VpWCzt8uHXy3VdUivuvUswk",
-	"RPq+6+RBs4GAd1iLn4EmerKyi8Lr+3WIPk6m1eiR0mMZTwdNhn2rajXPrG5j905Qp5z1IsFHbFwLFGiQ",
-	"loWO7WWk+IKKf+nHvViqTLer0Hfweli3XFwznsVUw5Zm6HFpwJCqRVV0/Gp9zpUwcDhuc7w0qkcVJLEb",
-	"iDe6vfrAMbOxPO2ya9tlj/NEs395SbSKsChF61JJV3FhLnd5ePHaXX7eQT768+MKEx7RlCXFwXMpdJZB",
-	"nVRY+dQ4ZlfAO481EVxINmLRiYQRu1ntm7N81PWblMVxAh3BakJ7Jbp2Bcy/z0Ci4OsuLdxA7rulZ5v7",
-	"no5a+bQC+kU7PjyYq9lt3nMgwn+LfhXi+pvJw3k+sGbgOlZFw5mexnFIJGQJjTAQSUIqrgCDKyifFi6l",
-	"eQanujFtpJINYZq4VCB3tv6EDNyaD3TROFKL0nTEpzY+CN8fEkOb6DV3U5hXo2bXTGTNKyTFFTMbJeNj",
-	"H5e8kkqVsCuQ58I5pZqUK8BoF6OEo+VJsyQh7juIiRaoexWOIa0gGZGejUfiGItINUmAKo0eJBcis0iJ",
-	"rwhbH1DTgFEffVMd/pkqHfaEJkp4QDE6qWZUe6bI5wBipj1En4P+fcJyrJ8yZrI9OSNmEsmMSEgoxhpW",
-	"kGfdto4CK4S2jaS33ckopNjv0OKwcQiyvmnDL5dT7V1fbaEZ6/DmLfAhvTAQGFByBY1eIj2B9N5+ojmO",
-	"OZ3RPNcYIwU8zgSzXuoW13iDIW+5kawe8bQoGKs1lNS/eu3tYCtotvUPm10gK6quc8b52qosV11bNzTM",
-	"ZXKBZMVyFHhx6L5YQhYbPTjUZv50cFjXweGs4IRVYm1rKc0rcEeRp9yErGViY4OS4T4s6jC6JuasZeS3",
-	"cuUsdle0e1AFr29opJuDU5etS1qcPePmDiru2wo2i03J7k8fJdPopvWBazW/UhM2W9ewxGoTNL4IQhUW",
-	"Wx/BYB2u0BHtYkOCIoez2U2cXx49CCvoGT95YRz18zAQRiylCTq2rbQI0ex0bq1OmP8MPDL/XzJOMY/W",
-	"AJPATeNcKg73ysBccEBvubR4GSfikibLDXOOel3EcpVCKu3CCuXNOPmLRaoB1k765ba7GukvJpVF2dnz",
-	"rFudWjukm7W2WcCetsu1bZez6bn33zWXYqWotbKo6ElbvZHuw5SlQTptiqt5nctSC/OdV8scdKxBsIxU",
-	"VvAw1wzSZpX4tIOT26YRhx0D3Dp5nC/mA3q89d9m3k2JAf7QFhuqOgaIhiRxWb+kZ0ALics4ENI6oWwi",
-	"6hnIKxYBGkNikC/RTbMqFTfk0HQXSI0ZOA3EeJknX1YELKU3dQtjYxSvyzs9Y7+3iT2fJ9e0JczSVdE2",
-	"nBl+bqwm0osmlI/hxMXZLiX/YjCMwY/yFLjG4T5I1nzO1u0ZuY29liJgNbwvEMn3Qqjvtwl5d1L7M18Y",
-	"pzNK1nAeaGS6TtuhC27uCGzr7pe5sjzIVGFZiWmG/tyAjm7CFk5fdAppL1gzV1Bqf4CWB6d++4o1Lq3N",
-	"/WjC0VmVmlag0rtRYdMsO5mPF4ZmOiPjXYIzzeCV2MysYtYm9UBNn4PW1F0Z5VXtoBjg3nll3ubcSgf7",
-	"5L//ORjsHtbx4upZoIWXMD1sjT+ciTcsI0Sa40m9Udem1WAIBE3B+hgIVTawp3D03S081IzREmbo3KYE",
-	"vG+gEot6aIttoesASt8Bho3SIqRngK9+xWadoxArLuEOVnks85Vg0OgGl+0+iVs907s/J4aVslyhKyrS",
-	"X0tu13Ifr9Gv1IIAIOXSEEH1bZCpc7bM+IQOi8lUAobLM8OPdpzVglBd/FSL/b88DHYrlbVyShpLN0hL",
-	"mEoOmxtvlbBdb6rqFkGLUsycB2ZcnWHAWfSlWcY91CyzinY6k9tk2XBC1QRiS60zjkMbBpbLorDHoU0f",
-	"Kwh9EKyWfNoI4ERweJcvCPO2xeewnc8YZKVotc97VJNUKE32d0g0oZJGGqTqP5CwzSZCiw2yhq25KCF+",
-	"S/k4dxafTQ0tRiyBDzLZ3JhSJJvUPdaQyshS+F3wDS4LbvabG+6eCml30TkX5zGbglBt4NMhlhaEeAig",
-	"ZqpAYY0JG5DhSi4UOEGnv3ly8vMJqVSgsAVqiMogSSB2hQsWpuJUATkFGqfgMjKW4KGSFfKoMRKJGO6K",
-	"j5ciXhkbwDXITDIFNRws4Kn9Z6pyTuv55CuigMeKMN1fzHMhUcKltq0rN8tNwBk0A1/fuZNCeGgVwnUV",
-	"n9jvlmwtzxsj9x9Kdt083/nbS3MQHmEFs41tLCvYsM3ibdSv5Knlyau0Bq+SARGiXDI9rZjTL6li0VHe",
-	"GJDZVnzvmcL67FjY3lCXV96LAnFoqDEdl4JiojWmu11inT0/oP31kw8k++XjeRDOh4X+fLb3/Afyy8dz",
-	"cj0RCojKcUq+lGEbmGWNNY2lsiORppTbWMcSTIRgFk6scc5HouE48vLNMdkb7BRBs/vbf/nh4KBPajYy",
-	"MWo0xYGyfhNlk4dthqkafOavr0BOiS8M6zcil0GD+eRGJBA6Nu21zRb1tvkBKVxxHiMSPnO/P0WUC84i",
-	"miRTMgFfOdR1jUGZmn4BF95XidwtJ0j++5+9wW4/NDB/5hgri5Xt+BQFcb1EOUmBckVyTpViYw7xTD/P",
-	"+wN7BwDYykojkSTi+jOfKSJrbYNOfQzmTCdBJSMl2BnsDnYMbYkMOM1YMAz2BzuDfWuSniCZbw8UOuCw",
-	"bIGwPtUiGvpNjMUPzfujJAmqBbWnbSKqVnN7tk7xTI3fvZ2d9RZBnM+naSwnm9Ex0pJhVoUWSV+ozP/y",
-	"xp7bMDiwQDbP1U1mu1KtGD/ZXf5Jraqo+Wh3f/lHs2Vb8bvnXQZrqD95GwbPu0yuXvMXv9rvNL8ikQxl",
-	"bJ7a7JXgn7lhaod8h3fke4t1osUYg7kPCfU3YiBd2GtWqvcmoEdWOelXubyDORmIAzs/MFLcGBoo3BCM",
-	"b1O/DqZFjS6bbDtnTpuPudLSueA7tvSO9uWNy12vQ2sby9ChYSVYokPrhtgHc6J4WGZvKJmzkNv9rrJJ",
-	"pv4q/GVQUvAVVss+evuWZAryWGzFRSlEawtMmNIQ99Es1ij/X2JWpoulWJU91kRGK+46ZWWjGQrcfQgK",
-	"bKI6i7T4ziW6w+BtJUt1/iDI4bosZeUSu1e4GmOT29rO35Z/VBTF/672QUskZTFhqmYt+JbAfqY8TkBi",
-	"RfvajtZVeSs3t8euwH0LMv17U9T8TmIdoqRGEVhZvE6Tf7D41uXsgQ2Fr5PkK3x+x/3E3wHWoF0cNNRV",
-	"xKHizVKHBWTxR8WNFHcTkHsd6G/+PoWvRUV2FUox1zvY+Ru5nrAEjJ4+odVajOb4bH31Icl5gpeWUBXR",
-	"GCv8lw5N1Fcalfl/gP5qukrYgX7L++E2pSG33p1gS3Le5xaR/Y7EXhTpeMyMuDHmuF2VMovrNA3JFDGU",
-	"dbrHnPVHTfmO6pc3dVcU3kn1L273+rq8hYsE8Tp4rHFnO3H99+xFi6R+e2Pb1UALL9k1R4q7XaH7tLt+",
-	"b4qhvXF1UaEMQrVIrXX90N4h6sMA/R1reHVXI/miLSJv2NtPbUmNb0HKrdVssVHR5eqWrEV2PYmF70os",
-	"OP4sVP1DIlKmNcT2IkF/Abq34lfiE12+rwqLL9w1Z0yRL5BZL62NqV1sx3dNnsz434wZf77E7EKLz1fw",
-	"zH09I75ziPXmK4vDzC1gtF5b6LCs2ezu+cf7sPsh3lZtr0Ng8TKjv82M/DZs/kXd4Ic1+VcuPd68xX9c",
-	"r+T6ZPD/Rg3+RemvOYM/RkDO2/vtrtbV3F/sgY/d2v/4Rf/3Zut3G84SU78jx26W/rttIk+G/m/X0O/F",
-	"W89GGNCmsocLDfhfS+94bPb7VmXDKATIqk/W+8dvvceF6mC8f8xU/+ey3S/kK2+6vz9/PVnun0x0j91y",
-	"X5rpSc8VlCY0jrdtvedtX8SaKlLkSlEek/dfNMWkKQyP76/dxP8NyMJ1Gik2Kd8K+/79BdyT7PhOzfve",
-	"EFVkOjnRURr8fWWRYydTvgBkRjYwaeu+OMNGtarwYsN+veVDc1BrmeUmA0WSzCQk/Dmt0/MLVlgA2g5y",
-	"taLRm1yzduFXWafB04Gm+UDTWgfRYA2ZfoiXnxEhXYgyFuowjTN3DazNb2bxSvrohaGwszJDtVUYnBU5",
-	"oA9LUg0lY1sEgL8Z9M/L+Q7nS3n+rCzG+/BL08bnttUTg3dkcFcD78Ppu3Uyclu101bKafzgwQmpcdQ2",
-	"urKNbVJzDLKIYXD1Ff7sXumPE6qrd/ISp56qWgjYQd9qd5jSvVCQ2xZP0RrfTLTGXKmL5QnW30msBs51",
-	"7kZ0l9hQC7woarwsCb/AKh/fRvSFL0jysMEXdpSvE3uR1y47fgq9+FZzLX0JJSxfyrTZyJLRlvVJNgRk",
-	"uAvn5kMycOfqGpHht7nHHpDx2KX7d1kjoz0aYybu/mCwX1W8OsZn3GmXeQrP+IbzML0IRLqqi8CQXFEr",
-	"PtCsa69hlOK6EsyRJZR1CeL4StrLY4vhaNNZjF5h2PspguPxR3CYdeoQwPGIKf7PFb+xiKd8+Ma9eesp",
-	"euPJA/uUd1kNynj88m2NposNiqwiIuPeMutJHHynARmGcg5ncifDov4s6vLFrettsRgToIme/L7IQ/Mz",
-	"NlnNJbMan7gRGr2s7AoGtXK9wfDTRd0Oe4UXlZItlHiZFJH5Rbm6RtssFySmml5SBVgGWql+EAaajo0k",
-	"K2erggtESApaskgtQsixa7IUIxpu9DYeneq4mNvUmwSEA2Tx5E+kSEFPIFe+PemZUQncZEIhjxB7ydLC",
-	"SbtasQO/bG0zf58BPzp588vZ+3f3pYfZesyNOHDjldV9FyLjvFoIGMvVO0CXzntK06TDvP/36PjtavP2",
-	"HW943g7Q1nlLoPH098VBPDRmeP/vV+F7M/x0UJGWDzzeO6EJIuWQxKApS6zGdD2ZugLNTn3ActJOtkBM",
-	"nu/sY4lnLGy1eJEKhDo5VcokJ6jQND1XwDuhU5HPeF/NH9W6vHUYajXNP10YvapadPzThVGfbMdNUQLn",
-	"RXXsZ4oguB9O35Ke+e/XjOrJIcnyy4RFv+YysVpnpVyX0WpymQTD4A9bYfx2uL39x0QofYva1PbVXhAG",
-	"V1Qys80hdU2cPd1fBT60N0yZx8O/7vx1Z64gunnzaWj25oui0j3Ue5hojYmRvuK9/43FzQ3CLm7/LwAA",
-	"//8=",
+	"7H3rbhs5svCrEP19QCSctnzN7K6MAda5zWQQJx7b2eAgMQZ0d0niupvsIdm2NQM/z77HPtkBi+ybxNbF",
+	"lmV74l+J1d1ksVg3VhWr/gwikWaCA9cq6P8ZjIDGIPG/b0/p0Pwbg4okyzQTPOgHpyMgEpTIZQQvFLkE",
+	"qZjgpHMF9IIA10yPiabDbkioIoyTFDTtubd6QRhI+D1nEuKgr2UOYaCiEaTUzKPHGQT9QGnJ+DC4ubkJ",
+	"g4xKmoJ2AFGtJTvPNahpsF6LNKUbCswXGmJSvUu0IBJ0LjnpsJhQHhM7pyJUAqHJFR0r9wbEXQMjMyP+",
+	"noMcB2HAaWrAqk0+C+gwiETO9TSAh/SapXlKeJ6egyRiYLCYJ1qRDCTJ6BD2yZYDQxHBkzHRQtPk2L7V",
+	"BpadrQ5RyriZKOhvhQV0jGsYgkTwYpFSxt/H/p21T4kZnHQiqmCDcQVcMc0uocJNRvWogoHFS+1rGMB1",
+	"lOQxxAe321AudLWpbYjxzDEbqAFLNMhpQA7Iyev3h8Q+Jp3jd6/J337Y2yP//c9ub6+309vphgR6wx7J",
+	"FciPBnHwO/kW0IRF8E+4pmmWQE/I4begDVQ382zwhlLkWdu20YQZco5jCUpNb9w+oSSiOhpt0CQhTJF/",
+	"2n1e2YaywaEZ3oO8LEvGlprZgGi/7GCG3sGwhB6BgpoUUaQDiQKyt71TwWpFVAXt+8GGnX0ejB8FhzY4",
+	"uboCSXa39m4H5yzgzLQLQZhJGPgo0BL6j8jYNCFUXSgyEJLsbO2RK6ZHIteEknMRjx157uxttaPryM4y",
+	"GxQlpH41biG2gqMME5oXyfmYdCgfOx6h50ntpe4+0QysrD2X4gK4eZ3FbczgZp4P3icZ+5BlIBTmkdkn",
+	"OxjpxDCgeaIJVRHwmPFhd9b0duQ6BP9fwiDoB/9vs1KWm06JbJ6UXyBkmkr9nsdwPQ3a9sY5VRATZh47",
+	"MiIDJpV2uoB0LmmSgyLnkIgrso1I0xKsAFRkux3saloP5ury30ipNjGSUpaci+t2QbIigXFjXwalX4mY",
+	"Wen/BiWS+V8kuAarQmmWJSyiBsTNfyuBjxfbFTecmao+iIpY+j+3HOlmcok3YfCTkcorA9qOtgKYi4F8",
+	"IB8ZSfRpdUAX460A7GooH+AnQGU0OraEszLwm6OuYBGTA/qW8llZ0bWSFeBgKwDcjTMNL/6iMsGVZdVX",
+	"NJ6/C7cA4K2UwkHgO3PgjEYJpzQZCJlCTIREU1WRqxHVKE4VyEuQJKLcWImxIB0DyOk4A6KMnX81YtEo",
+	"JA0rDo2LmzB4LfggYdG6VnVAcs5+z4EbURu5uWvwVk+7ZqGUHAmlB+z6IE4ZJwlLmTa/yzwBBP891yA5",
+	"TeyE61qDQ7jVrx2zBTFoyhKLbi70iPEhSYWEfdygRAxJLEBZlH8U+p3IebwmcD8KovJoVBp3BQyHImYD",
+	"Bh61+FFokrqnpNOw5hzpmUVFuZTAdWEpopr0nKR9MLvXNvEdBPmIjhNB41MhPlA5hDXyGJqQcB0BxIps",
+	"k8NXiJ8jCZHgMTMvvqMsgXXtVmHYO0RTQ0wgSelMMIKU01yPhGR/wBpp6JImLCaRhNgcAWiijDFHOaGR",
+	"MZKafKryDCQ1/50gii9fvmwc5HpkhoiohhZjO4ogM+YfwgWqT15RxSJ0Y7wCKkH2ZtrKNxZJl5Qlxi5f",
+	"IzHFVFNj7xqJbWSxBBqN8GwgJIlZjD9Se+5inGiWwr4508vxBKKOzW8bBwPv6fwEaROdPFeUaXIOAyHB",
+	"jsP4sDfbHLbYUXmWCakhPoSY0VN8ab0851D0y8mnjwYXn0/fbfy9Z88TdgwzxYE55JcGJ40tR9LkSIoM",
+	"pEY7ekATBeYkWf30Z2DJchp36DXo2af7BD/FcyUl6Gwoz5baiCGtSEcBoLg7fnvw5vBt17rzaPyJJ+PC",
+	"6HcoPhciAcoNi7rDxCKOCy0MU1ENpMPSNNeGWrr7JRxMk5ipLKFjdLOkuTL7jYznBmCc0MKHhecrppyC",
+	"MrCm9PoD8KEeBf2dly/DgOeJY4oG7AXvhAFcW416COm5I8a2JRQ40sYQMcc2s5/uPAVqAhjSsZLMgQ0q",
+	"LDwyBv9XVMYqJImIzGE/Qg+f6oZmcUOhhT3d4kFMQ6o8TN+6MiolHSNZuR/E+b8h0uaLmiRigp+gsFmS",
+	"zBqo8QFF7ZBTDzLJUirHtWc18tGOHaedAJWV+tU+dVM0uezMs9g3TEXiEuT4EDRdcpVmW4olGiuU6qAf",
+	"5JIFHvopzIzThdbQeDusJvKuoDwtzwR90lhraCZLcaHzhpNc8j4DPeij0131jaDrO/HTp3ks2ZD2d3pb",
+	"fTs36QhOGM9ytLu/cSHZkHGavFCzRioHioSE+mhMVaqOKnIFSdLtfeMfjJWr+mSL/EhyjjYvxCHZ2CY/",
+	"GllgaDwuIg31xfW+8aBdDLawR11oGaZ+7ffkoxwueBpKNBqGR15Fe7fg/BdEXHErIwC9hCXNMK5/2GuX",
+	"oKWScsC8E3Kmyx7Fi+BAUmbUjTJImTgyWEnl3u/gX7/Zv3pWfLm/uvvk6PNpXexeAGSKMG0WMFdqntPo",
+	"Is8OrxfD9ITUWFpGW5A/OtnSRM8HcQVyI0Knm+DkSjIN+6RULYQam8KqHBedmpw+Zbz4e3thYH7NhRUr",
+	"E5slNE3I7+Yh2otJUlMQjJPDV6TjtgNf6nrJpQzvbLQDVKOdQoW1ufyihAHXLxRhaMsOGMh9orSQiLJk",
+	"TK5GwO0ZR6QZ5UxwYpEH10wZoyCzJIYm7oZhdZKyoaTaOguX3k82PzJldOMVHvIVzLBBqjEdmkt+vgUP",
+	"pvTa8f0ioT3H7+V+ur9XsqMpvT4syGYRWCoaK6Apf1kVPC0EX8BSkjyKJ+djbhJ8Sq9XR/Op0+qzbHLU",
+	"/BhhVupKyPjtdcakJ+Dxho4VMUI9IbSEvfiIgPkK1D7qJw7OzmyHf2sR8Gsmf7uFlzL+3j7cnjTvwkBL",
+	"ypU50kyvxykEUr5SbkH5SzckRbzkW3DJpM5pYoOXSzNzriBuIY6TjEZAzAvkfFxTpC/UpFRE/f5GXEKE",
+	"p0gDotFFpIMUs9O9lVadsL0KnLfbWh+Y0sfOC7qkyXjsDLvmli4Sc5jeWvz8COQRHYLvSOsnH+CG+r4G",
+	"XsuMZqyfglJ0CApNssZSzzzbOglUM+g1DVI9kaElLOXbjIkPw2aUq4GJsIZk3x6WPtHJI4umLPEy2N3R",
+	"aOdcCH/O5Vufg3H0Mr0rcgO0EIeUj4MwqPzChiWNKcMSpscYmcNvTsZc0+vq7yMXqxOnaOVVD/5Fkxxq",
+	"f5ozbhiU0T4v7EpTnbcchX8+PT0i9gUSiRhCa4Taj3vTJ6TWfXeT+HZyMQfIzIMPauM+MUeQhQ4/5Vnl",
+	"p9ItYs88xrjimBpgvp8yhMoByvf6dupyLN8xpebiaHPZ1H4z9pm0XpmEjo25PqJWOjaWnFKlQXbRbcgw",
+	"iKJAhwSTK8y3zhNxJy/JEiYm6TRMTIfQSROzu9BxY6R11t8sRGcvZZEUSgx0LxLp5s7W1g+b29ubhXQ4",
+	"pJwOIQWuNw/enLx+f7i509vaLGmqCfxbriUl79+8UM4hVu7jfu2wajA65GY1NQp39BoGeOaoK6LrjaHY",
+	"cGFznMDFatst34aPrG77ks6MtJ75RvEtnFptDq2GN2puYNq60+b7qZaz5O5uNt2SiVEYJcmnQdD/OhvU",
+	"mgf35qxJCvhoKbMEx1mrVVJS6rNRshKjpM4My+2d3SVvCg8ORz4rkC8U+Xz8Yb4MbRLiMQzQk2G10KxJ",
+	"KksdT+ULCevCmzvpUcMcXAP0QqNgltQi62cx6TCtJhObFlEsN20bdmxRv5LdwgHvb5+K4Wsmxd13KWYS",
+	"In3XfSpAs4mAt9iLn4EmerR0iKKw95sQfRmN69kjVcQyHvd8jn1ravlX1vSxF0FQZ5x1IsEHbNhIFPBI",
+	"y9LGLmSkuEDDv4rjns01pttN6FtEPWxYLm44z2KqYUMzjLh4MKQaWRULfrW64EoYOBy3BV685lENSewa",
+	"4rWq1yJxzCiWZy27Mi17mCea/auQRMsIi0q0zpV0tRDm/JBHIV4Xl5+3kI/F+XGJBQ9oypLy4DkXOsug",
+	"TiosfWocskvgC881ElxINmDRkYQBu17um5N8sOg3KYvjBBYEy4f2WnbtEpj/lIFEwbe4tHATue/mnm3u",
+	"ejpq5dMa6Gft+CjAXM5v84kDEcW3GFchbryJezgve9YN3MSq8JzpaRyHREKW0AgTkSSk4hIwuYLycRlS",
+	"mmZwqr3XRmq3Icwr7iqQO1t/RQZuvQ905p2pxWg64GObH4TPe+QL0yNC3aSGUDGE7tZDOpriTQubDYUn",
+	"9UhwLWmEzp9oBNEFXnab3FiR+bdRiktmtCnjwyJ5eSm7K2GXIE+Fi1z5LDDAlBhjqaN7SrMkIe47iIkW",
+	"aKCV0SOtIBmQjk1a4piwSDVJgCqNYSaXRzPL0q9J5CLrxoP2IkWnPv0LVUX1CU2UKADFFKaG5+2FIt8C",
+	"iJkuIPoWdO+Su2ODmTGT7Tc4YiaRLIiEhGJCYg15NrbryLRGjZtIn5sLeY4U+wNaojoOQTaAbZjqfKyL",
+	"+Fhb/sYqQn4zAk2vDAQGlFyBN5SkR5DeOZg0xTHHE+bpChOpgMeZYDaU3RI/93j75nvSmmlRszK2WvNN",
+	"i0dvC2fZEuZv80N/nGRJ+3bKg9/Ylfn2bavWwwtPLtus3I4SLw7dZ3PIYq2ni8bKn08XqzpdnJScsExC",
+	"buPe8xLcUV5m9iFrnthYo2S4C4s6jK6IORvX9lu5chK7SzpHqIK31zTS/gzWefuSlgfU2D9ALcZbw2ap",
+	"lKx++iKZxlhukd3WCD75sNm6hxVWfdAUlRLqsNgiCgbrcInRapdAEpQXPf2x5Pz84F5YQU8E00sParEO",
+	"A2HEUppg9NtKixB9U6fWNYWXpIFH5v/njFO8bGuASeDau5ZaVL42MRccMKQuLV6GiTinyXzvnaNel9Zc",
+	"p5Dae2GN8iYyAcpNagDWTvqV2l2O9GeTyqwr3NOsW19aO6TrdclZwJ7V5crU5eQd3rtrzblYKQuyzKqM",
+	"0laUZPFpqvohCynF5ULTVT2G6cHrtRAWLFQwj1SWCEM3vNZml/h4gUi4vWscLpgFt1BY+mw666cIEdjr",
+	"eWNigN+3FYnq0QOiIUnc1WDSMaCFxF1LENJGquxt1ROQlywCdIbEIF9jLGdZKvZctFlcIHmv6XiI8TxP",
+	"LpYELKXXTTekN9XXXU49YX+0ib3iMp1PJUzSVfluODH91Fw+0otGlA/hyCXjziX/cjJM1I/yFLjG6T5L",
+	"5j9n6/Zru95RKxGwHN5niOQ7IbQY14e8W5n9WVE9Z2GUrOA84GW6hdShy4BeENhW7Ze52j3IVGFVrmmC",
+	"/tyEjm7CFk6fdQppr2ozVXVqt4eeB2d+F2Vt3N0394cPRyd1alqCSm9Hhb5VLuQ+npm/6ZyMt8ngNJPX",
+	"EjizmlubNLM5i4tqvuGqVLD6AOUEd758VvicW+lgl/z3P3u97f0mXlzRC/TwEqb7rUmKE0mJVRqJP+m0",
+	"cOrauzeYJ0FTsIEIQpXN/imjgbfLITVztOQiutgqgSI2UEtY3bcVuTB0AFXsAHNLaZn308NHv+FrC6cq",
+	"1uLGC3jlsRZYgpmla9y2u9zu6pjRi3NiWKvdFbrKI92VXACbHwg29pWakSWk3F1FUF2bieqCLRMxof1y",
+	"MbWs4urM8KOdZ7lMVZdk1eL/rw6Di9XTWvreGkvXSEt43xzWN98yub2Fq2qxNFuUYuY80EJ7lS7iLLrw",
+	"y7z7WnVWs1YnLkRZthxRNYLYUu9EINHmjuWyrAayb++clYTfC5a7seoFcCQ4fMxn5IbbinX4XnHNkFWi",
+	"1v7eoZqkQmmyu0WiEZU00iBV956EbzYSWqyRVWyhRgnxB8qHufMArWtqMWAJfJbJ+uaUIlmnLbKC+48s",
+	"hT8EX+O2oPJf33R3NFAXF6VTeR+T9xbqLxR3KOZWkbgPoCZKR2FhCpug4eo0lDjBJADzy9HPR6RWtsJW",
+	"tSEqgySB2FU7mHl/pw7IMdA4BXeNYw4ealdJHjVGIhHDbfHxWsRLYwO4BplJpqCBgxk8tftC1c5tneLG",
+	"FlHAY0WY7s7muZAo4e7DrepCl1uAc3AGRVHohQzEfWsgrqpixe5iN7TlqTfd/75k1/XLrX+8NgfjAZY9",
+	"W5tiWcKnbTZvrXGmglqeo0wriDIZECHKJdPjmnv9nCoWHeTeLM62in0vFBZ1x2r4hroK472sKoeOGzNw",
+	"JShGWuMduXMszldMaP96VySW/fLlNAinc0l/Ptl5+QP55cspuRoJBUTluKSi/mEbmFVhNo31tSORppTb",
+	"3McKTIRgEk4sjM4Hoih455IYnDjznOwp45oybg4HU+XssE7+Tm+rTM7d3fzbD3t7XdJws4mB15sHyoZe",
+	"lL2kbG+yqt43/vYS5JgUBWgL3eVu6uC9dSNFCB2a97XNdS3c+z1SRvMKJEr4xguVFlEuOItokozJCIoK",
+	"pW5ozOvU9AJchmAtQ7haIPnvf3Z6293QwPyNYxouVtDjY5TdzVLoJAXKFck5VYoNOcQT47zs9myvAbAV",
+	"nAYiScTVNz5RrNa6F53FOb1HQe3mS7DV2+5tmZ0SGXCasaAf7Pa2ervWqz1CztjsKYzhYXkEofRc7/Nu",
+	"H/GEJchtVnbClLY51KQR4cXqhoYMyyzu9zEWbTTvHCRJUC8EPm6Tko1a4ZP1lSdqE+9sba22eOP0PSBv",
+	"GdyMDpE2jbxQ6CQtCqwVfxX+p5sw2LNA+tfqFrNZq7KMn2zP/6RRDdV8tL07/6PJcrP43ctFJvPUzbwJ",
+	"g5eLLK5Zqxi/2l1ofeUFOBTzeWpv3QS/Ii065Du8oxyxWCdaDDG/fJ/QopMH0oVtD1Pv94BBYuUEcK3p",
+	"CHNi2LAeHSqjuSwlBmcGFBesRhocgoeH3s3qH4JdFDplbKcbWnoqf9mzQjGTAvVB+fvLbgN2tV9jTKZI",
+	"lqMvSQty8uuHaTY0VF2A3ey103LcqF7ZdEGwtth87U2XurDgm0WCwvyXK+tggbdtDsgCL9aSTBZ425Mz",
+	"Yk5e9yuRPPWIZoqkQpWuU/I8iBAwKCmZH0uRH3z4QDIFeSw24rLOpPWZGpUFcbfGzgUrnN2ELXrwX87a",
+	"wNhSw4ip7BCmkVWN9tfAjU4UHGy5LRrZii0e124ihkSKKzXNpK/x5q1LhVmWS1dEzUtq6Kp61QQjbN8H",
+	"I/iI3yItvnUZ9jD4ULuJPH1u53BVlStzl/eXaH+yThNg6x/zPyobH3xXNoMlkqpg9ARPv1AuCexnyuME",
+	"JHYt8IqLmvp/KFu6UuOP3Z5+Ctrre7ObC51pQ+YesptL9n+y+MZd9AQNc6j+B1vSnZT9HTBeb87NGN4v",
+	"+juQTwNitFOSAN4EBaNejTK1TQMU2dnas+komNihyN7W3jR/vMEPb6k/i752HqNuz1MrFKeK10uqFpDZ",
+	"H5VdVm6nEHYWYIbpHiEPRdJ2Fyqx3tnb+ge5GrEEjG02ovX6okIWpXpDkvMEG/FQFdEYu1ZU8fY2M9F7",
+	"0vviaLvZKYbxoa9VjE1mcl0wFNn1kfBPoB/M/gsX4JGqr+K6Dj+tPUdsKdu7dN/ZXZChyuI2j5nZH4QB",
+	"j4HGJfu1na+WIuOyZ62hr8zfwXOyHkSIBdZLRkJe54LDQrpnou1okx2xBMWjZkjHjPNfdR1Hb3XKK5v1",
+	"PSzLIzlAvArW9yr1Izd+x/ZNJc1mrG2dvmb2zDanx9t1xH42LL43A902UJ5V94ZQLVIbxNq3LYGLhN2i",
+	"ZSJ24vOSb5t0zvVcAbs9KUjNjBhzJyOaZVA0MZ8lWslBWYoHX7EXKqqugThc+ee0JD62Hz8FWbxSP9pa",
+	"BazboZVI2Gfh9V0JL8efpTG4T0TKtIbYdi9VThoVIbhafrOrH6DC8gvXW5EpcgGZbnVI/FTeJnhKUTgH",
+	"9XMQ7skE4aarb8/0Yj5A8P/hQnAu5t6ZbroAEw0SabOi2n5Vzt5ZD+djwmLHmrZTDBZ3KXjf8c1jjNjZ",
+	"W+lPI2BXFna/33hdrSv9+sN1w2ap7edo3RON1pVlF6eidZht3hKsKwVFZSM8VKiu1PWPPVL3+FXc9xan",
+	"c4p1kTCdj+Afe5DudirzOUb3dGN0hTDv2Jws6iuw2/Xbe2sLvT2UIffYIm+t1puxsFAyPcfdHkPczbYq",
+	"68zineVIGQd8VMG3x8ySf63Y20ymL0Jvd2f+58jbs/P6sUfeqjAb6bj+DoTG8abtuLBZBLKoIuUtZMpj",
+	"8ulCU7yOjLfIuncJ0dUl+NOK0D0Bgb1Kv9k6hXAZnru7FH4WcN9pdK7wjZYXnZ18q+J1RaGxQyf4LgAy",
+	"I0+YtGXgWn1t9bYD7WG5muTaC8kQuJEhEJOBFKk9ppV3aPFOrapf1L0S8sI6RfzBtSYI982srQ0efM6z",
+	"JJm4d/idRIg8Fy7rIdm9Rr5tUYTUR1GlT2u9ZPUTNKhqrUTVrghq+Ow9H49bjscNNLWQ2ZSh0lpY2gyC",
+	"YrNPvHWjseCZ+SZzPfhtYQUWL3X6MBC5WvQPJENPyiId90vonhr/LXKz6Pf+/QhMt+LFJaXbtIeTkSdV",
+	"X4f7J5o2uWjfehaIbQKxbL5xK0noqi9/Pv64SlHXVmd//RTsheTeCdo7axt925dtkZ0YZJlG50qE/dXl",
+	"45cRdVV/3Ja6I9YSghLrDj21nEEL9HPK4JNJGZyqKje/kNB3Yt3gWifyBctLmo3sv7KcYsXMlg8eYwog",
+	"VvV7GhmARQHC+00AtLM8TP6foZzn9L+nX6yjKJmK7QuYNlo/GWzYaLcnKdA1nG5JCyxkR2kEPFRSYKHM",
+	"H3tO4GPXYd9lxbv2hMApo3W3O5P6H3uG4K006nOC4BMu4lGIe6S0prgPySW1kgyNN9ty3thjVTphllDm",
+	"SSOsTMa1ZRE+kC342JII2yxAY6UZWfacQvgYXIJmJ0jHsZ6fcZYjZDPgo8ogfMTs+NdKIJzF8EX+4J0Z",
+	"/zl98Dm75rst3FGTyU8rKfDxy+AVetLWKFbLjMA7y9VnkfWdJgQaytmfKL0Rlu1P8Lil2B/wKx65ZuUC",
+	"1l0MI6CJHv3RGmc7KP0BW65eo8buryICpYjMudonWuTRCGULiamm51RBj7wTkiTsErh5L5PiHJT3DPYz",
+	"ArBc9HY5tnQzeFNW2CX0Gs1pgv7Xs2YoxC1ho7Hwwk3Sqa0Zmx6pxpm21jzdojsFLVnUHtY8kiIFPYJc",
+	"EQ3XmsB1JhTSfr9QQIqcj4kUubZZoUpTnauQJFQDj8YhaXa4JgPKklyCCgl1rZqiEYQkEpyDjaJkQiQq",
+	"JD8Js52aFW117Eq9e3boVjF308waNvG839yuKVPMJzIdrmbvTw1h7n3SmcAcsV2QZ+6L68TSKyjLuzmn",
+	"thyOljRqBrdZmrkuw+hj/uXk00cv3j5lwA+O3pvndyX4yfZKXgy6+arOOzNReVpv0oPd5xygc7E2pmly",
+	"F6whwdUDfxWDuQ5Cs9D5vweHH5ZDZwHvmtHpAG1FpwQaj9tF8esRRC4thnGyS1zZFiOWKhFUoI3H2D+v",
+	"GVtN6FjkE3kZ5h+FrZKMbcgiUJM9pZVtbQdGvfDIiXYDK6vJdhzAaFtyThPKI4wxeDN03XcPI/HN9ONe",
+	"TS3f83wfhUZUjfdJDJqyxB4frkZj11WqFOpUFrsHMXm5tYt9qVDjziazEqFOQ92VFFoJtAlDo3fb1zNj",
+	"wNebq309M3a6HdiXo3ZaJnu9UATB/Xz8gXTM/37LqB7tkyw/T1j0Wy4TewSr1X02hJXLJOgHf9pOajf9",
+	"zc0/R0LpGzTbNy93gjC4pJIh+ZrdG5VhQyxhFvRtZ23zc//vW3/fmmr8Zp587Rsj8Kzs6AfNEUZaY8mQ",
+	"orNf8Tc2cTMIOytROaXmW3qtRUIC5iwXKXzUXlFrNmsre2vaXu42pc8adWYfZkxV1u0vPysKtc35sCgU",
+	"ZSHELOpJEG3RAC9s7vLJ9Bw2OGakRySFsSfbrx/YQFltUNfoyTeoJ1EvJI0rCgj1iTd3t46cMiVtehbL",
+	"82ElCMPSALEYqUn/fWMaRxKw3z9N6viv8djN2c3/BQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
