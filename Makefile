@@ -16,6 +16,7 @@ build: ## build bin/postfixadmin-scim (its version: git describe)
 	$(GO) build -ldflags "-X main.buildVersion=$$(git describe --tags --always --dirty 2>/dev/null || echo dev)" -o bin/postfixadmin-scim ./cmd/postfixadmin-scim
 
 test: vet lint-spec ## all tests: spec lint, unit, fixtures, end to end on SQLite, MariaDB and PostgreSQL
+	@$(GO) run ./internal/testdb/report
 	$(GO) test -count=1 ./...
 
 lint-spec: ## lint api/openapi.yaml: Redocly (recommended) and Spectral (spectral:oas), pinned in scripts/package.json

@@ -35,6 +35,7 @@ type Server struct {
 	DB      sqlstore.DB
 	Handler http.Handler
 	http    *http.Server
+	stop    context.CancelFunc // ends the database watchers
 }
 
 // New opens the database described by cfg and builds the server. Messages
@@ -49,16 +50,20 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 	}
 	sqlstore.SetDriverLogger(log)
 	db, err := OpenDB(ctx, cfg, true, passwords, out, append(opts, sqlstore.AllowUnreachable())...)
+	// The database watchers live as long as the server (until Shutdown).
+	watch, stop := context.WithCancel(context.WithoutCancel(ctx))
 	var available atomic.Bool
 	switch {
 	case err == nil:
 		available.Store(true)
+		go recheck(watch, db)
 	case fault.KindOf(err) == fault.Unavailable:
 		// Listen anyway: /readyz and SCIM answer 503 until the database
 		// answers and is a layout this server serves.
 		log.Warn("database unreachable at start; answering 503 until it is back", "err", err)
-		go awaitDatabase(ctx, db, log, &available)
+		go awaitDatabase(watch, db, log, &available)
 	default:
+		stop()
 		return nil, err
 	}
 	trusted, _ := cfg.TrustedPrefixes() // validated by config.Load
@@ -103,10 +108,11 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 		Logger:              log,
 	})
 	if err != nil {
+		stop()
 		db.Close()
 		return nil, err
 	}
-	return &Server{DB: db, Handler: h}, nil
+	return &Server{DB: db, Handler: h, stop: stop}, nil
 }
 
 // Serve answers requests on ln until Shutdown.
@@ -125,6 +131,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.http != nil {
 		err = s.http.Shutdown(ctx)
 	}
+	s.stop()
 	return errors.Join(err, s.DB.Close())
 }
 
@@ -143,10 +150,29 @@ func awaitDatabase(ctx context.Context, db sqlstore.DB, log *slog.Logger, availa
 		case err == nil:
 			log.Info("database reachable", "layout", layout)
 			available.Store(true)
+			go recheck(ctx, db)
 			return
 		case fault.KindOf(err) != fault.Unavailable:
 			log.Error("database answers but cannot be served; fix it and restart", "err", err)
 			return
+		}
+	}
+}
+
+// recheck checks the database's layout every minute, so that companion
+// tables "migrate" creates while the server runs are used without a restart
+// (readiness probes do the same, more often).
+func recheck(ctx context.Context, db sqlstore.DB) {
+	tick := time.NewTicker(time.Minute)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			checkCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			_, _ = db.Check(checkCtx) // a failure keeps what was found; requests report it
+			cancel()
 		}
 	}
 }

@@ -94,3 +94,22 @@ func TestPublicURL(t *testing.T) {
 		t.Errorf("Location %q, meta %v", r.header.Get("Location"), r.json(t)["meta"])
 	}
 }
+
+// A migrate run while the server runs is used from the next readiness
+// check on (issue 11: externalId was accepted and dropped until a restart).
+func TestMigrateNoticedWithoutRestart(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine sqlstore.Engine) {
+		e := start(t, engine, testdb.Master, true)
+		if r := e.do(http.MethodGet, "/Users?filter=externalId%20eq%20%22x%22", nil, asAdmin()); r.status != http.StatusBadRequest {
+			t.Fatalf("externalId filterable before migrate: %d", r.status)
+		}
+		migrated(t)(e.db)
+		expect(t, e.do(http.MethodGet, "/readyz", nil), http.StatusOK, "")
+		expect(t, e.do(http.MethodPost, "/Users", userBody("late@example.org", map[string]any{"externalId": "late-1"}), asAdmin()), http.StatusCreated, "")
+		r := e.do(http.MethodGet, "/Users?filter=externalId%20eq%20%22late-1%22", nil, asAdmin())
+		expect(t, r, http.StatusOK, "")
+		if r.json(t)["totalResults"] != 1.0 {
+			t.Errorf("externalId after migrate: %s", r.body)
+		}
+	})
+}

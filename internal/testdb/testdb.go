@@ -203,22 +203,70 @@ func server(t testing.TB, engine sqlstore.Engine) *sql.DB {
 	if err, ok := serverErr[engine]; ok {
 		unreachable(t, engine, err)
 	}
-	driver, dsn := "mysql", envOr("PFSCIM_TEST_MYSQL", defaultMySQL)
-	if engine == sqlstore.PostgreSQL {
-		driver, dsn = "pgx", envOr("PFSCIM_TEST_POSTGRES", defaultPostgres)
-	}
-	db, err := sql.Open(driver, dsn)
-	if err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		err = db.PingContext(ctx)
-		cancel()
-	}
+	db, err := connect(engine)
 	if err != nil {
 		serverErr[engine] = err
 		unreachable(t, engine, err)
 	}
 	servers[engine] = db
 	return db
+}
+
+// connect opens the test server of engine (MySQL or PostgreSQL) and pings it.
+func connect(engine sqlstore.Engine) (*sql.DB, error) {
+	driver, dsn := "mysql", envOr("PFSCIM_TEST_MYSQL", defaultMySQL)
+	if engine == sqlstore.PostgreSQL {
+		driver, dsn = "pgx", envOr("PFSCIM_TEST_POSTGRES", defaultPostgres)
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Report says, one line per engine, which test database servers are
+// reachable (make test prints it first: go test shows no skips).
+func Report() []string {
+	var out []string
+	for _, engine := range []sqlstore.Engine{sqlstore.MySQL, sqlstore.PostgreSQL} {
+		where := envOr("PFSCIM_TEST_MYSQL", defaultMySQL)
+		if engine == sqlstore.PostgreSQL {
+			where = envOr("PFSCIM_TEST_POSTGRES", defaultPostgres)
+		}
+		db, err := connect(engine)
+		if err != nil {
+			verdict := "its tests will be SKIPPED"
+			if os.Getenv("PFSCIM_TEST_REQUIRE_ALL") == "1" {
+				verdict = "its tests will FAIL (PFSCIM_TEST_REQUIRE_ALL=1)"
+			}
+			out = append(out, fmt.Sprintf("%s: %s not reachable (%s): %s", engine, redactPassword(where), strings.Join(strings.Fields(err.Error()), " "), verdict))
+			continue
+		}
+		db.Close()
+		out = append(out, fmt.Sprintf("%s: testing against %s", engine, redactPassword(where)))
+	}
+	return out
+}
+
+func redactPassword(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxx")
+			return u.String()
+		}
+	}
+	if cfg, err := mysql.ParseDSN(dsn); err == nil && cfg.Passwd != "" {
+		cfg.Passwd = "xxx"
+		return cfg.FormatDSN()
+	}
+	return dsn
 }
 
 func unreachable(t testing.TB, engine sqlstore.Engine, err error) {
