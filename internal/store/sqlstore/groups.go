@@ -342,12 +342,8 @@ func (s *Store[Q]) CreateGroup(ctx context.Context, by store.Actor, w store.Grou
 func (s *Store[Q]) UpdateGroup(ctx context.Context, by store.Actor, address string, change func(cur store.Group) (store.GroupWrite, error)) (store.Group, error) {
 	var out store.Group
 	err := s.write(ctx, func(q Q) error {
-		_, domain, _ := strings.Cut(address, "@")
-		d, err := s.lockDomain(ctx, q, domain)
+		d, err := s.lockDomainOf(ctx, q, address)
 		if err != nil {
-			if fault.KindOf(err) == fault.Invalid {
-				return &fault.Error{Kind: fault.NotFound, Detail: "Resource not found.", Err: err}
-			}
 			return err
 		}
 		cur, err := s.getGroup(ctx, q, address)
@@ -395,6 +391,9 @@ func (s *Store[Q]) UpdateGroup(ctx context.Context, by store.Actor, address stri
 
 func (s *Store[Q]) DeleteGroup(ctx context.Context, by store.Actor, address string, check func(cur store.Group) error) error {
 	return s.write(ctx, func(q Q) error {
+		if _, err := s.lockDomainOf(ctx, q, address); err != nil {
+			return err
+		}
 		cur, err := s.getGroup(ctx, q, address)
 		if err != nil {
 			return err

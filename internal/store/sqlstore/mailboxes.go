@@ -157,6 +157,17 @@ func (s *Store[Q]) lockDomain(ctx context.Context, q Q, name string) (store.Doma
 	return d, err
 }
 
+// lockDomainOf locks the domain of an existing resource's address: a
+// missing domain means a missing resource.
+func (s *Store[Q]) lockDomainOf(ctx context.Context, q Q, address string) (store.Domain, error) {
+	_, domain, _ := strings.Cut(address, "@")
+	d, err := s.lockDomain(ctx, q, domain)
+	if fault.KindOf(err) == fault.Invalid {
+		return d, &fault.Error{Kind: fault.NotFound, Detail: "Resource not found.", Err: err}
+	}
+	return d, err
+}
+
 func (s *Store[Q]) CreateMailbox(ctx context.Context, by store.Actor, w store.MailboxWrite, p store.MailboxPolicy) error {
 	m := w.Mailbox
 	return s.write(ctx, func(q Q) error {
@@ -218,12 +229,8 @@ func (s *Store[Q]) UpdateMailbox(ctx context.Context, by store.Actor, username s
 	err := s.write(ctx, func(q Q) error {
 		// The lock comes first, so the read below and the write are one step
 		// for every other writer of the domain.
-		_, domain, _ := strings.Cut(username, "@")
-		d, err := s.lockDomain(ctx, q, domain)
+		d, err := s.lockDomainOf(ctx, q, username)
 		if err != nil {
-			if fault.KindOf(err) == fault.Invalid {
-				return &fault.Error{Kind: fault.NotFound, Detail: "Resource not found.", Err: err}
-			}
 			return err
 		}
 		cur, err := s.mailboxes.get(s.withCompanions(ctx), q, username)
@@ -249,8 +256,10 @@ func (s *Store[Q]) UpdateMailbox(ctx context.Context, by store.Actor, username s
 				return err
 			}
 		}
-		if _, err := s.mailboxes.update(ctx, q, m); err != nil {
+		if n, err := s.mailboxes.update(ctx, q, m); err != nil {
 			return err
+		} else if n == 0 {
+			return fault.New(fault.NotFound, "Resource not found.") // deleted meanwhile
 		}
 		if w.PasswordHash != "" {
 			if err := s.mailboxes.setPassword(ctx, q, m.Username, w.PasswordHash, p.ExpiryDays(d)); err != nil {
@@ -293,6 +302,11 @@ func (s *Store[Q]) UpdateMailbox(ctx context.Context, by store.Actor, username s
 
 func (s *Store[Q]) DeleteMailbox(ctx context.Context, by store.Actor, username string, check func(cur store.Mailbox) error) error {
 	return s.write(ctx, func(q Q) error {
+		// The domain's lock, as for updates: a PUT or PATCH running with it
+		// sees the mailbox before or after this delete, never in between.
+		if _, err := s.lockDomainOf(ctx, q, username); err != nil {
+			return err
+		}
 		m, err := s.mailboxes.get(s.withCompanions(ctx), q, username)
 		if err != nil {
 			return err
