@@ -161,6 +161,10 @@ func Open(ctx context.Context, engine Engine, dsn string, loc *time.Location, op
 			// Arguments are escaped by the driver instead of a server-side
 			// prepare, execute and close per query: one round trip, not three.
 			cfg.InterpolateParams = true
+			// Rows affected counts the rows an UPDATE matched, as on the
+			// other engines: MySQL otherwise reports 0 for an update that
+			// changes no value, which reads as "the row is gone".
+			cfg.ClientFoundRows = true
 			db, err = sql.Open("mysql", cfg.FormatDSN())
 		}
 	case PostgreSQL:

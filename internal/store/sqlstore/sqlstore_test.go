@@ -112,3 +112,29 @@ func TestCheckAndInitialize(t *testing.T) {
 		}
 	})
 }
+
+// An update whose mailbox row ends up with the values it had (only the
+// mailbox's own alias changes, within the second of the last write, so even
+// modified is the same) still finds the mailbox. MySQL reports such an
+// UPDATE as 0 rows affected unless the driver asks for found rows, which
+// once turned these PATCHes into 404s.
+func TestUpdateLeavingTheRowAsItWas(t *testing.T) {
+	ctx := context.Background()
+	for _, engine := range testdb.Engines {
+		t.Run(string(engine), func(t *testing.T) {
+			s := open(t, testdb.New(t, engine, testdb.Master, true))
+			p := store.MailboxPolicy{QuotaMultiplier: 1024000}
+			// Three writes in a few milliseconds: at least two of them fall
+			// in the same second of modified.
+			for i, forwards := range [][]string{{"a@example.net"}, {"b@example.net"}, {"a@example.net"}} {
+				_, err := s.UpdateMailbox(ctx, "test", "alice@example.org", func(cur store.Mailbox) (store.MailboxWrite, error) {
+					cur.Forwards, cur.DeliverToMailbox = forwards, true
+					return store.MailboxWrite{Mailbox: cur}, nil
+				}, p)
+				if err != nil {
+					t.Fatalf("update %d: %v", i, err)
+				}
+			}
+		})
+	}
+}
