@@ -72,6 +72,10 @@ func TestRejectsBadConfiguration(t *testing.T) {
 		"missing file":          {file: "-", want: "no such file"},
 		"bad bool":              {env: map[string]string{"PFSCIM_DOMAIN_PATH": "maybe"}, want: "PFSCIM_DOMAIN_PATH"},
 		"negative max lifetime": {env: map[string]string{"PFSCIM_JWT_MAX_LIFETIME": "-1h"}, want: "max_lifetime"},
+		// PostfixAdmin's hashing library throws on these (not in Crypt::SUPPORTED):
+		// hashes written under them could never log in to PostfixAdmin.
+		"encrypt SSHA256":      {env: map[string]string{"PFSCIM_ENCRYPT": "SSHA256"}, want: "postfixadmin.encrypt"},
+		"encrypt courier:SHA1": {env: map[string]string{"PFSCIM_ENCRYPT": "courier:SHA1"}, want: "postfixadmin.encrypt"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -22,24 +24,18 @@ import (
 	"postfixadmin-scim/internal/fault"
 )
 
-type family int
-
-const (
-	familyOther     family = iota
-	familyCrypt            // php_crypt, md5crypt, crypt: every bare crypt() string verifies
-	familyAuthlib          // only authlib hashes verify
-	familyBareMD5          // "md5": bare hex MD5 verifies
-	familyCleartext        // "cleartext": a bare password (3.3) verifies
-)
-
 // Default is PostfixAdmin's default setting since 4.0 ("php_crypt", bcrypt $2y$10$).
 const Default = "php_crypt"
 
 // Setting is a parsed $CONF['encrypt'] value.
 type Setting struct {
-	name   string
-	family family
-	hash   func(password string) (string, error)
+	name string
+	// mechanism is strtoupper($CONF['encrypt']), where pacrypt() starts.
+	mechanism string
+	// phpCrypt marks "php_crypt:<METHOD>…", which pacrypt() hands to
+	// crypt() before looking at anything else.
+	phpCrypt bool
+	hash     func(password string) (string, error)
 }
 
 func (s Setting) String() string { return s.name }
@@ -55,38 +51,63 @@ func (s Setting) Hash(password string) (string, error) {
 	return h, err
 }
 
-// Parse reads a $CONF['encrypt'] value. Settings this package cannot write
-// (DES-based ones, external doveadm schemes it does not know) are an error.
+// librarySchemes is postfixadmin/pacrypt's Crypt::SUPPORTED: a mechanism
+// outside it makes pacrypt() throw, so PostfixAdmin can neither write nor
+// verify with it.
+var librarySchemes = []string{
+	"COURIER:MD5", "COURIER:MD5RAW", "COURIER:SSHA", "COURIER:SHA256",
+	"SHA1", "SHA1.HEX", "SHA1.B64", "SSHA", "SSHA512",
+	"BLF-CRYPT", "BLF-CRYPT.B64", "SHA512-CRYPT", "SHA512-CRYPT.B64",
+	"ARGON2I", "ARGON2I.B64", "ARGON2ID", "ARGON2ID.B64",
+	"SHA256", "SHA256-CRYPT", "SHA256-CRYPT.B64", "SHA512", "SHA512.B64",
+	"MD5-CRYPT", "PLAIN-MD5", "MD5", "CRYPT", "SYSTEM", "PLAIN", "CLEAR", "CLEARTEXT",
+}
+
+// Parse reads a $CONF['encrypt'] value. Settings PostfixAdmin itself
+// refuses (its hashing library throws on them) are an error, as are those
+// this package cannot write (DES-based ones, doveadm schemes it does not
+// know).
 func Parse(setting string) (Setting, error) {
-	s := Setting{name: setting}
 	upper := strings.ToUpper(strings.TrimSpace(setting))
+	s := Setting{name: setting, mechanism: upper}
 	var err error
-	switch {
-	case upper == "PHP_CRYPT" || upper == "MD5CRYPT" || upper == "CRYPT":
-		// On PostfixAdmin 4.0+ both php_crypt and md5crypt write bcrypt.
-		s.family, s.hash = familyCrypt, bcryptHash(10, "")
-	case strings.HasPrefix(upper, "PHP_CRYPT:"):
-		s.family = familyCrypt
+	switch m := newHashMechanism(upper); {
+	case phpCryptRE.MatchString(upper):
+		s.phpCrypt = true
 		s.hash, err = phpCrypt(strings.Split(strings.TrimSpace(setting), ":")[1:])
-	case upper == "AUTHLIB":
-		s.family, s.hash = familyAuthlib, digestHash("{md5raw}", md5.New, hex.EncodeToString)
-	case upper == "MD5":
-		s.family, s.hash = familyBareMD5, digestHash("", md5.New, hex.EncodeToString)
-	case upper == "CLEARTEXT":
-		s.family, s.hash = familyCleartext, plain("{CLEARTEXT}")
-	case strings.HasPrefix(upper, "DOVECOT:"):
-		s.hash, err = dovecotScheme(strings.TrimPrefix(upper, "DOVECOT:"))
-	case strings.HasPrefix(upper, "COURIER:"):
-		s.hash, err = courierScheme(strings.TrimPrefix(upper, "COURIER:"))
-	case upper == "SHA512.B64":
-		s.hash, err = libraryScheme("SHA512-CRYPT.B64")
+	case m == "CRYPT":
+		// On PostfixAdmin 4.0+ php_crypt, md5crypt and crypt write bcrypt.
+		s.hash = bcryptHash(10, "")
+	case m == "AUTHLIB":
+		// authlib_default_flavor's default, md5raw.
+		s.hash = digestHash("{md5raw}", md5.New, hex.EncodeToString)
+	case strings.HasPrefix(m, "DOVECOT:"):
+		s.hash, err = dovecotScheme(strings.TrimPrefix(m, "DOVECOT:"))
+	case slices.Contains(librarySchemes, m):
+		s.hash, err = libraryScheme(m)
 	default:
-		s.hash, err = libraryScheme(upper)
+		err = errors.New("PostfixAdmin's pacrypt() does not know it")
 	}
 	if err != nil {
 		return Setting{}, fmt.Errorf("password scheme %q: %w", setting, err)
 	}
 	return s, nil
+}
+
+var phpCryptRE = regexp.MustCompile(`^PHP_CRYPT:(DES|MD5|BLOWFISH|SHA256|SHA512):?`)
+
+// newHashMechanism is the mechanism pacrypt() hashes a new password with:
+// its decision tree without a stored hash.
+func newHashMechanism(upper string) string {
+	switch upper {
+	case "PHP_CRYPT", "MD5CRYPT":
+		return "CRYPT"
+	case "MD5RAW":
+		return "COURIER:MD5RAW"
+	case "SHA512.B64":
+		return "SHA512-CRYPT.B64"
+	}
+	return upper
 }
 
 // MustParse is Parse for settings known to be valid.
@@ -98,11 +119,12 @@ func MustParse(setting string) Setting {
 	return s
 }
 
-// libraryScheme covers the schemes of PostfixAdmin's hashing library
-// (postfixadmin/pacrypt Crypt), with their ".B64" variants.
+// libraryScheme writes a mechanism of PostfixAdmin's hashing library
+// (postfixadmin/pacrypt Crypt::crypt() without a stored hash).
 func libraryScheme(scheme string) (func(string) (string, error), error) {
-	if base, ok := strings.CutSuffix(scheme, ".B64"); ok && base != "SHA1" {
-		inner, err := libraryScheme(base)
+	switch scheme {
+	case "SHA512-CRYPT.B64", "SHA256-CRYPT.B64", "BLF-CRYPT.B64", "ARGON2I.B64", "ARGON2ID.B64":
+		inner, err := libraryScheme(strings.TrimSuffix(scheme, ".B64"))
 		if err != nil {
 			return nil, err
 		}
@@ -114,8 +136,6 @@ func libraryScheme(scheme string) (func(string) (string, error), error) {
 			_, crypted, _ := strings.Cut(h, "}")
 			return "{" + scheme + "}" + base64.StdEncoding.EncodeToString([]byte(crypted)), nil
 		}, nil
-	}
-	switch scheme {
 	case "SHA512-CRYPT":
 		return shaCrypt("{SHA512-CRYPT}", "$6$", hexSalt(16)), nil
 	case "SHA256-CRYPT":
@@ -128,28 +148,30 @@ func libraryScheme(scheme string) (func(string) (string, error), error) {
 		return argon2Hash("{ARGON2I}", argon2Params{memory: 65536, time: 4, threads: 1}), nil
 	case "ARGON2ID":
 		return argon2Hash("{ARGON2ID}", argon2Params{id: true, memory: 65536, time: 4, threads: 1}), nil
-	case "SSHA":
+	case "SSHA", "COURIER:SSHA":
 		return saltedHash("{SSHA}", sha1.New, 4), nil
-	case "SSHA256":
-		return saltedHash("{SSHA256}", sha256.New, 4), nil
 	case "SSHA512":
 		return saltedHash("{SSHA512}", sha512.New, 24), nil
 	case "SHA1", "SHA1.B64":
 		return digestHash("{"+scheme+"}", sha1.New, base64.StdEncoding.EncodeToString), nil
 	case "SHA1.HEX":
 		return digestHash("{SHA1.HEX}", sha1.New, hex.EncodeToString), nil
-	case "SHA256":
+	case "SHA256", "COURIER:SHA256":
 		return digestHash("{SHA256}", sha256.New, base64.StdEncoding.EncodeToString), nil
 	case "SHA512":
 		return digestHash("{SHA512}", sha512.New, base64.StdEncoding.EncodeToString), nil
 	case "PLAIN-MD5":
 		return digestHash("{PLAIN-MD5}", md5.New, hex.EncodeToString), nil
-	case "MD5RAW":
+	case "MD5":
+		return digestHash("", md5.New, hex.EncodeToString), nil
+	case "COURIER:MD5":
+		return digestHash("{MD5}", md5.New, base64.StdEncoding.EncodeToString), nil
+	case "COURIER:MD5RAW":
 		return digestHash("{MD5RAW}", md5.New, hex.EncodeToString), nil
-	case "CLEAR", "PLAIN":
+	case "CLEAR", "PLAIN", "CLEARTEXT":
 		return plain("{" + scheme + "}"), nil
 	}
-	return nil, fmt.Errorf("not supported")
+	return nil, fmt.Errorf("not supported") // SYSTEM: DES crypt
 }
 
 // dovecotScheme reproduces what "doveadm pw -s <scheme>" writes.
@@ -167,20 +189,10 @@ func dovecotScheme(scheme string) (func(string) (string, error), error) {
 		return argon2Hash("{ARGON2I}", argon2Params{memory: 65536, time: 3, threads: 1}), nil
 	case "ARGON2ID":
 		return argon2Hash("{ARGON2ID}", argon2Params{id: true, memory: 65536, time: 3, threads: 1}), nil
-	}
-	return libraryScheme(scheme)
-}
-
-func courierScheme(scheme string) (func(string) (string, error), error) {
-	switch scheme {
-	case "MD5":
-		return digestHash("{MD5}", md5.New, base64.StdEncoding.EncodeToString), nil
-	case "MD5RAW":
-		return digestHash("{MD5RAW}", md5.New, hex.EncodeToString), nil
-	case "SHA1":
-		return digestHash("{SHA}", sha1.New, base64.StdEncoding.EncodeToString), nil
-	case "SSHA", "SHA256":
-		return libraryScheme(scheme)
+	case "SSHA256":
+		return saltedHash("{SSHA256}", sha256.New, 4), nil
+	case "SHA1", "SHA256", "SHA512", "SSHA", "SSHA512", "PLAIN-MD5", "CLEAR", "CLEARTEXT", "PLAIN":
+		return libraryScheme(scheme) // the same strings as doveadm's
 	}
 	return nil, fmt.Errorf("not supported")
 }

@@ -20,6 +20,7 @@ import (
 	"encoding/hex"
 	"hash"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/GehirnInc/crypt/md5_crypt"
@@ -28,113 +29,226 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-// prefixRE matches a stored "{SCHEME}" prefix as pacrypt() recognises it.
-var prefixRE = regexp.MustCompile(`^\{([0-9A-Za-z.-]+)\}`)
+// storedPrefixRE is pacrypt()'s test for a "{SCHEME}" prefix (any case);
+// cryptPrefixRE the narrower one php_crypt:<METHOD> splits off before crypt().
+var (
+	storedPrefixRE = regexp.MustCompile(`^\{([0-9A-Za-z.-]+)\}`)
+	cryptPrefixRE  = regexp.MustCompile(`^\{[-A-Z0-9]+\}`)
+)
 
-var bareMD5RE = regexp.MustCompile(`^[0-9a-fA-F]{32}$`)
-
-// Verify reports whether password matches the stored hash, accepting exactly
-// what PostfixAdmin (master/4.0) accepts under the setting s, except the
-// unsupported formats listed in the package comment, which never match.
+// Verify reports whether password matches the stored hash exactly where
+// PostfixAdmin's Login (master/4.0) accepts it under the setting s:
+// hash_equals(stored, pacrypt(password, stored)). It follows pacrypt()'s
+// decision tree and the hashing library's Crypt::crypt() case by case —
+// including their case-sensitive prefix handling — except for the formats
+// listed in the package comment, which never match.
 func (s Setting) Verify(stored, password string) bool {
 	if stored == "" || password == "" {
 		return false
 	}
-	if s.family == familyAuthlib {
-		// With authlib configured, PostfixAdmin verifies authlib hashes only.
-		m := prefixRE.FindStringSubmatch(stored)
-		if m == nil {
-			return false
-		}
-		return verifyAuthlib(m[1], stored[len(m[0]):], password)
+	m := s.mechanism
+	if s.phpCrypt {
+		// crypt($pw, $stored) with an upper-case {PREFIX} split off and put back.
+		return verifyCrypt(cryptPrefixRE.ReplaceAllString(stored, ""), password)
 	}
-	if m := prefixRE.FindStringSubmatch(stored); m != nil {
-		if m[1] == "md5raw" {
-			// pacrypt() takes the scheme as written; the lower-case authlib
-			// flavour is unknown to the hashing library outside authlib.
-			return false
-		}
-		return verifyScheme(strings.ToUpper(m[1]), stored[len(m[0]):], password)
+	if m == "PHP_CRYPT" || m == "MD5CRYPT" {
+		m = "CRYPT"
 	}
-	switch {
-	case strings.HasPrefix(stored, "$1$"), strings.HasPrefix(stored, "$6$"):
-		return verifyCrypt(stored, password) // pacrypt() step 7: always plain crypt()
-	case strings.HasPrefix(stored, "$"):
-		// Other bare crypt strings reach crypt() only when the setting is a crypt one.
-		return s.family == familyCrypt && verifyCrypt(stored, password)
-	case bareMD5RE.MatchString(stored):
-		return s.family == familyBareMD5 && equalHex(stored, md5.Sum([]byte(password)))
-	default:
-		// PostfixAdmin 3.3's "cleartext" stored the bare password.
-		return s.family == familyCleartext && constantEqual(stored, password)
+	if m == "AUTHLIB" {
+		return verifyAuthlib(stored, password)
+	}
+	if p := storedPrefixRE.FindStringSubmatch(stored); p != nil {
+		// The stored scheme wins, taken as written, unless the setting
+		// names it behind "dovecot:" or "courier:".
+		if u := strings.ToUpper(p[1]); m != "DOVECOT:"+u && m != "COURIER:"+u {
+			m = p[1]
+		}
+	}
+	if m == "MD5RAW" { // case-sensitive: a stored {md5raw} stays md5raw
+		m = "COURIER:MD5RAW"
+	}
+	if strings.HasPrefix(stored, "$1$") || strings.HasPrefix(stored, "$6$") {
+		m = "SYSTEM"
+	}
+	if m == "SHA512.B64" {
+		m = "SHA512-CRYPT.B64"
+	}
+	if scheme, ok := strings.CutPrefix(m, "DOVECOT:"); ok {
+		return verifyDovecot(scheme, stored, password)
+	}
+	m = strings.ToUpper(m) // Crypt's constructor
+	if !slices.Contains(librarySchemes, m) {
+		return false // the library throws; Login fails
+	}
+	return verifyLibrary(m, stored, password)
+}
+
+// verifyLibrary is hash_equals($stored, Crypt($m)->crypt($pw, $stored)).
+// Each scheme writes its own upper-case prefix, so a stored prefix in
+// another case never compares equal.
+func verifyLibrary(m, stored, password string) bool {
+	switch m {
+	case "SHA1", "SHA1.B64":
+		return digestEquals(stored, "{"+m+"}", sha1.New(), password, base64.StdEncoding.EncodeToString)
+	case "SHA1.HEX":
+		return digestEquals(stored, "{SHA1.HEX}", sha1.New(), password, hex.EncodeToString)
+	case "SHA256", "COURIER:SHA256":
+		return digestEquals(stored, "{SHA256}", sha256.New(), password, base64.StdEncoding.EncodeToString)
+	case "SHA512":
+		return digestEquals(stored, "{SHA512}", sha512.New(), password, base64.StdEncoding.EncodeToString)
+	case "PLAIN-MD5":
+		return digestEquals(stored, "{PLAIN-MD5}", md5.New(), password, hex.EncodeToString)
+	case "MD5":
+		return digestEquals(stored, "", md5.New(), password, hex.EncodeToString)
+	case "COURIER:MD5":
+		return digestEquals(stored, "{MD5}", md5.New(), password, base64.StdEncoding.EncodeToString)
+	case "COURIER:MD5RAW":
+		return digestEquals(stored, "{MD5RAW}", md5.New(), password, hex.EncodeToString)
+	case "SSHA", "COURIER:SSHA":
+		return saltedEquals(stored, "{SSHA}", sha1.New(), password)
+	case "SSHA512":
+		return saltedEquals(stored, "{SSHA512}", sha512.New(), password)
+	case "CLEAR", "PLAIN", "CLEARTEXT":
+		// The library answers "{M}pw" when that is stored, else the bare pw.
+		return constantEqual(stored, "{"+m+"}"+password) || constantEqual(stored, password)
+	case "CRYPT":
+		return verifyCrypt(strings.TrimPrefix(stored, "{CRYPT}"), password)
+	case "SYSTEM":
+		return verifyCrypt(stored, password)
+	case "MD5-CRYPT":
+		rest, ok := strings.CutPrefix(stored, "{MD5-CRYPT}")
+		return ok && verifyCrypt(rest, password)
+	case "ARGON2I", "ARGON2I.B64", "ARGON2ID", "ARGON2ID.B64":
+		// password_verify() takes any hash PHP knows, not only argon2.
+		return verifyWrapped(stored, m, password, verifyPasswordHash)
+	default: // BLF-CRYPT, SHA256-CRYPT, SHA512-CRYPT and their .B64 forms
+		return verifyWrapped(stored, m, password, verifyCrypt)
 	}
 }
 
-func verifyAuthlib(flavor, rest, password string) bool {
-	switch strings.ToLower(flavor) {
-	case "md5raw":
-		return equalHex(rest, md5.Sum([]byte(password)))
-	case "md5":
-		return equalBase64(rest, md5.New(), password, nil)
-	case "sha":
-		return equalBase64(rest, sha1.New(), password, nil)
+// verifyWrapped checks "{M}" + crypt string, or "{M.B64}" + its base64.
+func verifyWrapped(stored, m, password string, verify func(h, pw string) bool) bool {
+	rest, ok := strings.CutPrefix(stored, "{"+m+"}")
+	if !ok {
+		return false
+	}
+	if strings.HasSuffix(m, ".B64") {
+		raw, err := base64.StdEncoding.DecodeString(rest)
+		if err != nil || base64.StdEncoding.EncodeToString(raw) != rest {
+			return false
+		}
+		rest = string(raw)
+	}
+	return verify(rest, password)
+}
+
+// verifyAuthlib is _pacrypt_authlib(): the flavor is what the stored braces
+// hold, matched by its start in any case, and written back as it was.
+func verifyAuthlib(stored, password string) bool {
+	if !strings.HasPrefix(stored, "{") {
+		return false // the default flavor writes a prefix, so no bare hash equals
+	}
+	flavor, _, ok := strings.Cut(stored[1:], "}")
+	if !ok {
+		return false
+	}
+	prefix := "{" + flavor + "}"
+	f := strings.ToLower(flavor)
+	switch {
+	case strings.HasPrefix(f, "md5raw"):
+		return digestEquals(stored, prefix, md5.New(), password, hex.EncodeToString)
+	case strings.HasPrefix(f, "md5"):
+		return digestEquals(stored, prefix, md5.New(), password, base64.StdEncoding.EncodeToString)
+	case strings.HasPrefix(f, "sha"):
+		return digestEquals(stored, prefix, sha1.New(), password, base64.StdEncoding.EncodeToString)
 	}
 	return false // {crypt} is DES crypt: unsupported
 }
 
-// verifyScheme checks the part after a {SCHEME} prefix.
-func verifyScheme(scheme, rest, password string) bool {
-	if base, ok := strings.CutSuffix(scheme, ".B64"); ok {
-		raw, err := base64.StdEncoding.DecodeString(rest)
-		if err != nil {
-			return false
-		}
-		return verifyScheme(base, string(raw), password)
-	}
-	if base, ok := strings.CutSuffix(scheme, ".HEX"); ok {
-		if d := digestOf(base); d != nil {
-			d.Write([]byte(password))
-			return equalHexBytes(rest, d.Sum(nil))
+// verifyDovecot is _pacrypt_dovecot() with doveadm's verification done
+// natively: salted schemes are checked by "doveadm pw -t" (its own scheme
+// parsing), unsalted ones are hashed again and compared.
+func verifyDovecot(scheme, stored, password string) bool {
+	if !strings.HasPrefix(stored, "{") {
+		// Only the unsalted schemes can match a bare stored value: pacrypt()
+		// drops the prefix of doveadm's answer before comparing.
+		if encode, ok := dovecotUnsalted[scheme]; ok {
+			return encode(password) == stored && stored != ""
 		}
 		return false
 	}
-	switch scheme {
-	case "CRYPT", "SHA512-CRYPT", "SHA256-CRYPT", "MD5-CRYPT", "BLF-CRYPT", "SYSTEM":
+	p := storedPrefixRE.FindStringSubmatch(stored)
+	if p == nil {
+		return false
+	}
+	rest := stored[len(p[0]):]
+	switch strings.ToUpper(p[1]) {
+	case "SHA512-CRYPT", "SHA256-CRYPT", "MD5-CRYPT", "BLF-CRYPT", "CRYPT":
 		return verifyCrypt(rest, password)
 	case "ARGON2I", "ARGON2ID":
 		return verifyArgon2(rest, password)
-	case "CLEARTEXT", "CLEAR", "PLAIN":
-		return constantEqual(rest, password)
-	case "PLAIN-MD5", "MD5RAW":
-		return equalHex(rest, md5.Sum([]byte(password)))
-	case "MD5":
-		// Dovecot's {MD5} is md5-crypt; Courier's is a base64 MD5 digest.
-		if strings.HasPrefix(rest, "$1$") {
-			return verifyCrypt(rest, password)
-		}
-		return equalBase64(rest, md5.New(), password, nil)
-	case "LDAP-MD5":
-		return equalBase64(rest, md5.New(), password, nil)
-	case "SHA", "SHA1", "SHA256", "SHA512":
-		return equalBase64(rest, digestOf(scheme), password, nil)
-	case "SMD5", "SSHA", "SSHA256", "SSHA512":
-		return verifySalted(digestOf(strings.TrimPrefix(scheme, "S")), rest, password)
+	case "SSHA":
+		return verifySalted(sha1.New(), rest, password)
+	case "SSHA256":
+		return verifySalted(sha256.New(), rest, password)
+	case "SSHA512":
+		return verifySalted(sha512.New(), rest, password)
+	}
+	if encode, ok := dovecotUnsalted[strings.ToUpper(p[1])]; ok {
+		return constantEqual(stored, "{"+strings.ToUpper(p[1])+"}"+encode(password))
 	}
 	return false
 }
 
-func digestOf(name string) hash.Hash {
-	switch name {
-	case "MD5", "PLAIN-MD5":
-		return md5.New()
-	case "SHA", "SHA1":
-		return sha1.New()
-	case "SHA256":
-		return sha256.New()
-	case "SHA512":
-		return sha512.New()
+// dovecotUnsalted are the unsalted schemes this package writes for
+// dovecot:<S>, as doveadm encodes them (without the prefix).
+var dovecotUnsalted = map[string]func(string) string{
+	"SHA1":      digestString(sha1.New, base64.StdEncoding.EncodeToString),
+	"SHA256":    digestString(sha256.New, base64.StdEncoding.EncodeToString),
+	"SHA512":    digestString(sha512.New, base64.StdEncoding.EncodeToString),
+	"PLAIN-MD5": digestString(md5.New, hex.EncodeToString),
+	"CLEAR":     func(pw string) string { return pw },
+	"CLEARTEXT": func(pw string) string { return pw },
+	"PLAIN":     func(pw string) string { return pw },
+}
+
+func digestString(newHash func() hash.Hash, encode func([]byte) string) func(string) string {
+	return func(pw string) string {
+		d := newHash()
+		d.Write([]byte(pw))
+		return encode(d.Sum(nil))
 	}
-	return nil
+}
+
+// digestEquals compares stored with prefix + encode(digest(password)), as
+// PHP's hash_equals does: byte for byte, in constant time.
+func digestEquals(stored, prefix string, d hash.Hash, password string, encode func([]byte) string) bool {
+	d.Write([]byte(password))
+	return constantEqual(stored, prefix+encode(d.Sum(nil)))
+}
+
+// saltedEquals is the library's salted SHA: the salt is what follows the
+// digest in the stored value, and the whole string must come out the same.
+func saltedEquals(stored, prefix string, d hash.Hash, password string) bool {
+	rest, ok := strings.CutPrefix(stored, prefix)
+	if !ok {
+		return false
+	}
+	raw, err := base64.StdEncoding.DecodeString(rest)
+	if err != nil || len(raw) <= d.Size() {
+		return false
+	}
+	d.Write([]byte(password))
+	d.Write(raw[d.Size():])
+	return constantEqual(stored, prefix+base64.StdEncoding.EncodeToString(append(d.Sum(nil), raw[d.Size():]...)))
+}
+
+// verifyPasswordHash is PHP's password_verify(): argon2 or any crypt string.
+func verifyPasswordHash(h, password string) bool {
+	if strings.HasPrefix(h, "$argon2") {
+		return verifyArgon2(h, password)
+	}
+	return verifyCrypt(h, password)
 }
 
 // verifySalted checks base64(digest(password || salt) || salt).
@@ -149,7 +263,7 @@ func verifySalted(d hash.Hash, rest, password string) bool {
 	return subtle.ConstantTimeCompare(sum, d.Sum(nil)) == 1
 }
 
-// verifyCrypt checks a crypt(3) string.
+// verifyCrypt is crypt(3) as PHP's crypt() checks it.
 func verifyCrypt(h, password string) bool {
 	var err error
 	switch {
@@ -161,29 +275,10 @@ func verifyCrypt(h, password string) bool {
 		err = sha512_crypt.New().Verify(h, []byte(password))
 	case strings.HasPrefix(h, "$2a$"), strings.HasPrefix(h, "$2b$"), strings.HasPrefix(h, "$2y$"):
 		err = bcrypt.CompareHashAndPassword([]byte(h), []byte(password))
-	case strings.HasPrefix(h, "$argon2"):
-		return verifyArgon2(h, password)
-	default:
+	default: // PHP's crypt() knows no argon2; DES is unsupported here
 		return false
 	}
 	return err == nil
-}
-
-func equalBase64(stored string, d hash.Hash, password string, salt []byte) bool {
-	raw, err := base64.StdEncoding.DecodeString(stored)
-	if err != nil || d == nil {
-		return false
-	}
-	d.Write([]byte(password))
-	d.Write(salt)
-	return subtle.ConstantTimeCompare(raw, d.Sum(nil)) == 1
-}
-
-func equalHex(stored string, sum [md5.Size]byte) bool { return equalHexBytes(stored, sum[:]) }
-
-func equalHexBytes(stored string, sum []byte) bool {
-	raw, err := hex.DecodeString(stored)
-	return err == nil && subtle.ConstantTimeCompare(raw, sum) == 1
 }
 
 func constantEqual(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
