@@ -297,7 +297,7 @@ func mintToken(ctx context.Context, cfg config.Config, user, secret string, life
 			return fmt.Errorf("token: %q is not a superadmin", user)
 		}
 	}
-	tok, err := auth.Mint([]byte(secret), user, lifetime, time.Now())
+	tok, err := auth.MintFor([]byte(secret), user, lifetime, time.Now(), cfg.JWT.Issuer, cfg.JWT.Audience)
 	if err != nil {
 		return err
 	}

@@ -892,6 +892,9 @@ type PayloadTooLarge = Error
 // PreconditionFailed defines model for PreconditionFailed.
 type PreconditionFailed = Error
 
+// TooManyRequests defines model for TooManyRequests.
+type TooManyRequests = Error
+
 // Unauthorized defines model for Unauthorized.
 type Unauthorized = Error
 
@@ -2496,6 +2499,15 @@ type PayloadTooLargeApplicationScimPlusJSONResponse Error
 
 type PreconditionFailedApplicationScimPlusJSONResponse Error
 
+type TooManyRequestsResponseHeaders struct {
+	RetryAfter *int
+}
+type TooManyRequestsApplicationScimPlusJSONResponse struct {
+	Body Error
+
+	Headers TooManyRequestsResponseHeaders
+}
+
 type UnauthorizedResponseHeaders struct {
 	WWWAuthenticate *string
 }
@@ -2606,6 +2618,25 @@ func (response SearchAll415ApplicationScimPlusJSONResponse) VisitSearchAllRespon
 	return err
 }
 
+type SearchAll429ApplicationScimPlusJSONResponse struct {
+	TooManyRequestsApplicationScimPlusJSONResponse
+}
+
+func (response SearchAll429ApplicationScimPlusJSONResponse) VisitSearchAllResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SearchAll500ApplicationScimPlusJSONResponse struct {
 	InternalErrorApplicationScimPlusJSONResponse
 }
@@ -2694,6 +2725,25 @@ func (response ListDomains401ApplicationScimPlusJSONResponse) VisitListDomainsRe
 		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDomains429ApplicationScimPlusJSONResponse struct {
+	TooManyRequestsApplicationScimPlusJSONResponse
+}
+
+func (response ListDomains429ApplicationScimPlusJSONResponse) VisitListDomainsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2850,6 +2900,25 @@ func (response CreateDomain415ApplicationScimPlusJSONResponse) VisitCreateDomain
 	return err
 }
 
+type CreateDomain429ApplicationScimPlusJSONResponse struct {
+	TooManyRequestsApplicationScimPlusJSONResponse
+}
+
+func (response CreateDomain429ApplicationScimPlusJSONResponse) VisitCreateDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateDomain500ApplicationScimPlusJSONResponse struct {
 	InternalErrorApplicationScimPlusJSONResponse
 }
@@ -2971,6 +3040,25 @@ func (response SearchDomains415ApplicationScimPlusJSONResponse) VisitSearchDomai
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchDomains429ApplicationScimPlusJSONResponse struct {
+	TooManyRequestsApplicationScimPlusJSONResponse
+}
+
+func (response SearchDomains429ApplicationScimPlusJSONResponse) VisitSearchDomainsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3110,6 +3198,25 @@ func (response DeleteDomain412ApplicationScimPlusJSONResponse) VisitDeleteDomain
 	return err
 }
 
+type DeleteDomain429ApplicationScimPlusJSONResponse struct {
+	TooManyRequestsApplicationScimPlusJSONResponse
+}
+
+func (response DeleteDomain429ApplicationScimPlusJSONResponse) VisitDeleteDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteDomain500ApplicationScimPlusJSONResponse struct {
 	InternalErrorApplicationScimPlusJSONResponse
 }
@@ -3231,6 +3338,25 @@ func (response GetDomain404ApplicationScimPlusJSONResponse) VisitGetDomainRespon
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDomain429ApplicationScimPlusJSONResponse struct {
+	TooManyRequestsApplicationScimPlusJSONResponse
+}
+
+func (response GetDomain429ApplicationScimPlusJSONResponse) VisitGetDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3432,6 +3558,25 @@ func (response PatchDomain415ApplicationScimPlusJSONResponse) VisitPatchDomainRe
 	return err
 }
 
+type PatchDomain429ApplicationScimPlusJSONResponse struct {
+	TooManyRequestsApplicationScimPlusJSONResponse
+}
+
+func (response PatchDomain429ApplicationScimPlusJSONResponse) VisitPatchDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type PatchDomain500ApplicationScimPlusJSONResponse struct {
 	InternalErrorApplicationScimPlusJSONResponse
 }
@@ -3615,6 +3760,25 @@ func (response ReplaceDomain415ApplicationScimPlusJSONResponse) VisitReplaceDoma
 	return err
 }
 
+type ReplaceDomain429ApplicationScimPlusJSONResponse struct {
+	TooManyRequestsApplicationScimPlusJSONResponse
+}
+
+func (response ReplaceDomain429ApplicationScimPlusJSONResponse) VisitReplaceDomainResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ReplaceDomain500ApplicationScimPlusJSONResponse struct {
 	InternalErrorApplicationScimPlusJSONResponse
 }
@@ -3703,6 +3867,25 @@ func (response ListGroups401ApplicationScimPlusJSONResponse) VisitListGroupsResp
 		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListGroups429ApplicationScimPlusJSONResponse struct {
+	TooManyRequestsApplicationScimPlusJSONResponse
+}
+
+func (response ListGroups429ApplicationScimPlusJSONResponse) VisitListGroupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3859,6 +4042,25 @@ func (response CreateGroup415ApplicationScimPlusJSONResponse) VisitCreateGroupRe
 	return err
 }
 
+type CreateGroup429ApplicationScimPlusJSONResponse struct {
+	TooManyRequestsApplicationScimPlusJSONResponse
+}
+
+func (response CreateGroup429ApplicationScimPlusJSONResponse) VisitCreateGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateGroup500ApplicationScimPlusJSONResponse struct {
 	InternalErrorApplicationScimPlusJSONResponse
 }
@@ -3980,6 +4182,25 @@ func (response SearchGroups415ApplicationScimPlusJSONResponse) VisitSearchGroups
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchGroups429ApplicationScimPlusJSONResponse struct {
+	TooManyRequestsApplicationScimPlusJSONResponse
+}
+
+func (response SearchGroups429ApplicationScimPlusJSONResponse) VisitSearchGroupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4119,6 +4340,25 @@ func (response DeleteGroup412ApplicationScimPlusJSONResponse) VisitDeleteGroupRe
 	return err
 }
 
+type DeleteGroup429ApplicationScimPlusJSONResponse struct {
+	TooManyRequestsApplicationScimPlusJSONResponse
+}
+
+func (response DeleteGroup429ApplicationScimPlusJSONResponse) VisitDeleteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteGroup500ApplicationScimPlusJSONResponse struct {
 	InternalErrorApplicationScimPlusJSONResponse
 }
@@ -4240,6 +4480,25 @@ func (response GetGroup404ApplicationScimPlusJSONResponse) VisitGetGroupResponse
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetGroup429ApplicationScimPlusJSONResponse struct {
+	TooManyRequestsApplicationScimPlusJSONResponse
+}
+
+func (response GetGroup429ApplicationScimPlusJSONResponse) VisitGetGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4441,6 +4700,25 @@ func (response PatchGroup415ApplicationScimPlusJSONResponse) VisitPatchGroupResp
 	return err
 }
 
+type PatchGroup429ApplicationScimPlusJSONResponse struct {
+	TooManyRequestsApplicationScimPlusJSONResponse
+}
+
+func (response PatchGroup429ApplicationScimPlusJSONResponse) VisitPatchGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type PatchGroup500ApplicationScimPlusJSONResponse struct {
 	InternalErrorApplicationScimPlusJSONResponse
 }
@@ -4624,6 +4902,25 @@ func (response ReplaceGroup415ApplicationScimPlusJSONResponse) VisitReplaceGroup
 	return err
 }
 
+type ReplaceGroup429ApplicationScimPlusJSONResponse struct {
+	TooManyRequestsApplicationScimPlusJSONResponse
+}
+
+func (response ReplaceGroup429ApplicationScimPlusJSONResponse) VisitReplaceGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ReplaceGroup500ApplicationScimPlusJSONResponse struct {
 	InternalErrorApplicationScimPlusJSONResponse
 }
@@ -4711,6 +5008,25 @@ func (response ListResourceTypes401ApplicationScimPlusJSONResponse) VisitListRes
 		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListResourceTypes429ApplicationScimPlusJSONResponse struct {
+	TooManyRequestsApplicationScimPlusJSONResponse
+}
+
+func (response ListResourceTypes429ApplicationScimPlusJSONResponse) VisitListResourceTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4823,6 +5139,25 @@ func (response GetResourceType404ApplicationScimPlusJSONResponse) VisitGetResour
 	return err
 }
 
+type GetResourceType429ApplicationScimPlusJSONResponse struct {
+	TooManyRequestsApplicationScimPlusJSONResponse
+}
+
+func (response GetResourceType429ApplicationScimPlusJSONResponse) VisitGetResourceTypeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetResourceType500ApplicationScimPlusJSONResponse struct {
 	InternalErrorApplicationScimPlusJSONResponse
 }
@@ -4910,6 +5245,25 @@ func (response ListSchemas401ApplicationScimPlusJSONResponse) VisitListSchemasRe
 		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSchemas429ApplicationScimPlusJSONResponse struct {
+	TooManyRequestsApplicationScimPlusJSONResponse
+}
+
+func (response ListSchemas429ApplicationScimPlusJSONResponse) VisitListSchemasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5022,6 +5376,25 @@ func (response GetSchema404ApplicationScimPlusJSONResponse) VisitGetSchemaRespon
 	return err
 }
 
+type GetSchema429ApplicationScimPlusJSONResponse struct {
+	TooManyRequestsApplicationScimPlusJSONResponse
+}
+
+func (response GetSchema429ApplicationScimPlusJSONResponse) VisitGetSchemaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetSchema500ApplicationScimPlusJSONResponse struct {
 	InternalErrorApplicationScimPlusJSONResponse
 }
@@ -5109,6 +5482,25 @@ func (response GetServiceProviderConfig401ApplicationScimPlusJSONResponse) Visit
 		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetServiceProviderConfig429ApplicationScimPlusJSONResponse struct {
+	TooManyRequestsApplicationScimPlusJSONResponse
+}
+
+func (response GetServiceProviderConfig429ApplicationScimPlusJSONResponse) VisitGetServiceProviderConfigResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5201,6 +5593,25 @@ func (response ListUsers401ApplicationScimPlusJSONResponse) VisitListUsersRespon
 		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUsers429ApplicationScimPlusJSONResponse struct {
+	TooManyRequestsApplicationScimPlusJSONResponse
+}
+
+func (response ListUsers429ApplicationScimPlusJSONResponse) VisitListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5357,6 +5768,25 @@ func (response CreateUser415ApplicationScimPlusJSONResponse) VisitCreateUserResp
 	return err
 }
 
+type CreateUser429ApplicationScimPlusJSONResponse struct {
+	TooManyRequestsApplicationScimPlusJSONResponse
+}
+
+func (response CreateUser429ApplicationScimPlusJSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateUser500ApplicationScimPlusJSONResponse struct {
 	InternalErrorApplicationScimPlusJSONResponse
 }
@@ -5478,6 +5908,25 @@ func (response SearchUsers415ApplicationScimPlusJSONResponse) VisitSearchUsersRe
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchUsers429ApplicationScimPlusJSONResponse struct {
+	TooManyRequestsApplicationScimPlusJSONResponse
+}
+
+func (response SearchUsers429ApplicationScimPlusJSONResponse) VisitSearchUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5617,6 +6066,25 @@ func (response DeleteUser412ApplicationScimPlusJSONResponse) VisitDeleteUserResp
 	return err
 }
 
+type DeleteUser429ApplicationScimPlusJSONResponse struct {
+	TooManyRequestsApplicationScimPlusJSONResponse
+}
+
+func (response DeleteUser429ApplicationScimPlusJSONResponse) VisitDeleteUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteUser500ApplicationScimPlusJSONResponse struct {
 	InternalErrorApplicationScimPlusJSONResponse
 }
@@ -5738,6 +6206,25 @@ func (response GetUser404ApplicationScimPlusJSONResponse) VisitGetUserResponse(w
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUser429ApplicationScimPlusJSONResponse struct {
+	TooManyRequestsApplicationScimPlusJSONResponse
+}
+
+func (response GetUser429ApplicationScimPlusJSONResponse) VisitGetUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5939,6 +6426,25 @@ func (response PatchUser415ApplicationScimPlusJSONResponse) VisitPatchUserRespon
 	return err
 }
 
+type PatchUser429ApplicationScimPlusJSONResponse struct {
+	TooManyRequestsApplicationScimPlusJSONResponse
+}
+
+func (response PatchUser429ApplicationScimPlusJSONResponse) VisitPatchUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type PatchUser500ApplicationScimPlusJSONResponse struct {
 	InternalErrorApplicationScimPlusJSONResponse
 }
@@ -6118,6 +6624,25 @@ func (response ReplaceUser415ApplicationScimPlusJSONResponse) VisitReplaceUserRe
 	}
 	w.Header().Set("Content-Type", "application/scim+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceUser429ApplicationScimPlusJSONResponse struct {
+	TooManyRequestsApplicationScimPlusJSONResponse
+}
+
+func (response ReplaceUser429ApplicationScimPlusJSONResponse) VisitReplaceUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7838,132 +8363,134 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3rbhs5svCrEP19QCSctnzN7K6MAda5zWQQJx7b2eAgMQZ0d0niupvsIdm2NQM/z77HPtkBi+ybxNbF",
-	"lmV74l+J1d1ksVg3VhWr/gwikWaCA9cq6P8ZjIDGIPG/b0/p0Pwbg4okyzQTPOgHpyMgEpTIZQQvFLkE",
-	"qZjgpHMF9IIA10yPiabDbkioIoyTFDTtubd6QRhI+D1nEuKgr2UOYaCiEaTUzKPHGQT9QGnJ+DC4ubkJ",
-	"g4xKmoJ2AFGtJTvPNahpsF6LNKUbCswXGmJSvUu0IBJ0LjnpsJhQHhM7pyJUAqHJFR0r9wbEXQMjMyP+",
-	"noMcB2HAaWrAqk0+C+gwiETO9TSAh/SapXlKeJ6egyRiYLCYJ1qRDCTJ6BD2yZYDQxHBkzHRQtPk2L7V",
-	"BpadrQ5RyriZKOhvhQV0jGsYgkTwYpFSxt/H/p21T4kZnHQiqmCDcQVcMc0uocJNRvWogoHFS+1rGMB1",
-	"lOQxxAe321AudLWpbYjxzDEbqAFLNMhpQA7Iyev3h8Q+Jp3jd6/J337Y2yP//c9ub6+309vphgR6wx7J",
-	"FciPBnHwO/kW0IRF8E+4pmmWQE/I4begDVQ382zwhlLkWdu20YQZco5jCUpNb9w+oSSiOhpt0CQhTJF/",
-	"2n1e2YaywaEZ3oO8LEvGlprZgGi/7GCG3sGwhB6BgpoUUaQDiQKyt71TwWpFVAXt+8GGnX0ejB8FhzY4",
-	"uboCSXa39m4H5yzgzLQLQZhJGPgo0BL6j8jYNCFUXSgyEJLsbO2RK6ZHIteEknMRjx157uxttaPryM4y",
-	"GxQlpH41biG2gqMME5oXyfmYdCgfOx6h50ntpe4+0QysrD2X4gK4eZ3FbczgZp4P3icZ+5BlIBTmkdkn",
-	"OxjpxDCgeaIJVRHwmPFhd9b0duQ6BP9fwiDoB/9vs1KWm06JbJ6UXyBkmkr9nsdwPQ3a9sY5VRATZh47",
-	"MiIDJpV2uoB0LmmSgyLnkIgrso1I0xKsAFRkux3saloP5ury30ipNjGSUpaci+t2QbIigXFjXwalX4mY",
-	"Wen/BiWS+V8kuAarQmmWJSyiBsTNfyuBjxfbFTecmao+iIpY+j+3HOlmcok3YfCTkcorA9qOtgKYi4F8",
-	"IB8ZSfRpdUAX460A7GooH+AnQGU0OraEszLwm6OuYBGTA/qW8llZ0bWSFeBgKwDcjTMNL/6iMsGVZdVX",
-	"NJ6/C7cA4K2UwkHgO3PgjEYJpzQZCJlCTIREU1WRqxHVKE4VyEuQJKLcWImxIB0DyOk4A6KMnX81YtEo",
-	"JA0rDo2LmzB4LfggYdG6VnVAcs5+z4EbURu5uWvwVk+7ZqGUHAmlB+z6IE4ZJwlLmTa/yzwBBP891yA5",
-	"TeyE61qDQ7jVrx2zBTFoyhKLbi70iPEhSYWEfdygRAxJLEBZlH8U+p3IebwmcD8KovJoVBp3BQyHImYD",
-	"Bh61+FFokrqnpNOw5hzpmUVFuZTAdWEpopr0nKR9MLvXNvEdBPmIjhNB41MhPlA5hDXyGJqQcB0BxIps",
-	"k8NXiJ8jCZHgMTMvvqMsgXXtVmHYO0RTQ0wgSelMMIKU01yPhGR/wBpp6JImLCaRhNgcAWiijDFHOaGR",
-	"MZKafKryDCQ1/50gii9fvmwc5HpkhoiohhZjO4ogM+YfwgWqT15RxSJ0Y7wCKkH2ZtrKNxZJl5Qlxi5f",
-	"IzHFVFNj7xqJbWSxBBqN8GwgJIlZjD9Se+5inGiWwr4508vxBKKOzW8bBwPv6fwEaROdPFeUaXIOAyHB",
-	"jsP4sDfbHLbYUXmWCakhPoSY0VN8ab0851D0y8mnjwYXn0/fbfy9Z88TdgwzxYE55JcGJ40tR9LkSIoM",
-	"pEY7ekATBeYkWf30Z2DJchp36DXo2af7BD/FcyUl6Gwoz5baiCGtSEcBoLg7fnvw5vBt17rzaPyJJ+PC",
-	"6HcoPhciAcoNi7rDxCKOCy0MU1ENpMPSNNeGWrr7JRxMk5ipLKFjdLOkuTL7jYznBmCc0MKHhecrppyC",
-	"MrCm9PoD8KEeBf2dly/DgOeJY4oG7AXvhAFcW416COm5I8a2JRQ40sYQMcc2s5/uPAVqAhjSsZLMgQ0q",
-	"LDwyBv9XVMYqJImIzGE/Qg+f6oZmcUOhhT3d4kFMQ6o8TN+6MiolHSNZuR/E+b8h0uaLmiRigp+gsFmS",
-	"zBqo8QFF7ZBTDzLJUirHtWc18tGOHaedAJWV+tU+dVM0uezMs9g3TEXiEuT4EDRdcpVmW4olGiuU6qAf",
-	"5JIFHvopzIzThdbQeDusJvKuoDwtzwR90lhraCZLcaHzhpNc8j4DPeij0131jaDrO/HTp3ks2ZD2d3pb",
-	"fTs36QhOGM9ytLu/cSHZkHGavFCzRioHioSE+mhMVaqOKnIFSdLtfeMfjJWr+mSL/EhyjjYvxCHZ2CY/",
-	"GllgaDwuIg31xfW+8aBdDLawR11oGaZ+7ffkoxwueBpKNBqGR15Fe7fg/BdEXHErIwC9hCXNMK5/2GuX",
-	"oKWScsC8E3Kmyx7Fi+BAUmbUjTJImTgyWEnl3u/gX7/Zv3pWfLm/uvvk6PNpXexeAGSKMG0WMFdqntPo",
-	"Is8OrxfD9ITUWFpGW5A/OtnSRM8HcQVyI0Knm+DkSjIN+6RULYQam8KqHBedmpw+Zbz4e3thYH7NhRUr",
-	"E5slNE3I7+Yh2otJUlMQjJPDV6TjtgNf6nrJpQzvbLQDVKOdQoW1ufyihAHXLxRhaMsOGMh9orSQiLJk",
-	"TK5GwO0ZR6QZ5UxwYpEH10wZoyCzJIYm7oZhdZKyoaTaOguX3k82PzJldOMVHvIVzLBBqjEdmkt+vgUP",
-	"pvTa8f0ioT3H7+V+ur9XsqMpvT4syGYRWCoaK6Apf1kVPC0EX8BSkjyKJ+djbhJ8Sq9XR/Op0+qzbHLU",
-	"/BhhVupKyPjtdcakJ+Dxho4VMUI9IbSEvfiIgPkK1D7qJw7OzmyHf2sR8Gsmf7uFlzL+3j7cnjTvwkBL",
-	"ypU50kyvxykEUr5SbkH5SzckRbzkW3DJpM5pYoOXSzNzriBuIY6TjEZAzAvkfFxTpC/UpFRE/f5GXEKE",
-	"p0gDotFFpIMUs9O9lVadsL0KnLfbWh+Y0sfOC7qkyXjsDLvmli4Sc5jeWvz8COQRHYLvSOsnH+CG+r4G",
-	"XsuMZqyfglJ0CApNssZSzzzbOglUM+g1DVI9kaElLOXbjIkPw2aUq4GJsIZk3x6WPtHJI4umLPEy2N3R",
-	"aOdcCH/O5Vufg3H0Mr0rcgO0EIeUj4MwqPzChiWNKcMSpscYmcNvTsZc0+vq7yMXqxOnaOVVD/5Fkxxq",
-	"f5ozbhiU0T4v7EpTnbcchX8+PT0i9gUSiRhCa4Taj3vTJ6TWfXeT+HZyMQfIzIMPauM+MUeQhQ4/5Vnl",
-	"p9ItYs88xrjimBpgvp8yhMoByvf6dupyLN8xpebiaHPZ1H4z9pm0XpmEjo25PqJWOjaWnFKlQXbRbcgw",
-	"iKJAhwSTK8y3zhNxJy/JEiYm6TRMTIfQSROzu9BxY6R11t8sRGcvZZEUSgx0LxLp5s7W1g+b29ubhXQ4",
-	"pJwOIQWuNw/enLx+f7i509vaLGmqCfxbriUl79+8UM4hVu7jfu2wajA65GY1NQp39BoGeOaoK6LrjaHY",
-	"cGFznMDFatst34aPrG77ks6MtJ75RvEtnFptDq2GN2puYNq60+b7qZaz5O5uNt2SiVEYJcmnQdD/OhvU",
-	"mgf35qxJCvhoKbMEx1mrVVJS6rNRshKjpM4My+2d3SVvCg8ORz4rkC8U+Xz8Yb4MbRLiMQzQk2G10KxJ",
-	"KksdT+ULCevCmzvpUcMcXAP0QqNgltQi62cx6TCtJhObFlEsN20bdmxRv5LdwgHvb5+K4Wsmxd13KWYS",
-	"In3XfSpAs4mAt9iLn4EmerR0iKKw95sQfRmN69kjVcQyHvd8jn1ravlX1vSxF0FQZ5x1IsEHbNhIFPBI",
-	"y9LGLmSkuEDDv4rjns01pttN6FtEPWxYLm44z2KqYUMzjLh4MKQaWRULfrW64EoYOBy3BV685lENSewa",
-	"4rWq1yJxzCiWZy27Mi17mCea/auQRMsIi0q0zpV0tRDm/JBHIV4Xl5+3kI/F+XGJBQ9oypLy4DkXOsug",
-	"TiosfWocskvgC881ElxINmDRkYQBu17um5N8sOg3KYvjBBYEy4f2WnbtEpj/lIFEwbe4tHATue/mnm3u",
-	"ejpq5dMa6Gft+CjAXM5v84kDEcW3GFchbryJezgve9YN3MSq8JzpaRyHREKW0AgTkSSk4hIwuYLycRlS",
-	"mmZwqr3XRmq3Icwr7iqQO1t/RQZuvQ905p2pxWg64GObH4TPe+QL0yNC3aSGUDGE7tZDOpriTQubDYUn",
-	"9UhwLWmEzp9oBNEFXnab3FiR+bdRiktmtCnjwyJ5eSm7K2GXIE+Fi1z5LDDAlBhjqaN7SrMkIe47iIkW",
-	"aKCV0SOtIBmQjk1a4piwSDVJgCqNYSaXRzPL0q9J5CLrxoP2IkWnPv0LVUX1CU2UKADFFKaG5+2FIt8C",
-	"iJkuIPoWdO+Su2ODmTGT7Tc4YiaRLIiEhGJCYg15NrbryLRGjZtIn5sLeY4U+wNaojoOQTaAbZjqfKyL",
-	"+Fhb/sYqQn4zAk2vDAQGlFyBN5SkR5DeOZg0xTHHE+bpChOpgMeZYDaU3RI/93j75nvSmmlRszK2WvNN",
-	"i0dvC2fZEuZv80N/nGRJ+3bKg9/Ylfn2bavWwwtPLtus3I4SLw7dZ3PIYq2ni8bKn08XqzpdnJScsExC",
-	"buPe8xLcUV5m9iFrnthYo2S4C4s6jK6IORvX9lu5chK7SzpHqIK31zTS/gzWefuSlgfU2D9ALcZbw2ap",
-	"lKx++iKZxlhukd3WCD75sNm6hxVWfdAUlRLqsNgiCgbrcInRapdAEpQXPf2x5Pz84F5YQU8E00sParEO",
-	"A2HEUppg9NtKixB9U6fWNYWXpIFH5v/njFO8bGuASeDau5ZaVL42MRccMKQuLV6GiTinyXzvnaNel9Zc",
-	"p5Dae2GN8iYyAcpNagDWTvqV2l2O9GeTyqwr3NOsW19aO6TrdclZwJ7V5crU5eQd3rtrzblYKQuyzKqM",
-	"0laUZPFpqvohCynF5ULTVT2G6cHrtRAWLFQwj1SWCEM3vNZml/h4gUi4vWscLpgFt1BY+mw666cIEdjr",
-	"eWNigN+3FYnq0QOiIUnc1WDSMaCFxF1LENJGquxt1ROQlywCdIbEIF9jLGdZKvZctFlcIHmv6XiI8TxP",
-	"LpYELKXXTTekN9XXXU49YX+0ib3iMp1PJUzSVfluODH91Fw+0otGlA/hyCXjziX/cjJM1I/yFLjG6T5L",
-	"5j9n6/Zru95RKxGwHN5niOQ7IbQY14e8W5n9WVE9Z2GUrOA84GW6hdShy4BeENhW7Ze52j3IVGFVrmmC",
-	"/tyEjm7CFk6fdQppr2ozVXVqt4eeB2d+F2Vt3N0394cPRyd1alqCSm9Hhb5VLuQ+npm/6ZyMt8ngNJPX",
-	"EjizmlubNLM5i4tqvuGqVLD6AOUEd758VvicW+lgl/z3P3u97f0mXlzRC/TwEqb7rUmKE0mJVRqJP+m0",
-	"cOrauzeYJ0FTsIEIQpXN/imjgbfLITVztOQiutgqgSI2UEtY3bcVuTB0AFXsAHNLaZn308NHv+FrC6cq",
-	"1uLGC3jlsRZYgpmla9y2u9zu6pjRi3NiWKvdFbrKI92VXACbHwg29pWakSWk3F1FUF2bieqCLRMxof1y",
-	"MbWs4urM8KOdZ7lMVZdk1eL/rw6Di9XTWvreGkvXSEt43xzWN98yub2Fq2qxNFuUYuY80EJ7lS7iLLrw",
-	"y7z7WnVWs1YnLkRZthxRNYLYUu9EINHmjuWyrAayb++clYTfC5a7seoFcCQ4fMxn5IbbinX4XnHNkFWi",
-	"1v7eoZqkQmmyu0WiEZU00iBV956EbzYSWqyRVWyhRgnxB8qHufMArWtqMWAJfJbJ+uaUIlmnLbKC+48s",
-	"hT8EX+O2oPJf33R3NFAXF6VTeR+T9xbqLxR3KOZWkbgPoCZKR2FhCpug4eo0lDjBJADzy9HPR6RWtsJW",
-	"tSEqgySB2FU7mHl/pw7IMdA4BXeNYw4ealdJHjVGIhHDbfHxWsRLYwO4BplJpqCBgxk8tftC1c5tneLG",
-	"FlHAY0WY7s7muZAo4e7DrepCl1uAc3AGRVHohQzEfWsgrqpixe5iN7TlqTfd/75k1/XLrX+8NgfjAZY9",
-	"W5tiWcKnbTZvrXGmglqeo0wriDIZECHKJdPjmnv9nCoWHeTeLM62in0vFBZ1x2r4hroK472sKoeOGzNw",
-	"JShGWuMduXMszldMaP96VySW/fLlNAinc0l/Ptl5+QP55cspuRoJBUTluKSi/mEbmFVhNo31tSORppTb",
-	"3McKTIRgEk4sjM4Hoih455IYnDjznOwp45oybg4HU+XssE7+Tm+rTM7d3fzbD3t7XdJws4mB15sHyoZe",
-	"lL2kbG+yqt43/vYS5JgUBWgL3eVu6uC9dSNFCB2a97XNdS3c+z1SRvMKJEr4xguVFlEuOItokozJCIoK",
-	"pW5ozOvU9AJchmAtQ7haIPnvf3Z6293QwPyNYxouVtDjY5TdzVLoJAXKFck5VYoNOcQT47zs9myvAbAV",
-	"nAYiScTVNz5RrNa6F53FOb1HQe3mS7DV2+5tmZ0SGXCasaAf7Pa2ervWqz1CztjsKYzhYXkEofRc7/Nu",
-	"H/GEJchtVnbClLY51KQR4cXqhoYMyyzu9zEWbTTvHCRJUC8EPm6Tko1a4ZP1lSdqE+9sba22eOP0PSBv",
-	"GdyMDpE2jbxQ6CQtCqwVfxX+p5sw2LNA+tfqFrNZq7KMn2zP/6RRDdV8tL07/6PJcrP43ctFJvPUzbwJ",
-	"g5eLLK5Zqxi/2l1ofeUFOBTzeWpv3QS/Ii065Du8oxyxWCdaDDG/fJ/QopMH0oVtD1Pv94BBYuUEcK3p",
-	"CHNi2LAeHSqjuSwlBmcGFBesRhocgoeH3s3qH4JdFDplbKcbWnoqf9mzQjGTAvVB+fvLbgN2tV9jTKZI",
-	"lqMvSQty8uuHaTY0VF2A3ey103LcqF7ZdEGwtth87U2XurDgm0WCwvyXK+tggbdtDsgCL9aSTBZ425Mz",
-	"Yk5e9yuRPPWIZoqkQpWuU/I8iBAwKCmZH0uRH3z4QDIFeSw24rLOpPWZGpUFcbfGzgUrnN2ELXrwX87a",
-	"wNhSw4ip7BCmkVWN9tfAjU4UHGy5LRrZii0e124ihkSKKzXNpK/x5q1LhVmWS1dEzUtq6Kp61QQjbN8H",
-	"I/iI3yItvnUZ9jD4ULuJPH1u53BVlStzl/eXaH+yThNg6x/zPyobH3xXNoMlkqpg9ARPv1AuCexnyuME",
-	"JHYt8IqLmvp/KFu6UuOP3Z5+Ctrre7ObC51pQ+YesptL9n+y+MZd9AQNc6j+B1vSnZT9HTBeb87NGN4v",
-	"+juQTwNitFOSAN4EBaNejTK1TQMU2dnas+komNihyN7W3jR/vMEPb6k/i752HqNuz1MrFKeK10uqFpDZ",
-	"H5VdVm6nEHYWYIbpHiEPRdJ2Fyqx3tnb+ge5GrEEjG02ovX6okIWpXpDkvMEG/FQFdEYu1ZU8fY2M9F7",
-	"0vviaLvZKYbxoa9VjE1mcl0wFNn1kfBPoB/M/gsX4JGqr+K6Dj+tPUdsKdu7dN/ZXZChyuI2j5nZH4QB",
-	"j4HGJfu1na+WIuOyZ62hr8zfwXOyHkSIBdZLRkJe54LDQrpnou1okx2xBMWjZkjHjPNfdR1Hb3XKK5v1",
-	"PSzLIzlAvArW9yr1Izd+x/ZNJc1mrG2dvmb2zDanx9t1xH42LL43A902UJ5V94ZQLVIbxNq3LYGLhN2i",
-	"ZSJ24vOSb5t0zvVcAbs9KUjNjBhzJyOaZVA0MZ8lWslBWYoHX7EXKqqugThc+ee0JD62Hz8FWbxSP9pa",
-	"BazboZVI2Gfh9V0JL8efpTG4T0TKtIbYdi9VThoVIbhafrOrH6DC8gvXW5EpcgGZbnVI/FTeJnhKUTgH",
-	"9XMQ7skE4aarb8/0Yj5A8P/hQnAu5t6ZbroAEw0SabOi2n5Vzt5ZD+djwmLHmrZTDBZ3KXjf8c1jjNjZ",
-	"W+lPI2BXFna/33hdrSv9+sN1w2ap7edo3RON1pVlF6eidZht3hKsKwVFZSM8VKiu1PWPPVL3+FXc9xan",
-	"c4p1kTCdj+Afe5DudirzOUb3dGN0hTDv2Jws6iuw2/Xbe2sLvT2UIffYIm+t1puxsFAyPcfdHkPczbYq",
-	"68zineVIGQd8VMG3x8ySf63Y20ymL0Jvd2f+58jbs/P6sUfeqjAb6bj+DoTG8abtuLBZBLKoIuUtZMpj",
-	"8ulCU7yOjLfIuncJ0dUl+NOK0D0Bgb1Kv9k6hXAZnru7FH4WcN9pdK7wjZYXnZ18q+J1RaGxQyf4LgAy",
-	"I0+YtGXgWn1t9bYD7WG5muTaC8kQuJEhEJOBFKk9ppV3aPFOrapf1L0S8sI6RfzBtSYI982srQ0efM6z",
-	"JJm4d/idRIg8Fy7rIdm9Rr5tUYTUR1GlT2u9ZPUTNKhqrUTVrghq+Ow9H49bjscNNLWQ2ZSh0lpY2gyC",
-	"YrNPvHWjseCZ+SZzPfhtYQUWL3X6MBC5WvQPJENPyiId90vonhr/LXKz6Pf+/QhMt+LFJaXbtIeTkSdV",
-	"X4f7J5o2uWjfehaIbQKxbL5xK0noqi9/Pv64SlHXVmd//RTsheTeCdo7axt925dtkZ0YZJlG50qE/dXl",
-	"45cRdVV/3Ja6I9YSghLrDj21nEEL9HPK4JNJGZyqKje/kNB3Yt3gWifyBctLmo3sv7KcYsXMlg8eYwog",
-	"VvV7GhmARQHC+00AtLM8TP6foZzn9L+nX6yjKJmK7QuYNlo/GWzYaLcnKdA1nG5JCyxkR2kEPFRSYKHM",
-	"H3tO4GPXYd9lxbv2hMApo3W3O5P6H3uG4K006nOC4BMu4lGIe6S0prgPySW1kgyNN9ty3thjVTphllDm",
-	"SSOsTMa1ZRE+kC342JII2yxAY6UZWfacQvgYXIJmJ0jHsZ6fcZYjZDPgo8ogfMTs+NdKIJzF8EX+4J0Z",
-	"/zl98Dm75rst3FGTyU8rKfDxy+AVetLWKFbLjMA7y9VnkfWdJgQaytmfKL0Rlu1P8Lil2B/wKx65ZuUC",
-	"1l0MI6CJHv3RGmc7KP0BW65eo8buryICpYjMudonWuTRCGULiamm51RBj7wTkiTsErh5L5PiHJT3DPYz",
-	"ArBc9HY5tnQzeFNW2CX0Gs1pgv7Xs2YoxC1ho7Hwwk3Sqa0Zmx6pxpm21jzdojsFLVnUHtY8kiIFPYJc",
-	"EQ3XmsB1JhTSfr9QQIqcj4kUubZZoUpTnauQJFQDj8YhaXa4JgPKklyCCgl1rZqiEYQkEpyDjaJkQiQq",
-	"JD8Js52aFW117Eq9e3boVjF308waNvG839yuKVPMJzIdrmbvTw1h7n3SmcAcsV2QZ+6L68TSKyjLuzmn",
-	"thyOljRqBrdZmrkuw+hj/uXk00cv3j5lwA+O3pvndyX4yfZKXgy6+arOOzNReVpv0oPd5xygc7E2pmly",
-	"F6whwdUDfxWDuQ5Cs9D5vweHH5ZDZwHvmtHpAG1FpwQaj9tF8esRRC4thnGyS1zZFiOWKhFUoI3H2D+v",
-	"GVtN6FjkE3kZ5h+FrZKMbcgiUJM9pZVtbQdGvfDIiXYDK6vJdhzAaFtyThPKI4wxeDN03XcPI/HN9ONe",
-	"TS3f83wfhUZUjfdJDJqyxB4frkZj11WqFOpUFrsHMXm5tYt9qVDjziazEqFOQ92VFFoJtAlDo3fb1zNj",
-	"wNebq309M3a6HdiXo3ZaJnu9UATB/Xz8gXTM/37LqB7tkyw/T1j0Wy4TewSr1X02hJXLJOgHf9pOajf9",
-	"zc0/R0LpGzTbNy93gjC4pJIh+ZrdG5VhQyxhFvRtZ23zc//vW3/fmmr8Zp587Rsj8Kzs6AfNEUZaY8mQ",
-	"orNf8Tc2cTMIOytROaXmW3qtRUIC5iwXKXzUXlFrNmsre2vaXu42pc8adWYfZkxV1u0vPysKtc35sCgU",
-	"ZSHELOpJEG3RAC9s7vLJ9Bw2OGakRySFsSfbrx/YQFltUNfoyTeoJ1EvJI0rCgj1iTd3t46cMiVtehbL",
-	"82ElCMPSALEYqUn/fWMaRxKw3z9N6viv8djN2c3/BQAA//8=",
+	"7H3rcts40uiroHhOVeQ6tHzNfLtyTdU6t5lMxYnHdjZ1KnFNwWRLwoYEOABoWzPl59n32Cf7Cg3wJoES",
+	"ZSuKvaNfiUUSaDS6G31D959BJNJMcOBaBYM/gzHQGCT+9/UFHZl/Y1CRZJlmggeD4GIMRIISuYzgmSLX",
+	"IBUTnPRugH4lwDXTE6LpaCskVBHGSQqa9t1b/SAMJPyeMwlxMNAyhzBQ0RhSaubRkwyCQaC0ZHwU3N3d",
+	"hUFGJU1BO4Co1pJd5RrULFgvRZrSbQXmCw0xqd4lWhAJOpec9FhMKI+JnVMRKoHQ5IZOlHsD4i0DIzMj",
+	"/p6DnARhwGlqwKpNPg/oMIhEzvUsgCf0lqV5SnieXoEkYmiwmCdakQwkyegIjsiuA0MRwZMJ0ULT5My+",
+	"1QaWna0OUcq4mSgY7IYFdIxrGIFE8GKRUsbfxv6dtU+JGZz0Iqpgm3EFXDHNrqHCTUb1uIKBxUvtaxjA",
+	"bZTkMcTH99tQLnS1qW2I8cwxH6ghSzTIWUCOyfnLtyfEPia9szcvyf/8cHhI/vPvg/5hf7+/vxUS6I/6",
+	"JFcg3xvEwe/kS0ATFsE/4JamWQJ9IUdfgjZQ3czzwRtJkWdt20YTZsg5jiUoNbtxR4SSiOpovE2ThDBF",
+	"/mH3eWUbyoYnZngP8rIsmVhqZkOi/bKDGXoHwxJ6DApqUkSRHiQKyOHefgWrFVEVtG+H23b2RTC+Fxza",
+	"4OTqBiQ52D28H5zzgDPTdoIwkzD0UaAl9B+RsWlCqPqqyFBIsr97SG6YHotcE0quRDxx5Ll/uNuOrlM7",
+	"y3xQlJD6xaSF2AqOMkxoXiRXE9KjfOJ4hF4ltZe2johmYGXtlRRfgZvXWdzGDG7mxeB9kLEPWQZCYR6Z",
+	"fbKDkV4MQ5onmlAVAY8ZH23Nm96OXIfg/0oYBoPg/+xUh+WOO0R2zssvEDJNpX7LY7idBW1v+4oqiAkz",
+	"jx0ZkSGTSruzgPSuaZKDIleQiBuyh0jTEqwAVGSvHexqWg/m6vLfSKk2MZJSllyJ23ZBsiKBcWdfBqVf",
+	"iJhZ6f8KJZL5XyS4BnuE0ixLWEQNiDv/UgIfd9sVN5yZqj6Iilj6/+450t30Eu/C4CcjlVcGtB1tBTAX",
+	"A/lAPjWS6MPqgC7GWwHY1VA+wM+Bymh8ZglnZeA3R13BIqYH9C3lo7KiayUrwMFWALgbZxZe/EVlgivL",
+	"qi9ovHgX7gHAaymFg8Bnc+CM5hBOaTIUMoWYCImqqiI3Y6pRnCqQ1yBJRLnREmNBegaQi0kGRBk9/2bM",
+	"onFIGlocKhd3YfBS8GHConWt6pjknP2eAzeiNnJz1+Ctnm6ZhVJyKpQestvjOGWcJCxl2vwu8wQQ/Ldc",
+	"g+Q0sROuaw0O4fZ87ZktiEFTllh0c6HHjI9IKiQc4QYlYkRiAcqi/L3Qb0TO4zWB+14QlUfjUrkrYDgR",
+	"MRsy8ByL74UmqXtKeg1tzpGeWVSUSwlcF5oiHpMeS9oHs3ttB99BkE/pJBE0vhDiHZUjWCOPoQoJtxFA",
+	"rMgeOXmB+DmVEAkeM/PiG8oSWNduFYq9QzQ1xASSlM6EuzC4EOKE8okTR2pduBKCpKjwIjoMTTOuyFCK",
+	"lOgxqywxIVFRx9+M4mUWcmQMVzkhCdUgpwjlzDzZPh56DdFz3Ab0Z9xQpskVDIUEOxrjo/58zc+s4iOn",
+	"uR4Lyf6ANXLcNU1YTCIJsTGYaKKM6ks5oZFRKZtSTeUZSGr+O4WZT58+bR/nemyGiKiGFtMkiiAzyjLC",
+	"BWpAXlDFInT6vAAqLcLnKKYWSdeUJcaKWSPrxVRTYx2Y882cXBJoNEZLSkgSsxh/pNZKZZxoVhLSuklI",
+	"5VkmpIb4BGJGL/Cl9Uooh6Jfzj+8N7j4ePFm+299a33ZMcwUxwmjqlTPaWzlF01OpchAarQ6hjRRYOzu",
+	"6qc/A0uWs7hDH0vfPj0i+CkyNyXomiktcW2EtlakpwDwcDh7ffzq5PWWdX7S+ANPJoWJ5FB8JUQClBuB",
+	"5iRHFzePFoapqAbSY2maa0MtW0clHEyTmKksoRN0SqW5MvuNjOcGYJzQwuOH1ihT7jg3sKb09h3wkR4H",
+	"g/3nz8OA54ljigbsBe+EAdxa/eME0itHjG1LKHCkjdpmjFyzn876BDUFDOlZue/ABhUW/iuD/xsqYxWS",
+	"REQ0Mfwvcq7VVmgWNxJaWF8Amq0aUuVh+taVUSnpBMnK/SCu/gWRNl/UJBET/ByFzZJk1kCNDyhqh5x5",
+	"kEmWUjmpPauRj3bsOOsyqXT6z/apm6LJZZeexb5iKhLXICcnoOmSqzTbUizR6OxUB4Mglyzw0E+hlF10",
+	"WkPj7bCayLuC0rcwF/Rp1bZxMlmKC13sgOSSDxjo4QBDFGpgBN3AiZ8BzWPJRnSw398d2LlJT3DCeJaj",
+	"lfKFC8lGjNPkmZo3UjlQJCTURzMqRnHUUUVuIEm2+l/4O2MTqAHZJT+SnKOFAHFItvfIj0YWGBqPi7hM",
+	"fXH9LzxoF4Mt7FEXWoapX/rjHiiHC56GEo2G4ZFX0TooOP8ZETfcyghAn2pJM4zrHw7bJWh5SDlg3gg5",
+	"N8CB4kVwICkzx40ySJkysKykcu/38K/f7F99K77cX1tH5PTjRV3sfgXIFGHaLGCh1Lyi0dc8O7nthukp",
+	"qbG0jLYgv3eypYmed+IG5HaELkrByY1kGo5IebQQanQKe+S4WN709Cnjxd97nYH5NRdWrEzr2Jom5Hfz",
+	"EPXFJKkdEIyTkxek57YDX9rykksZDNtuB6hGO8UR1uYgjRIGXD9ThKEuO2Qgj4jSQiLKkgm5GQO3FqFI",
+	"M8qZ4MQiD26ZMkpBZkkMVdxtw+okZSNJtXWtLr2fbHEcz5yNN+gSUTBHB6nGdGgu+fkePJjSW8f3XQKh",
+	"jt/L/XR/r2RHU3p7UpBNF1gqGiugKX9ZFTwtBF/AUpI8iifnkW8SfEpvV0fzqTvV5+nkePJjPF6pGyHj",
+	"17cZk57w0Cs6UcQI9YTQEvbiIwLmK1BHeD5xcHpmO/y7XcCvqfztGl7K+Fv7cG9avQsDLSlXxqSZXY87",
+	"EEj5SrkF5S9bISmiS1+CayZ1ThMb6l2amXMFcQtxnGc0AmJeIFeT2kH6TE1LRTzfX4lriNCKNCCas4j0",
+	"kGL2t+51qk7pXgXO23Wtd0zpM+czXlJlPHOKXXNLu0RoZrcWPz8FeUpH4DNp/eQD3FDf58CrmdGMDVJQ",
+	"io5AoUrWWOqlZ1ungWqGCGdBqqd9tATxfJsx9WHYjAk2MBHWkOzbw9KDPG2yaMoSL4M9HI12zk74cw7y",
+	"+hyMo5fpTZFJoa1fMAiDyotuWNKoMixheoJxTPzmfMI1va3+PnWRTXGBWl714J80yaH2p7Fxw6CMjXph",
+	"V5rqvMUU/vni4pTYF0gkYgitEmo/7s9aSK377ibx7WQ3B8hcwwdP4wExJkgn46e0VX4q3SLW5jHKFcdE",
+	"CvP9jCJUDlC+N7BTl2P5zJSai6PNZVP7zehn0nplEjox6vqYWunYWHJKlQa5hW5DhiEnBTokmIpivnWe",
+	"iAd5SZZQMUmvoWI6hE6rmFudzI2x1tlgpxCd/ZRFUigx1P1IpDv7u7s/7Ozt7RTS4YRyOoIUuN45fnX+",
+	"8u3Jzn5/d6ekqSbwr7mWlLx99Uw5h1i5j0c1Y9VgdMTNamoU7ug1DNDmqB9Et9sjse2SDHACF9lu13wb",
+	"PrK67kt6c5KgFivF93BqtTm0Gt6ohWF8605b7KdaTpN7uNp0TyZGYZQkH4bB4PN8UGse3LvLJingo6XU",
+	"EhxnrVpJSakbpWQlSkmdGZbbO7tL3oQnHI58VCCfKfLx7N1iGdokxDMYoifDnkLzJqk0dbTKOwnrwps7",
+	"7VHDjGUDdKdRMKesy/pZTHpMq+k0sC4Hy13bhp1Z1K9kt3DAb7dPxfA1leLhuxQzCZF+6D4VoNm0yXvs",
+	"xc9AEz1eOkRR6PtNiD6NJ/VcmypiGU/6Pse+VbX8K2v62IsgqFPOepHgQzZqpFV4pGWpYxcyUnxFxb+K",
+	"414uVKbbVeh7RD1sWC5uOM9iqmFbM4y4eDCkGjkoHb9aXXAlDByO2wIvXvWohiR2C/Faj9cizc4cLJtT",
+	"dmWn7EmeaPbPQhItIywq0bpQ0tVCmItDHoV47S4/7yEfC/txiQUPacqS0vBcCJ1lUCcVlrYaR+waeOe5",
+	"xoILyYYsOpUwZLfLfXOeD7t+k7I4TqAjWD6013KRl8D8hwwkCr7u0sJN5L5baNs81Dpq5dMa6Jft+CjA",
+	"XM5v84EDEcW3GFchbrypW0vP+9YN3MSq8Nj0NI5DIiFLaISJSBJScQ2YXEH5pAwpzTI41d5LNrW7I+YV",
+	"d3HK2dafkYFbb09demdqUZqO+cTmB+HzPvnE9JhQN6khVAyhu/WQnqZ4L8VmQ6GlHgmuJY3Q+RONIfqK",
+	"VwOnN1Zk/m2U4pqZ05TxUZHqvZTelbBrkBfCRa58GhhgSozR1NE9pVmSEPcdxEQLVNDK6JFWkAxJzyYt",
+	"cUzvpJokQJXGMJPLo5mn6dckcpF140F7kaJTn/6ZqqL6hCZKFIBiClPD8/ZMkS8BxEwXEH0Jth6Su2OD",
+	"mTGT7fddYiaRLIiEhGJCYg15NrbryLRGjTtInzudPEeK/QEtUR2HIBvANkx1NdFFfKwtf2MVIb85gaYX",
+	"BgIDSq7AG0rSY0gfHEya4ZizKfV0hYlUwONMMBvKbomfe7x9iz1pzbSoeRlbrfmmxaPXhbNsCfW3+aE/",
+	"TrKkfjvjwW/symL9tvXUw+thLtus3I4SLw7dlwvIYq3WRWPlG+tiVdbFeckJyyTkNm6JL8Ed5dVvH7IW",
+	"iY01SoaHsKjD6IqYs1HkoJUrp7G7pHOEKnh9SyPtz2BdtC9paaDG/gFqMd4aNstDyZ5PnyTTGMststsa",
+	"wScfNlv3sMKqD5qirkQdFltywmAdrjFa7RJIgvJarD+WnF8dfxNW0FPB9NKDWqzDQBixlCYY/bbSIkTf",
+	"1IV1TeGVcuCR+f8V4xSvJhtgErj1rqUWla9NzAUHDKlLi5dRIq5osth756jXpTXXKaT2XlijvKlMgHKT",
+	"GoC1k3517C5H+vNJZd6F91nWrS+tHdL1uuQsYJvjcmXH5fSN54efmguxUpavmVdHpq2ES/dpqmornQ7F",
+	"5ULTVfWK2cHrlSM6lnVYRCpLhKEbXmuzS3zSIRJub2aHHbPgOoWlL2ezfooQgb2eNyEG+CNbv6kePSAa",
+	"ksRdpCY9A1pI3LUEIW2kyt7tPQd5zSJAZ0gM8iXGcpalYs9Fm+4CyXtNx0OMV3nydUnAUnrbdEN6U33d",
+	"Vd5z9keb2Csu0/mOhGm6Kt8Np6afmctHetGY8hGcumTcheRfToaJ+lGeAtc43UfJ/Ha2br/k7B21EgHL",
+	"4X2OSH4QQotxfci7l9qfFbWGOqNkBfaAl+k6HYcuA7ojsK2nX+YqHSFThVVxqyn6cxM6uglbOH2eFdJe",
+	"A2imRtdBHz0PTv0uigC5u2/uDx+OzuvUtASV3o8Kfavs5D6em7/pnIz3yeA0k9cSOLOaW5s0szmLi2q+",
+	"4apUsPoA5QQPvnxW+Jxb6eCA/Offh/29oyZeXIkQ9PASpgetSYpTSYlVGok/6bRw6tq7N5gnQVOwgQhC",
+	"lc3+KaOB98shNXO05CK62CqBIjZQS1g9svXLMHQAVewAc0tpmffTx0e/4WudUxVrceMOXnmsnJZgZuka",
+	"t+0ht7t6ZvTCTgxrlc5CV6dlayUXwBYHgo1+peZkCSl3VxHUls1EdcGWqZjQUbmYWlZxZTP8aOdZLlPV",
+	"JVm1+P8rY7Bb9bGl762xdI20hPfNYX3zLZPbW7iquqXZohQz9kAL7VVnEWfRV7/M+1arzmra6tSFKMuW",
+	"Y6rGEFvqnQok2tyxXJbVQI7snbOS8PvBcjdWvQCOBYf3+ZzccFvfD98rrhmyStTa33tUk1QoTQ52STSm",
+	"kkYapNr6RsI3Gwst1sgqtqylhPgd5aPceYDWNbUYsgQ+ymR9c0qRrFMXWcH9R5bCH4KvcVvw8F/fdA9U",
+	"ULuL0pm8j+l7C/UXijsUC6tIfAugpgptYWEKm6Dh6jSUOMEkAPPL6c+npFa2wla1ISqDJIHYVTuYe3+n",
+	"DsgZ0DgFd41jAR5qV0keNUYiEcN98fFSxEtjA7gGmUmmoIGDOTx18EzV7LZecWOLKOCxIkxvzee5kCjh",
+	"7sOt6kKXW4BzcAZFCe1OCuKRVRBXVbHioNsNbXnhTff/VrLr9vnu318aw3iIZc/WdrAs4dM2m7fWOFNB",
+	"LZso0wqiTAZEiHLJ9KTmXr+iikXHuTeLs61i37OqxiFSV6G8l1Xl0HFjBq4ExVhrvCN3hcX5igntX2+K",
+	"xLJfPl0E4Wwu6c/n+89/IL98uiA3Y6GAqByXVFSLbAOzKsymsRp5JNKUcpv7WIGJEEzDiWXk+VAUBe9c",
+	"EoMTZx7LnjKuKePGOJgpZ4ddBfb7u2Vy7sHO//xweLhFGm42MfR680DZ0Iuyl5TtTVbV/8JfX4OckKJc",
+	"b3F2uZs6eG/dSBFCR+Z9bXNdC/d+n5TRvAKJEr7w4kiLKBecRTRJJmQMRT1XNzTmdWr6FVyGYC1DuFog",
+	"+c+/9/t7W6GB+QvHNFysoMcnKLubheNJCpQrknOqFBtxiKfGeb7Vt50ZwFZwGookETdf+FRpX+tedBrn",
+	"7B4FtZsvwW5/r79rdkpkwGnGgkFw0N/tH1iv9hg5Y6evMIaH5RGE0gu9zwcDxBMWbLdZ2QlT2uZQk0aE",
+	"F6sbGjIss7jfxli00bxznCRBvWz6pE1KNiqrT1ejnqrkvL+7u9rijbP3gLxFgzM6Qto08kKhk7QosFb8",
+	"Vfif7sLg0ALpX6tbzE6tJjV+srf4k0Y1VPPR3sHij6aL8+J3z7tM5qmbaT7e//vij6er3N6FwfMuSGlW",
+	"hMavDjrhpbw4h8dDntrbOsGvSMNu09x+ofyxu0W0GGFe+hGhRb8UpCfbhKfeVQODy8oJ7lprF+bEt2FZ",
+	"OlLmxLMUHFwaUFyQG2l3BB7eezOvSwv2quiVMaGt0NJh+cuhFaaZFHiOlL8/32rAro5qDM0UyXL0QWlB",
+	"zn99N8u+hhsKsJsdjVrMlOqVHRc8a4vp1950KQ8d3ywSGxa/XGkVHd62uSMdXqwlp3R425NrYiy2byvJ",
+	"PHWM5oqy4gheq8R6SsLDoLIUGlgo/vjdO5IpyGOxHZd1La2P1hyREG/VxEDBQpd3Ycu5+0+n3WAsq6E0",
+	"VXoP08jiRtvQwM0ZLDjY8l40shViPK7kRIyIFDdqlrlf4k1fl3qzLHeviAuW1AiqallTDLT3LRjIxzQW",
+	"afG9i+SHwbvazedZPwGHm6o8misWsERzmnUy8G4HBi7bUmx0lA5ixhJXVdh6ShY8Uy5Z7WfK4wQk9qLw",
+	"ipmauvG9dP5KbXjsev+TOC03vNNJvy/OaJsS4CHXhezyJ4vv3EVW0LCAW36wJetJ2e0D8xFs2wxatlTp",
+	"kw9DYk7DJAG86QrmODeHt22KoMj+7qFNt8HEFUUOdw9n+eoVfnjP87rocuhRPg89tVBxqni9JG4Bmf9R",
+	"2XPnfgfQfgcmmu0Y89RYwe5edYz0Dnf/Tm7GLAGjQ45pve6qkEUJ45DkPMF2TlRFNMZuHlUeQps667Vk",
+	"PzmeaPYbYnzkazhkk7xcdxBFDnyk/xPo76anhh14q+rOuS7jrrUXiy3x+5AeTgcdGbEs+vOohcRTYtwz",
+	"oHHJtm3241LkX3ZMNnSZ+fvHTtfXCLFgfcmAKCO44NDprJtqettkYyzp8agZ2THx4lddv9t7WbFlq8jv",
+	"KyqQHCBehcjwKhGnbvye7dpLmq2A2/rMze3Ybqzj+/Vj3ygyG0OimxC2bb/n1R8iVIvUBhOPbCPrInG6",
+	"aPSJ/SO9ZN8m1XO9UDDvTQtgMyPmPpAxzTIoWu/PE8nkuCyJhK/Yiy1Vr0scrvxzVoKf2Y+fggxfqX9x",
+	"rYLZ7dBKJPNG6G2EXifN0wqFQvk8IiJlWkNse/UqJ8WKUGgtP93Vf1Bh+YXrjckU+QqZbnW4/FTeBnlK",
+	"0VAH9SYY+mSCobPV0+d6d79H8saTC4W6nInebLMNmGqMSZuV9I6qNgZOW7maEBY7lrYdgrCoTyEzHL89",
+	"xsiprUbwNAKnZUH/bxs3ddN8n7DpqFlifRM1/YtFTcsynTNRU7yd0BI0LQVMpZN8r5BpqVs89ojpEzhS",
+	"N1zTKV7qDvIu4VIfozz2YOn9juhNrPSvFystDo+ezeGjvgLQW369dG0h0O+lcD62CGirlmk0QZRom/jn",
+	"U45/2hZ8vXk8txwL4ICPKgj6mFn5vysGOldYFCHQhwuNTQR0Ewz4b42AVuFO0nP9TgiN4x3bgWSnCChS",
+	"Rcpb+ZTH5MNXTfF6Pt6q3HpIqLQu+Z9WpPQJCPpV+hPXKbzLMOnDpfdGMG4E41JR0sLXXBYMcHKxipsW",
+	"BftOnMD8CpAZOcSkLafY6oOst+9oD4/WJN5hSEbAjeyBmAylSK05Wd5Fx7vpqn7h/UbIr9bp4w9yNkH4",
+	"1kze2ijF51RMkql7uJtI3dxIneficj2kftjI6y6KAPsosfT1rZccf4IGNa6VGNsPnho++xvzf8XmfwO9",
+	"LeQ5o1C1FoQ3g6CYHhBvvXcsVGi+wb5/RQFK21mmu3VlIHI9JL6TzD4vi+t8Wwbx9OZokdPui42AXiig",
+	"Haa6S2a32d9PJp9XfVy+PbG1yWH71kYAr1oAl0167iV5XZX2j2fvVyla2/pxrJ/yvZB8c0bwztrGF/Zl",
+	"W4wrBlmma7pSght57Cf/T2Pqqoo5UnAm6xKCGeuaPbWcVgv0JqX1yaS0zlStXFyobMP1c7UwxNFUPmt5",
+	"SbqRnVqWea2EgOWfx5iiitVGn0aGalEY9dsmqNpZvk9+qqGcTXrqX7eoT1ECGtuxMG20jGS4bbMcPEmr",
+	"roF+S9pqIXNKpeN7Ja0WysNjz1l99GfmhpG6V/BsT1idUa4PtuZyzWPPYL3XCb5JYP0LFvspjhek0Obx",
+	"EpJraiUnKpm/50JT1BurdNcsocyT5lqptmvLcv1OOutjS3Jt01SNNmlk4CbF9Sm7WM0Okp5jWT/DLccA",
+	"ZsBHleH6iNn4vyvBdZ6gKPJbHywwNumtmyyuTYGfJbNWa7L8aSWtPn7ZvUIP4xrFcZmx+mB5vBF1G1G3",
+	"VMKqobijqRI9YdnmCs1Cxf6AX9E0nJerWnehjIEmevxHa7zzuPR37Lr6sxq7fIsIlCIy5+qIaJFHY5RJ",
+	"JKaaXlEFffJGSJKwa+DmvUyKK1BeW/FnBGC56Pty7Oxm8KY4sWvoN5qQBYPPl83QklvCdmPhhRuoV1sz",
+	"NrdTDdv7Q6maO3SnoCWL2sPLp1KkoMeQK6LhVhO4zYRCnhkUB5ciVxMiRa5t1rLSVOcqJAnVwKNJSAz3",
+	"A9cOV2RIWZJLUCGhriVfNIaQRIJzsFGpTIhEheQnYbZTs6J9ml2pd89O3CoWbppZww76JZrbNaP6+USt",
+	"w9X8/akhzL1PelOYI7bb/dx9cR23+gVleTfnwpbN0pJGzSQDlmaumzz63n85//Dei7cPGfDj07fm+UMJ",
+	"frqNnheDbr6qw9pcVF7Um7Fhl1EH6EKsTWiaPARrSHD1QGrFYK5T3Dx0/v/jk3fLobOAd83odIC2olMC",
+	"jSftovjlGCKX1sQ4OSCuTJMRS5UIKtDGY+yT2oxVJ3Qi8qn8GPOPwpZ4RqdkEShiZCjl6O6zqVWRDa0S",
+	"xXjkRLuBldVkOw5gTmlyRRPKI4y9eDPB3XffR+Kb6Sf92rH8jed7LzSianJEYtCUJdbsuBlPXPfAUqhT",
+	"WewexOT57gH2H8QTdz6ZlQh1J9RDSaGVQJswNHp0fr40in+9iebnS6Pf24F9OYYXZbLeM0UQ3I9n70jP",
+	"/O+3jOrxEcnyq4RFv+UysaZbrY69IaxcJsEg+NN2zLwb7Oz8ORZK36G6v3O9H4TBNZUMydfs3rgMp2Kp",
+	"w2AQJCKiifl58Lfdv+3ONPg0Tz4PjPJ4WXZuheYIY62x1E/RwbX4G5t1GoRdlqicOeZbempGQgLmuBcp",
+	"mNRevWw25Sx7KCMmXEqmVerMPsyZqux7Un5WFHRc8GFRGM5CiFn30yDa4hte2NzlqNk5bPDPSI9ICqNP",
+	"tl9zsYHA2qCuMZ9vUE+iZUgaV2EQ6nNvznYdOWVq4OwslufDShCGpQJiMVKT/kdGNY4kxEYvo0kd/zUe",
+	"u7u8+98AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

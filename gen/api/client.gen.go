@@ -4465,6 +4465,11 @@ type SearchAllResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// SearchAllResponse429Headers the declared response headers of an HTTP 429 response for SearchAll
+type SearchAllResponse429Headers struct {
+	RetryAfter *int
+}
+
 // SearchAllResponse503Headers the declared response headers of an HTTP 503 response for SearchAll
 type SearchAllResponse503Headers struct {
 	RetryAfter *int
@@ -4483,12 +4488,16 @@ type SearchAllResponse struct {
 	ApplicationscimJSON413 *PayloadTooLarge
 	// ApplicationscimJSON415 the response for an HTTP 415 `application/scim+json` response
 	ApplicationscimJSON415 *UnsupportedMediaType
+	// ApplicationscimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationscimJSON429 *TooManyRequests
 	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
 	ApplicationscimJSON500 *InternalError
 	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
 	ApplicationscimJSON503 *Unavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *SearchAllResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SearchAllResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *SearchAllResponse503Headers
 }
@@ -4516,6 +4525,11 @@ func (r SearchAllResponse) GetApplicationscimJSON413() *PayloadTooLarge {
 // GetApplicationscimJSON415 returns the response for an HTTP 415 `application/scim+json` response
 func (r SearchAllResponse) GetApplicationscimJSON415() *UnsupportedMediaType {
 	return r.ApplicationscimJSON415
+}
+
+// GetApplicationscimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r SearchAllResponse) GetApplicationscimJSON429() *TooManyRequests {
+	return r.ApplicationscimJSON429
 }
 
 // GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
@@ -4562,6 +4576,11 @@ type ListDomainsResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListDomainsResponse429Headers the declared response headers of an HTTP 429 response for ListDomains
+type ListDomainsResponse429Headers struct {
+	RetryAfter *int
+}
+
 // ListDomainsResponse503Headers the declared response headers of an HTTP 503 response for ListDomains
 type ListDomainsResponse503Headers struct {
 	RetryAfter *int
@@ -4576,12 +4595,16 @@ type ListDomainsResponse struct {
 	ApplicationscimJSON400 *BadRequest
 	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
 	ApplicationscimJSON401 *Unauthorized
+	// ApplicationscimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationscimJSON429 *TooManyRequests
 	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
 	ApplicationscimJSON500 *InternalError
 	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
 	ApplicationscimJSON503 *Unavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListDomainsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListDomainsResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *ListDomainsResponse503Headers
 }
@@ -4599,6 +4622,11 @@ func (r ListDomainsResponse) GetApplicationscimJSON400() *BadRequest {
 // GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
 func (r ListDomainsResponse) GetApplicationscimJSON401() *Unauthorized {
 	return r.ApplicationscimJSON401
+}
+
+// GetApplicationscimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r ListDomainsResponse) GetApplicationscimJSON429() *TooManyRequests {
+	return r.ApplicationscimJSON429
 }
 
 // GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
@@ -4651,6 +4679,11 @@ type CreateDomainResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// CreateDomainResponse429Headers the declared response headers of an HTTP 429 response for CreateDomain
+type CreateDomainResponse429Headers struct {
+	RetryAfter *int
+}
+
 // CreateDomainResponse503Headers the declared response headers of an HTTP 503 response for CreateDomain
 type CreateDomainResponse503Headers struct {
 	RetryAfter *int
@@ -4671,6 +4704,8 @@ type CreateDomainResponse struct {
 	ApplicationscimJSON413 *PayloadTooLarge
 	// ApplicationscimJSON415 the response for an HTTP 415 `application/scim+json` response
 	ApplicationscimJSON415 *UnsupportedMediaType
+	// ApplicationscimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationscimJSON429 *TooManyRequests
 	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
 	ApplicationscimJSON500 *InternalError
 	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
@@ -4679,6 +4714,8 @@ type CreateDomainResponse struct {
 	Headers201 *CreateDomainResponse201Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateDomainResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateDomainResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *CreateDomainResponse503Headers
 }
@@ -4711,6 +4748,11 @@ func (r CreateDomainResponse) GetApplicationscimJSON413() *PayloadTooLarge {
 // GetApplicationscimJSON415 returns the response for an HTTP 415 `application/scim+json` response
 func (r CreateDomainResponse) GetApplicationscimJSON415() *UnsupportedMediaType {
 	return r.ApplicationscimJSON415
+}
+
+// GetApplicationscimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r CreateDomainResponse) GetApplicationscimJSON429() *TooManyRequests {
+	return r.ApplicationscimJSON429
 }
 
 // GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
@@ -4757,6 +4799,11 @@ type SearchDomainsResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// SearchDomainsResponse429Headers the declared response headers of an HTTP 429 response for SearchDomains
+type SearchDomainsResponse429Headers struct {
+	RetryAfter *int
+}
+
 // SearchDomainsResponse503Headers the declared response headers of an HTTP 503 response for SearchDomains
 type SearchDomainsResponse503Headers struct {
 	RetryAfter *int
@@ -4775,12 +4822,16 @@ type SearchDomainsResponse struct {
 	ApplicationscimJSON413 *PayloadTooLarge
 	// ApplicationscimJSON415 the response for an HTTP 415 `application/scim+json` response
 	ApplicationscimJSON415 *UnsupportedMediaType
+	// ApplicationscimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationscimJSON429 *TooManyRequests
 	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
 	ApplicationscimJSON500 *InternalError
 	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
 	ApplicationscimJSON503 *Unavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *SearchDomainsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SearchDomainsResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *SearchDomainsResponse503Headers
 }
@@ -4808,6 +4859,11 @@ func (r SearchDomainsResponse) GetApplicationscimJSON413() *PayloadTooLarge {
 // GetApplicationscimJSON415 returns the response for an HTTP 415 `application/scim+json` response
 func (r SearchDomainsResponse) GetApplicationscimJSON415() *UnsupportedMediaType {
 	return r.ApplicationscimJSON415
+}
+
+// GetApplicationscimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r SearchDomainsResponse) GetApplicationscimJSON429() *TooManyRequests {
+	return r.ApplicationscimJSON429
 }
 
 // GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
@@ -4854,6 +4910,11 @@ type DeleteDomainResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// DeleteDomainResponse429Headers the declared response headers of an HTTP 429 response for DeleteDomain
+type DeleteDomainResponse429Headers struct {
+	RetryAfter *int
+}
+
 // DeleteDomainResponse503Headers the declared response headers of an HTTP 503 response for DeleteDomain
 type DeleteDomainResponse503Headers struct {
 	RetryAfter *int
@@ -4872,12 +4933,16 @@ type DeleteDomainResponse struct {
 	ApplicationscimJSON409 *Conflict
 	// ApplicationscimJSON412 the response for an HTTP 412 `application/scim+json` response
 	ApplicationscimJSON412 *PreconditionFailed
+	// ApplicationscimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationscimJSON429 *TooManyRequests
 	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
 	ApplicationscimJSON500 *InternalError
 	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
 	ApplicationscimJSON503 *Unavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeleteDomainResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteDomainResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *DeleteDomainResponse503Headers
 }
@@ -4905,6 +4970,11 @@ func (r DeleteDomainResponse) GetApplicationscimJSON409() *Conflict {
 // GetApplicationscimJSON412 returns the response for an HTTP 412 `application/scim+json` response
 func (r DeleteDomainResponse) GetApplicationscimJSON412() *PreconditionFailed {
 	return r.ApplicationscimJSON412
+}
+
+// GetApplicationscimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r DeleteDomainResponse) GetApplicationscimJSON429() *TooManyRequests {
+	return r.ApplicationscimJSON429
 }
 
 // GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
@@ -4961,6 +5031,11 @@ type GetDomainResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// GetDomainResponse429Headers the declared response headers of an HTTP 429 response for GetDomain
+type GetDomainResponse429Headers struct {
+	RetryAfter *int
+}
+
 // GetDomainResponse503Headers the declared response headers of an HTTP 503 response for GetDomain
 type GetDomainResponse503Headers struct {
 	RetryAfter *int
@@ -4977,6 +5052,8 @@ type GetDomainResponse struct {
 	ApplicationscimJSON401 *Unauthorized
 	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
 	ApplicationscimJSON404 *NotFound
+	// ApplicationscimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationscimJSON429 *TooManyRequests
 	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
 	ApplicationscimJSON500 *InternalError
 	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
@@ -4987,6 +5064,8 @@ type GetDomainResponse struct {
 	Headers304 *GetDomainResponse304Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetDomainResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetDomainResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetDomainResponse503Headers
 }
@@ -5009,6 +5088,11 @@ func (r GetDomainResponse) GetApplicationscimJSON401() *Unauthorized {
 // GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
 func (r GetDomainResponse) GetApplicationscimJSON404() *NotFound {
 	return r.ApplicationscimJSON404
+}
+
+// GetApplicationscimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r GetDomainResponse) GetApplicationscimJSON429() *TooManyRequests {
+	return r.ApplicationscimJSON429
 }
 
 // GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
@@ -5065,6 +5149,11 @@ type PatchDomainResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// PatchDomainResponse429Headers the declared response headers of an HTTP 429 response for PatchDomain
+type PatchDomainResponse429Headers struct {
+	RetryAfter *int
+}
+
 // PatchDomainResponse503Headers the declared response headers of an HTTP 503 response for PatchDomain
 type PatchDomainResponse503Headers struct {
 	RetryAfter *int
@@ -5089,6 +5178,8 @@ type PatchDomainResponse struct {
 	ApplicationscimJSON413 *PayloadTooLarge
 	// ApplicationscimJSON415 the response for an HTTP 415 `application/scim+json` response
 	ApplicationscimJSON415 *UnsupportedMediaType
+	// ApplicationscimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationscimJSON429 *TooManyRequests
 	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
 	ApplicationscimJSON500 *InternalError
 	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
@@ -5099,6 +5190,8 @@ type PatchDomainResponse struct {
 	Headers204 *PatchDomainResponse204Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *PatchDomainResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PatchDomainResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *PatchDomainResponse503Headers
 }
@@ -5141,6 +5234,11 @@ func (r PatchDomainResponse) GetApplicationscimJSON413() *PayloadTooLarge {
 // GetApplicationscimJSON415 returns the response for an HTTP 415 `application/scim+json` response
 func (r PatchDomainResponse) GetApplicationscimJSON415() *UnsupportedMediaType {
 	return r.ApplicationscimJSON415
+}
+
+// GetApplicationscimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r PatchDomainResponse) GetApplicationscimJSON429() *TooManyRequests {
+	return r.ApplicationscimJSON429
 }
 
 // GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
@@ -5192,6 +5290,11 @@ type ReplaceDomainResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ReplaceDomainResponse429Headers the declared response headers of an HTTP 429 response for ReplaceDomain
+type ReplaceDomainResponse429Headers struct {
+	RetryAfter *int
+}
+
 // ReplaceDomainResponse503Headers the declared response headers of an HTTP 503 response for ReplaceDomain
 type ReplaceDomainResponse503Headers struct {
 	RetryAfter *int
@@ -5216,6 +5319,8 @@ type ReplaceDomainResponse struct {
 	ApplicationscimJSON413 *PayloadTooLarge
 	// ApplicationscimJSON415 the response for an HTTP 415 `application/scim+json` response
 	ApplicationscimJSON415 *UnsupportedMediaType
+	// ApplicationscimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationscimJSON429 *TooManyRequests
 	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
 	ApplicationscimJSON500 *InternalError
 	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
@@ -5224,6 +5329,8 @@ type ReplaceDomainResponse struct {
 	Headers200 *ReplaceDomainResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ReplaceDomainResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReplaceDomainResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *ReplaceDomainResponse503Headers
 }
@@ -5266,6 +5373,11 @@ func (r ReplaceDomainResponse) GetApplicationscimJSON413() *PayloadTooLarge {
 // GetApplicationscimJSON415 returns the response for an HTTP 415 `application/scim+json` response
 func (r ReplaceDomainResponse) GetApplicationscimJSON415() *UnsupportedMediaType {
 	return r.ApplicationscimJSON415
+}
+
+// GetApplicationscimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r ReplaceDomainResponse) GetApplicationscimJSON429() *TooManyRequests {
+	return r.ApplicationscimJSON429
 }
 
 // GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
@@ -5312,6 +5424,11 @@ type ListGroupsResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListGroupsResponse429Headers the declared response headers of an HTTP 429 response for ListGroups
+type ListGroupsResponse429Headers struct {
+	RetryAfter *int
+}
+
 // ListGroupsResponse503Headers the declared response headers of an HTTP 503 response for ListGroups
 type ListGroupsResponse503Headers struct {
 	RetryAfter *int
@@ -5326,12 +5443,16 @@ type ListGroupsResponse struct {
 	ApplicationscimJSON400 *BadRequest
 	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
 	ApplicationscimJSON401 *Unauthorized
+	// ApplicationscimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationscimJSON429 *TooManyRequests
 	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
 	ApplicationscimJSON500 *InternalError
 	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
 	ApplicationscimJSON503 *Unavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListGroupsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListGroupsResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *ListGroupsResponse503Headers
 }
@@ -5349,6 +5470,11 @@ func (r ListGroupsResponse) GetApplicationscimJSON400() *BadRequest {
 // GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
 func (r ListGroupsResponse) GetApplicationscimJSON401() *Unauthorized {
 	return r.ApplicationscimJSON401
+}
+
+// GetApplicationscimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r ListGroupsResponse) GetApplicationscimJSON429() *TooManyRequests {
+	return r.ApplicationscimJSON429
 }
 
 // GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
@@ -5401,6 +5527,11 @@ type CreateGroupResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// CreateGroupResponse429Headers the declared response headers of an HTTP 429 response for CreateGroup
+type CreateGroupResponse429Headers struct {
+	RetryAfter *int
+}
+
 // CreateGroupResponse503Headers the declared response headers of an HTTP 503 response for CreateGroup
 type CreateGroupResponse503Headers struct {
 	RetryAfter *int
@@ -5421,6 +5552,8 @@ type CreateGroupResponse struct {
 	ApplicationscimJSON413 *PayloadTooLarge
 	// ApplicationscimJSON415 the response for an HTTP 415 `application/scim+json` response
 	ApplicationscimJSON415 *UnsupportedMediaType
+	// ApplicationscimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationscimJSON429 *TooManyRequests
 	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
 	ApplicationscimJSON500 *InternalError
 	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
@@ -5429,6 +5562,8 @@ type CreateGroupResponse struct {
 	Headers201 *CreateGroupResponse201Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateGroupResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateGroupResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *CreateGroupResponse503Headers
 }
@@ -5461,6 +5596,11 @@ func (r CreateGroupResponse) GetApplicationscimJSON413() *PayloadTooLarge {
 // GetApplicationscimJSON415 returns the response for an HTTP 415 `application/scim+json` response
 func (r CreateGroupResponse) GetApplicationscimJSON415() *UnsupportedMediaType {
 	return r.ApplicationscimJSON415
+}
+
+// GetApplicationscimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r CreateGroupResponse) GetApplicationscimJSON429() *TooManyRequests {
+	return r.ApplicationscimJSON429
 }
 
 // GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
@@ -5507,6 +5647,11 @@ type SearchGroupsResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// SearchGroupsResponse429Headers the declared response headers of an HTTP 429 response for SearchGroups
+type SearchGroupsResponse429Headers struct {
+	RetryAfter *int
+}
+
 // SearchGroupsResponse503Headers the declared response headers of an HTTP 503 response for SearchGroups
 type SearchGroupsResponse503Headers struct {
 	RetryAfter *int
@@ -5525,12 +5670,16 @@ type SearchGroupsResponse struct {
 	ApplicationscimJSON413 *PayloadTooLarge
 	// ApplicationscimJSON415 the response for an HTTP 415 `application/scim+json` response
 	ApplicationscimJSON415 *UnsupportedMediaType
+	// ApplicationscimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationscimJSON429 *TooManyRequests
 	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
 	ApplicationscimJSON500 *InternalError
 	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
 	ApplicationscimJSON503 *Unavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *SearchGroupsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SearchGroupsResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *SearchGroupsResponse503Headers
 }
@@ -5558,6 +5707,11 @@ func (r SearchGroupsResponse) GetApplicationscimJSON413() *PayloadTooLarge {
 // GetApplicationscimJSON415 returns the response for an HTTP 415 `application/scim+json` response
 func (r SearchGroupsResponse) GetApplicationscimJSON415() *UnsupportedMediaType {
 	return r.ApplicationscimJSON415
+}
+
+// GetApplicationscimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r SearchGroupsResponse) GetApplicationscimJSON429() *TooManyRequests {
+	return r.ApplicationscimJSON429
 }
 
 // GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
@@ -5604,6 +5758,11 @@ type DeleteGroupResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// DeleteGroupResponse429Headers the declared response headers of an HTTP 429 response for DeleteGroup
+type DeleteGroupResponse429Headers struct {
+	RetryAfter *int
+}
+
 // DeleteGroupResponse503Headers the declared response headers of an HTTP 503 response for DeleteGroup
 type DeleteGroupResponse503Headers struct {
 	RetryAfter *int
@@ -5622,12 +5781,16 @@ type DeleteGroupResponse struct {
 	ApplicationscimJSON409 *Conflict
 	// ApplicationscimJSON412 the response for an HTTP 412 `application/scim+json` response
 	ApplicationscimJSON412 *PreconditionFailed
+	// ApplicationscimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationscimJSON429 *TooManyRequests
 	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
 	ApplicationscimJSON500 *InternalError
 	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
 	ApplicationscimJSON503 *Unavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeleteGroupResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteGroupResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *DeleteGroupResponse503Headers
 }
@@ -5655,6 +5818,11 @@ func (r DeleteGroupResponse) GetApplicationscimJSON409() *Conflict {
 // GetApplicationscimJSON412 returns the response for an HTTP 412 `application/scim+json` response
 func (r DeleteGroupResponse) GetApplicationscimJSON412() *PreconditionFailed {
 	return r.ApplicationscimJSON412
+}
+
+// GetApplicationscimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r DeleteGroupResponse) GetApplicationscimJSON429() *TooManyRequests {
+	return r.ApplicationscimJSON429
 }
 
 // GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
@@ -5711,6 +5879,11 @@ type GetGroupResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// GetGroupResponse429Headers the declared response headers of an HTTP 429 response for GetGroup
+type GetGroupResponse429Headers struct {
+	RetryAfter *int
+}
+
 // GetGroupResponse503Headers the declared response headers of an HTTP 503 response for GetGroup
 type GetGroupResponse503Headers struct {
 	RetryAfter *int
@@ -5727,6 +5900,8 @@ type GetGroupResponse struct {
 	ApplicationscimJSON401 *Unauthorized
 	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
 	ApplicationscimJSON404 *NotFound
+	// ApplicationscimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationscimJSON429 *TooManyRequests
 	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
 	ApplicationscimJSON500 *InternalError
 	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
@@ -5737,6 +5912,8 @@ type GetGroupResponse struct {
 	Headers304 *GetGroupResponse304Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetGroupResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetGroupResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetGroupResponse503Headers
 }
@@ -5759,6 +5936,11 @@ func (r GetGroupResponse) GetApplicationscimJSON401() *Unauthorized {
 // GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
 func (r GetGroupResponse) GetApplicationscimJSON404() *NotFound {
 	return r.ApplicationscimJSON404
+}
+
+// GetApplicationscimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r GetGroupResponse) GetApplicationscimJSON429() *TooManyRequests {
+	return r.ApplicationscimJSON429
 }
 
 // GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
@@ -5815,6 +5997,11 @@ type PatchGroupResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// PatchGroupResponse429Headers the declared response headers of an HTTP 429 response for PatchGroup
+type PatchGroupResponse429Headers struct {
+	RetryAfter *int
+}
+
 // PatchGroupResponse503Headers the declared response headers of an HTTP 503 response for PatchGroup
 type PatchGroupResponse503Headers struct {
 	RetryAfter *int
@@ -5839,6 +6026,8 @@ type PatchGroupResponse struct {
 	ApplicationscimJSON413 *PayloadTooLarge
 	// ApplicationscimJSON415 the response for an HTTP 415 `application/scim+json` response
 	ApplicationscimJSON415 *UnsupportedMediaType
+	// ApplicationscimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationscimJSON429 *TooManyRequests
 	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
 	ApplicationscimJSON500 *InternalError
 	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
@@ -5849,6 +6038,8 @@ type PatchGroupResponse struct {
 	Headers204 *PatchGroupResponse204Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *PatchGroupResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PatchGroupResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *PatchGroupResponse503Headers
 }
@@ -5891,6 +6082,11 @@ func (r PatchGroupResponse) GetApplicationscimJSON413() *PayloadTooLarge {
 // GetApplicationscimJSON415 returns the response for an HTTP 415 `application/scim+json` response
 func (r PatchGroupResponse) GetApplicationscimJSON415() *UnsupportedMediaType {
 	return r.ApplicationscimJSON415
+}
+
+// GetApplicationscimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r PatchGroupResponse) GetApplicationscimJSON429() *TooManyRequests {
+	return r.ApplicationscimJSON429
 }
 
 // GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
@@ -5942,6 +6138,11 @@ type ReplaceGroupResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ReplaceGroupResponse429Headers the declared response headers of an HTTP 429 response for ReplaceGroup
+type ReplaceGroupResponse429Headers struct {
+	RetryAfter *int
+}
+
 // ReplaceGroupResponse503Headers the declared response headers of an HTTP 503 response for ReplaceGroup
 type ReplaceGroupResponse503Headers struct {
 	RetryAfter *int
@@ -5966,6 +6167,8 @@ type ReplaceGroupResponse struct {
 	ApplicationscimJSON413 *PayloadTooLarge
 	// ApplicationscimJSON415 the response for an HTTP 415 `application/scim+json` response
 	ApplicationscimJSON415 *UnsupportedMediaType
+	// ApplicationscimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationscimJSON429 *TooManyRequests
 	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
 	ApplicationscimJSON500 *InternalError
 	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
@@ -5974,6 +6177,8 @@ type ReplaceGroupResponse struct {
 	Headers200 *ReplaceGroupResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ReplaceGroupResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReplaceGroupResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *ReplaceGroupResponse503Headers
 }
@@ -6016,6 +6221,11 @@ func (r ReplaceGroupResponse) GetApplicationscimJSON413() *PayloadTooLarge {
 // GetApplicationscimJSON415 returns the response for an HTTP 415 `application/scim+json` response
 func (r ReplaceGroupResponse) GetApplicationscimJSON415() *UnsupportedMediaType {
 	return r.ApplicationscimJSON415
+}
+
+// GetApplicationscimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r ReplaceGroupResponse) GetApplicationscimJSON429() *TooManyRequests {
+	return r.ApplicationscimJSON429
 }
 
 // GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
@@ -6062,6 +6272,11 @@ type ListResourceTypesResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListResourceTypesResponse429Headers the declared response headers of an HTTP 429 response for ListResourceTypes
+type ListResourceTypesResponse429Headers struct {
+	RetryAfter *int
+}
+
 // ListResourceTypesResponse503Headers the declared response headers of an HTTP 503 response for ListResourceTypes
 type ListResourceTypesResponse503Headers struct {
 	RetryAfter *int
@@ -6076,12 +6291,16 @@ type ListResourceTypesResponse struct {
 	ApplicationscimJSON400 *BadRequest
 	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
 	ApplicationscimJSON401 *Unauthorized
+	// ApplicationscimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationscimJSON429 *TooManyRequests
 	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
 	ApplicationscimJSON500 *InternalError
 	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
 	ApplicationscimJSON503 *Unavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListResourceTypesResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListResourceTypesResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *ListResourceTypesResponse503Headers
 }
@@ -6099,6 +6318,11 @@ func (r ListResourceTypesResponse) GetApplicationscimJSON400() *BadRequest {
 // GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
 func (r ListResourceTypesResponse) GetApplicationscimJSON401() *Unauthorized {
 	return r.ApplicationscimJSON401
+}
+
+// GetApplicationscimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r ListResourceTypesResponse) GetApplicationscimJSON429() *TooManyRequests {
+	return r.ApplicationscimJSON429
 }
 
 // GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
@@ -6145,6 +6369,11 @@ type GetResourceTypeResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// GetResourceTypeResponse429Headers the declared response headers of an HTTP 429 response for GetResourceType
+type GetResourceTypeResponse429Headers struct {
+	RetryAfter *int
+}
+
 // GetResourceTypeResponse503Headers the declared response headers of an HTTP 503 response for GetResourceType
 type GetResourceTypeResponse503Headers struct {
 	RetryAfter *int
@@ -6161,12 +6390,16 @@ type GetResourceTypeResponse struct {
 	ApplicationscimJSON401 *Unauthorized
 	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
 	ApplicationscimJSON404 *NotFound
+	// ApplicationscimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationscimJSON429 *TooManyRequests
 	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
 	ApplicationscimJSON500 *InternalError
 	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
 	ApplicationscimJSON503 *Unavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetResourceTypeResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetResourceTypeResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetResourceTypeResponse503Headers
 }
@@ -6189,6 +6422,11 @@ func (r GetResourceTypeResponse) GetApplicationscimJSON401() *Unauthorized {
 // GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
 func (r GetResourceTypeResponse) GetApplicationscimJSON404() *NotFound {
 	return r.ApplicationscimJSON404
+}
+
+// GetApplicationscimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r GetResourceTypeResponse) GetApplicationscimJSON429() *TooManyRequests {
+	return r.ApplicationscimJSON429
 }
 
 // GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
@@ -6235,6 +6473,11 @@ type ListSchemasResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListSchemasResponse429Headers the declared response headers of an HTTP 429 response for ListSchemas
+type ListSchemasResponse429Headers struct {
+	RetryAfter *int
+}
+
 // ListSchemasResponse503Headers the declared response headers of an HTTP 503 response for ListSchemas
 type ListSchemasResponse503Headers struct {
 	RetryAfter *int
@@ -6249,12 +6492,16 @@ type ListSchemasResponse struct {
 	ApplicationscimJSON400 *BadRequest
 	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
 	ApplicationscimJSON401 *Unauthorized
+	// ApplicationscimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationscimJSON429 *TooManyRequests
 	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
 	ApplicationscimJSON500 *InternalError
 	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
 	ApplicationscimJSON503 *Unavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListSchemasResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListSchemasResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *ListSchemasResponse503Headers
 }
@@ -6272,6 +6519,11 @@ func (r ListSchemasResponse) GetApplicationscimJSON400() *BadRequest {
 // GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
 func (r ListSchemasResponse) GetApplicationscimJSON401() *Unauthorized {
 	return r.ApplicationscimJSON401
+}
+
+// GetApplicationscimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r ListSchemasResponse) GetApplicationscimJSON429() *TooManyRequests {
+	return r.ApplicationscimJSON429
 }
 
 // GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
@@ -6318,6 +6570,11 @@ type GetSchemaResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// GetSchemaResponse429Headers the declared response headers of an HTTP 429 response for GetSchema
+type GetSchemaResponse429Headers struct {
+	RetryAfter *int
+}
+
 // GetSchemaResponse503Headers the declared response headers of an HTTP 503 response for GetSchema
 type GetSchemaResponse503Headers struct {
 	RetryAfter *int
@@ -6334,12 +6591,16 @@ type GetSchemaResponse struct {
 	ApplicationscimJSON401 *Unauthorized
 	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
 	ApplicationscimJSON404 *NotFound
+	// ApplicationscimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationscimJSON429 *TooManyRequests
 	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
 	ApplicationscimJSON500 *InternalError
 	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
 	ApplicationscimJSON503 *Unavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetSchemaResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetSchemaResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetSchemaResponse503Headers
 }
@@ -6362,6 +6623,11 @@ func (r GetSchemaResponse) GetApplicationscimJSON401() *Unauthorized {
 // GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
 func (r GetSchemaResponse) GetApplicationscimJSON404() *NotFound {
 	return r.ApplicationscimJSON404
+}
+
+// GetApplicationscimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r GetSchemaResponse) GetApplicationscimJSON429() *TooManyRequests {
+	return r.ApplicationscimJSON429
 }
 
 // GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
@@ -6408,6 +6674,11 @@ type GetServiceProviderConfigResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// GetServiceProviderConfigResponse429Headers the declared response headers of an HTTP 429 response for GetServiceProviderConfig
+type GetServiceProviderConfigResponse429Headers struct {
+	RetryAfter *int
+}
+
 // GetServiceProviderConfigResponse503Headers the declared response headers of an HTTP 503 response for GetServiceProviderConfig
 type GetServiceProviderConfigResponse503Headers struct {
 	RetryAfter *int
@@ -6422,12 +6693,16 @@ type GetServiceProviderConfigResponse struct {
 	ApplicationscimJSON400 *BadRequest
 	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
 	ApplicationscimJSON401 *Unauthorized
+	// ApplicationscimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationscimJSON429 *TooManyRequests
 	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
 	ApplicationscimJSON500 *InternalError
 	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
 	ApplicationscimJSON503 *Unavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetServiceProviderConfigResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetServiceProviderConfigResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetServiceProviderConfigResponse503Headers
 }
@@ -6445,6 +6720,11 @@ func (r GetServiceProviderConfigResponse) GetApplicationscimJSON400() *BadReques
 // GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
 func (r GetServiceProviderConfigResponse) GetApplicationscimJSON401() *Unauthorized {
 	return r.ApplicationscimJSON401
+}
+
+// GetApplicationscimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r GetServiceProviderConfigResponse) GetApplicationscimJSON429() *TooManyRequests {
+	return r.ApplicationscimJSON429
 }
 
 // GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
@@ -6491,6 +6771,11 @@ type ListUsersResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListUsersResponse429Headers the declared response headers of an HTTP 429 response for ListUsers
+type ListUsersResponse429Headers struct {
+	RetryAfter *int
+}
+
 // ListUsersResponse503Headers the declared response headers of an HTTP 503 response for ListUsers
 type ListUsersResponse503Headers struct {
 	RetryAfter *int
@@ -6505,12 +6790,16 @@ type ListUsersResponse struct {
 	ApplicationscimJSON400 *BadRequest
 	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
 	ApplicationscimJSON401 *Unauthorized
+	// ApplicationscimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationscimJSON429 *TooManyRequests
 	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
 	ApplicationscimJSON500 *InternalError
 	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
 	ApplicationscimJSON503 *Unavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListUsersResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListUsersResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *ListUsersResponse503Headers
 }
@@ -6528,6 +6817,11 @@ func (r ListUsersResponse) GetApplicationscimJSON400() *BadRequest {
 // GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
 func (r ListUsersResponse) GetApplicationscimJSON401() *Unauthorized {
 	return r.ApplicationscimJSON401
+}
+
+// GetApplicationscimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r ListUsersResponse) GetApplicationscimJSON429() *TooManyRequests {
+	return r.ApplicationscimJSON429
 }
 
 // GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
@@ -6580,6 +6874,11 @@ type CreateUserResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// CreateUserResponse429Headers the declared response headers of an HTTP 429 response for CreateUser
+type CreateUserResponse429Headers struct {
+	RetryAfter *int
+}
+
 // CreateUserResponse503Headers the declared response headers of an HTTP 503 response for CreateUser
 type CreateUserResponse503Headers struct {
 	RetryAfter *int
@@ -6600,6 +6899,8 @@ type CreateUserResponse struct {
 	ApplicationscimJSON413 *PayloadTooLarge
 	// ApplicationscimJSON415 the response for an HTTP 415 `application/scim+json` response
 	ApplicationscimJSON415 *UnsupportedMediaType
+	// ApplicationscimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationscimJSON429 *TooManyRequests
 	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
 	ApplicationscimJSON500 *InternalError
 	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
@@ -6608,6 +6909,8 @@ type CreateUserResponse struct {
 	Headers201 *CreateUserResponse201Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateUserResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateUserResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *CreateUserResponse503Headers
 }
@@ -6640,6 +6943,11 @@ func (r CreateUserResponse) GetApplicationscimJSON413() *PayloadTooLarge {
 // GetApplicationscimJSON415 returns the response for an HTTP 415 `application/scim+json` response
 func (r CreateUserResponse) GetApplicationscimJSON415() *UnsupportedMediaType {
 	return r.ApplicationscimJSON415
+}
+
+// GetApplicationscimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r CreateUserResponse) GetApplicationscimJSON429() *TooManyRequests {
+	return r.ApplicationscimJSON429
 }
 
 // GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
@@ -6686,6 +6994,11 @@ type SearchUsersResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// SearchUsersResponse429Headers the declared response headers of an HTTP 429 response for SearchUsers
+type SearchUsersResponse429Headers struct {
+	RetryAfter *int
+}
+
 // SearchUsersResponse503Headers the declared response headers of an HTTP 503 response for SearchUsers
 type SearchUsersResponse503Headers struct {
 	RetryAfter *int
@@ -6704,12 +7017,16 @@ type SearchUsersResponse struct {
 	ApplicationscimJSON413 *PayloadTooLarge
 	// ApplicationscimJSON415 the response for an HTTP 415 `application/scim+json` response
 	ApplicationscimJSON415 *UnsupportedMediaType
+	// ApplicationscimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationscimJSON429 *TooManyRequests
 	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
 	ApplicationscimJSON500 *InternalError
 	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
 	ApplicationscimJSON503 *Unavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *SearchUsersResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SearchUsersResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *SearchUsersResponse503Headers
 }
@@ -6737,6 +7054,11 @@ func (r SearchUsersResponse) GetApplicationscimJSON413() *PayloadTooLarge {
 // GetApplicationscimJSON415 returns the response for an HTTP 415 `application/scim+json` response
 func (r SearchUsersResponse) GetApplicationscimJSON415() *UnsupportedMediaType {
 	return r.ApplicationscimJSON415
+}
+
+// GetApplicationscimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r SearchUsersResponse) GetApplicationscimJSON429() *TooManyRequests {
+	return r.ApplicationscimJSON429
 }
 
 // GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
@@ -6783,6 +7105,11 @@ type DeleteUserResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// DeleteUserResponse429Headers the declared response headers of an HTTP 429 response for DeleteUser
+type DeleteUserResponse429Headers struct {
+	RetryAfter *int
+}
+
 // DeleteUserResponse503Headers the declared response headers of an HTTP 503 response for DeleteUser
 type DeleteUserResponse503Headers struct {
 	RetryAfter *int
@@ -6801,12 +7128,16 @@ type DeleteUserResponse struct {
 	ApplicationscimJSON409 *Conflict
 	// ApplicationscimJSON412 the response for an HTTP 412 `application/scim+json` response
 	ApplicationscimJSON412 *PreconditionFailed
+	// ApplicationscimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationscimJSON429 *TooManyRequests
 	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
 	ApplicationscimJSON500 *InternalError
 	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
 	ApplicationscimJSON503 *Unavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeleteUserResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteUserResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *DeleteUserResponse503Headers
 }
@@ -6834,6 +7165,11 @@ func (r DeleteUserResponse) GetApplicationscimJSON409() *Conflict {
 // GetApplicationscimJSON412 returns the response for an HTTP 412 `application/scim+json` response
 func (r DeleteUserResponse) GetApplicationscimJSON412() *PreconditionFailed {
 	return r.ApplicationscimJSON412
+}
+
+// GetApplicationscimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r DeleteUserResponse) GetApplicationscimJSON429() *TooManyRequests {
+	return r.ApplicationscimJSON429
 }
 
 // GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
@@ -6890,6 +7226,11 @@ type GetUserResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// GetUserResponse429Headers the declared response headers of an HTTP 429 response for GetUser
+type GetUserResponse429Headers struct {
+	RetryAfter *int
+}
+
 // GetUserResponse503Headers the declared response headers of an HTTP 503 response for GetUser
 type GetUserResponse503Headers struct {
 	RetryAfter *int
@@ -6906,6 +7247,8 @@ type GetUserResponse struct {
 	ApplicationscimJSON401 *Unauthorized
 	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
 	ApplicationscimJSON404 *NotFound
+	// ApplicationscimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationscimJSON429 *TooManyRequests
 	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
 	ApplicationscimJSON500 *InternalError
 	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
@@ -6916,6 +7259,8 @@ type GetUserResponse struct {
 	Headers304 *GetUserResponse304Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetUserResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetUserResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetUserResponse503Headers
 }
@@ -6938,6 +7283,11 @@ func (r GetUserResponse) GetApplicationscimJSON401() *Unauthorized {
 // GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
 func (r GetUserResponse) GetApplicationscimJSON404() *NotFound {
 	return r.ApplicationscimJSON404
+}
+
+// GetApplicationscimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r GetUserResponse) GetApplicationscimJSON429() *TooManyRequests {
+	return r.ApplicationscimJSON429
 }
 
 // GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
@@ -6994,6 +7344,11 @@ type PatchUserResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// PatchUserResponse429Headers the declared response headers of an HTTP 429 response for PatchUser
+type PatchUserResponse429Headers struct {
+	RetryAfter *int
+}
+
 // PatchUserResponse503Headers the declared response headers of an HTTP 503 response for PatchUser
 type PatchUserResponse503Headers struct {
 	RetryAfter *int
@@ -7018,6 +7373,8 @@ type PatchUserResponse struct {
 	ApplicationscimJSON413 *PayloadTooLarge
 	// ApplicationscimJSON415 the response for an HTTP 415 `application/scim+json` response
 	ApplicationscimJSON415 *UnsupportedMediaType
+	// ApplicationscimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationscimJSON429 *TooManyRequests
 	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
 	ApplicationscimJSON500 *InternalError
 	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
@@ -7028,6 +7385,8 @@ type PatchUserResponse struct {
 	Headers204 *PatchUserResponse204Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *PatchUserResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PatchUserResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *PatchUserResponse503Headers
 }
@@ -7070,6 +7429,11 @@ func (r PatchUserResponse) GetApplicationscimJSON413() *PayloadTooLarge {
 // GetApplicationscimJSON415 returns the response for an HTTP 415 `application/scim+json` response
 func (r PatchUserResponse) GetApplicationscimJSON415() *UnsupportedMediaType {
 	return r.ApplicationscimJSON415
+}
+
+// GetApplicationscimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r PatchUserResponse) GetApplicationscimJSON429() *TooManyRequests {
+	return r.ApplicationscimJSON429
 }
 
 // GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
@@ -7121,6 +7485,11 @@ type ReplaceUserResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ReplaceUserResponse429Headers the declared response headers of an HTTP 429 response for ReplaceUser
+type ReplaceUserResponse429Headers struct {
+	RetryAfter *int
+}
+
 // ReplaceUserResponse503Headers the declared response headers of an HTTP 503 response for ReplaceUser
 type ReplaceUserResponse503Headers struct {
 	RetryAfter *int
@@ -7145,6 +7514,8 @@ type ReplaceUserResponse struct {
 	ApplicationscimJSON413 *PayloadTooLarge
 	// ApplicationscimJSON415 the response for an HTTP 415 `application/scim+json` response
 	ApplicationscimJSON415 *UnsupportedMediaType
+	// ApplicationscimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationscimJSON429 *TooManyRequests
 	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
 	ApplicationscimJSON500 *InternalError
 	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
@@ -7153,6 +7524,8 @@ type ReplaceUserResponse struct {
 	Headers200 *ReplaceUserResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ReplaceUserResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReplaceUserResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *ReplaceUserResponse503Headers
 }
@@ -7195,6 +7568,11 @@ func (r ReplaceUserResponse) GetApplicationscimJSON413() *PayloadTooLarge {
 // GetApplicationscimJSON415 returns the response for an HTTP 415 `application/scim+json` response
 func (r ReplaceUserResponse) GetApplicationscimJSON415() *UnsupportedMediaType {
 	return r.ApplicationscimJSON415
+}
+
+// GetApplicationscimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r ReplaceUserResponse) GetApplicationscimJSON429() *TooManyRequests {
+	return r.ApplicationscimJSON429
 }
 
 // GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
@@ -8360,6 +8738,13 @@ func ParseSearchAllResponse(rsp *http.Response) (*SearchAllResponse, error) {
 		}
 		response.ApplicationscimJSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -8387,6 +8772,16 @@ func ParseSearchAllResponse(rsp *http.Response) (*SearchAllResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers SearchAllResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers SearchAllResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -8437,6 +8832,13 @@ func ParseListDomainsResponse(rsp *http.Response) (*ListDomainsResponse, error) 
 		}
 		response.ApplicationscimJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -8464,6 +8866,16 @@ func ParseListDomainsResponse(rsp *http.Response) (*ListDomainsResponse, error) 
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListDomainsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers ListDomainsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -8535,6 +8947,13 @@ func ParseCreateDomainResponse(rsp *http.Response) (*CreateDomainResponse, error
 		}
 		response.ApplicationscimJSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -8579,6 +8998,16 @@ func ParseCreateDomainResponse(rsp *http.Response) (*CreateDomainResponse, error
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateDomainResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers CreateDomainResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -8643,6 +9072,13 @@ func ParseSearchDomainsResponse(rsp *http.Response) (*SearchDomainsResponse, err
 		}
 		response.ApplicationscimJSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -8670,6 +9106,16 @@ func ParseSearchDomainsResponse(rsp *http.Response) (*SearchDomainsResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers SearchDomainsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers SearchDomainsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -8737,6 +9183,13 @@ func ParseDeleteDomainResponse(rsp *http.Response) (*DeleteDomainResponse, error
 		}
 		response.ApplicationscimJSON412 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -8764,6 +9217,16 @@ func ParseDeleteDomainResponse(rsp *http.Response) (*DeleteDomainResponse, error
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteDomainResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers DeleteDomainResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -8824,6 +9287,13 @@ func ParseGetDomainResponse(rsp *http.Response) (*GetDomainResponse, error) {
 		}
 		response.ApplicationscimJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -8871,6 +9341,16 @@ func ParseGetDomainResponse(rsp *http.Response) (*GetDomainResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetDomainResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetDomainResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -8959,6 +9439,13 @@ func ParsePatchDomainResponse(rsp *http.Response) (*PatchDomainResponse, error) 
 		}
 		response.ApplicationscimJSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -9006,6 +9493,16 @@ func ParsePatchDomainResponse(rsp *http.Response) (*PatchDomainResponse, error) 
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers PatchDomainResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers PatchDomainResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -9091,6 +9588,13 @@ func ParseReplaceDomainResponse(rsp *http.Response) (*ReplaceDomainResponse, err
 		}
 		response.ApplicationscimJSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -9128,6 +9632,16 @@ func ParseReplaceDomainResponse(rsp *http.Response) (*ReplaceDomainResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ReplaceDomainResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers ReplaceDomainResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -9178,6 +9692,13 @@ func ParseListGroupsResponse(rsp *http.Response) (*ListGroupsResponse, error) {
 		}
 		response.ApplicationscimJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -9205,6 +9726,16 @@ func ParseListGroupsResponse(rsp *http.Response) (*ListGroupsResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListGroupsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers ListGroupsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -9276,6 +9807,13 @@ func ParseCreateGroupResponse(rsp *http.Response) (*CreateGroupResponse, error) 
 		}
 		response.ApplicationscimJSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -9320,6 +9858,16 @@ func ParseCreateGroupResponse(rsp *http.Response) (*CreateGroupResponse, error) 
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateGroupResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers CreateGroupResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -9384,6 +9932,13 @@ func ParseSearchGroupsResponse(rsp *http.Response) (*SearchGroupsResponse, error
 		}
 		response.ApplicationscimJSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -9411,6 +9966,16 @@ func ParseSearchGroupsResponse(rsp *http.Response) (*SearchGroupsResponse, error
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers SearchGroupsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers SearchGroupsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -9478,6 +10043,13 @@ func ParseDeleteGroupResponse(rsp *http.Response) (*DeleteGroupResponse, error) 
 		}
 		response.ApplicationscimJSON412 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -9505,6 +10077,16 @@ func ParseDeleteGroupResponse(rsp *http.Response) (*DeleteGroupResponse, error) 
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteGroupResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers DeleteGroupResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -9565,6 +10147,13 @@ func ParseGetGroupResponse(rsp *http.Response) (*GetGroupResponse, error) {
 		}
 		response.ApplicationscimJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -9612,6 +10201,16 @@ func ParseGetGroupResponse(rsp *http.Response) (*GetGroupResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetGroupResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetGroupResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -9700,6 +10299,13 @@ func ParsePatchGroupResponse(rsp *http.Response) (*PatchGroupResponse, error) {
 		}
 		response.ApplicationscimJSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -9747,6 +10353,16 @@ func ParsePatchGroupResponse(rsp *http.Response) (*PatchGroupResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers PatchGroupResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers PatchGroupResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -9832,6 +10448,13 @@ func ParseReplaceGroupResponse(rsp *http.Response) (*ReplaceGroupResponse, error
 		}
 		response.ApplicationscimJSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -9869,6 +10492,16 @@ func ParseReplaceGroupResponse(rsp *http.Response) (*ReplaceGroupResponse, error
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ReplaceGroupResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers ReplaceGroupResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -9919,6 +10552,13 @@ func ParseListResourceTypesResponse(rsp *http.Response) (*ListResourceTypesRespo
 		}
 		response.ApplicationscimJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -9946,6 +10586,16 @@ func ParseListResourceTypesResponse(rsp *http.Response) (*ListResourceTypesRespo
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListResourceTypesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers ListResourceTypesResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -10003,6 +10653,13 @@ func ParseGetResourceTypeResponse(rsp *http.Response) (*GetResourceTypeResponse,
 		}
 		response.ApplicationscimJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -10030,6 +10687,16 @@ func ParseGetResourceTypeResponse(rsp *http.Response) (*GetResourceTypeResponse,
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetResourceTypeResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetResourceTypeResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -10080,6 +10747,13 @@ func ParseListSchemasResponse(rsp *http.Response) (*ListSchemasResponse, error) 
 		}
 		response.ApplicationscimJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -10107,6 +10781,16 @@ func ParseListSchemasResponse(rsp *http.Response) (*ListSchemasResponse, error) 
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListSchemasResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers ListSchemasResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -10164,6 +10848,13 @@ func ParseGetSchemaResponse(rsp *http.Response) (*GetSchemaResponse, error) {
 		}
 		response.ApplicationscimJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -10191,6 +10882,16 @@ func ParseGetSchemaResponse(rsp *http.Response) (*GetSchemaResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetSchemaResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetSchemaResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -10241,6 +10942,13 @@ func ParseGetServiceProviderConfigResponse(rsp *http.Response) (*GetServiceProvi
 		}
 		response.ApplicationscimJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -10268,6 +10976,16 @@ func ParseGetServiceProviderConfigResponse(rsp *http.Response) (*GetServiceProvi
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetServiceProviderConfigResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetServiceProviderConfigResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -10318,6 +11036,13 @@ func ParseListUsersResponse(rsp *http.Response) (*ListUsersResponse, error) {
 		}
 		response.ApplicationscimJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -10345,6 +11070,16 @@ func ParseListUsersResponse(rsp *http.Response) (*ListUsersResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListUsersResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers ListUsersResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -10416,6 +11151,13 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 		}
 		response.ApplicationscimJSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -10460,6 +11202,16 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateUserResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers CreateUserResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -10524,6 +11276,13 @@ func ParseSearchUsersResponse(rsp *http.Response) (*SearchUsersResponse, error) 
 		}
 		response.ApplicationscimJSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -10551,6 +11310,16 @@ func ParseSearchUsersResponse(rsp *http.Response) (*SearchUsersResponse, error) 
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers SearchUsersResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers SearchUsersResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -10618,6 +11387,13 @@ func ParseDeleteUserResponse(rsp *http.Response) (*DeleteUserResponse, error) {
 		}
 		response.ApplicationscimJSON412 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -10645,6 +11421,16 @@ func ParseDeleteUserResponse(rsp *http.Response) (*DeleteUserResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteUserResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers DeleteUserResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -10705,6 +11491,13 @@ func ParseGetUserResponse(rsp *http.Response) (*GetUserResponse, error) {
 		}
 		response.ApplicationscimJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -10752,6 +11545,16 @@ func ParseGetUserResponse(rsp *http.Response) (*GetUserResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetUserResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetUserResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -10840,6 +11643,13 @@ func ParsePatchUserResponse(rsp *http.Response) (*PatchUserResponse, error) {
 		}
 		response.ApplicationscimJSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -10887,6 +11697,16 @@ func ParsePatchUserResponse(rsp *http.Response) (*PatchUserResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers PatchUserResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers PatchUserResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -10972,6 +11792,13 @@ func ParseReplaceUserResponse(rsp *http.Response) (*ReplaceUserResponse, error) 
 		}
 		response.ApplicationscimJSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -11009,6 +11836,16 @@ func ParseReplaceUserResponse(rsp *http.Response) (*ReplaceUserResponse, error) 
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ReplaceUserResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers ReplaceUserResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {

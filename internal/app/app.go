@@ -28,6 +28,7 @@ import (
 	"postfixadmin-scim/internal/scim"
 	"postfixadmin-scim/internal/store"
 	"postfixadmin-scim/internal/store/sqlstore"
+	"postfixadmin-scim/internal/throttle"
 )
 
 // Server is a ready-to-serve instance.
@@ -84,7 +85,10 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 		RequestTimeout: cfg.Database.Timeout,
 		Metrics:        m.Handler(),
 		Observe:        m.Middleware,
-		Auth:           &auth.Authenticator{Admins: admins, Passwords: passwords, Secrets: secrets, MaxLifetime: cfg.JWT.MaxLifetime},
+		Auth: &auth.Authenticator{Admins: admins, Passwords: passwords, Secrets: secrets, MaxLifetime: cfg.JWT.MaxLifetime,
+			Issuer: cfg.JWT.Issuer, Audience: cfg.JWT.Audience, FailureFloor: cfg.Throttle.FailureDelay},
+		Throttle: throttle.New(throttle.Limits{Address: cfg.Throttle.AddressFailures,
+			Username: cfg.Throttle.UsernameFailures, Window: cfg.Throttle.Window}, nil),
 		DomainRules: scim.DomainRules{
 			Defaults: store.Domain{
 				MaxAliases: pa.DefaultAliasLimit, MaxMailboxes: pa.DefaultMailboxLimit,

@@ -7,7 +7,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -32,7 +34,13 @@ type Authenticator struct {
 	Passwords   pwhash.Setting // PostfixAdmin's $CONF['encrypt']
 	Secrets     [][]byte       // accepted HS256 keys
 	MaxLifetime time.Duration  // longest accepted token lifetime
-	Now         func() time.Time
+	// Issuer and Audience, when set, must be the token's iss and one of its aud.
+	Issuer, Audience string
+	// FailureFloor is the least time a failed Basic login takes, so the
+	// answer's timing does not tell an unknown user, a domain admin or a
+	// wrong password apart, whatever hash the admin row holds.
+	FailureFloor time.Duration
+	Now          func() time.Time
 
 	verified verifiedCache
 	tokens   tokenCache
@@ -60,6 +68,14 @@ func PrincipalFrom(ctx context.Context) (Principal, bool) {
 // PostfixAdmin's login does.
 var dummyHash, _ = pwhash.MustParse(pwhash.Default).Hash("timing-equaliser")
 
+// DefaultFailureFloor is above the cost of every hash PostfixAdmin writes
+// by default (bcrypt cost 10, argon2 t=4 m=64 MiB) on common hardware.
+const DefaultFailureFloor = 300 * time.Millisecond
+
+// badLogin is the one answer to every failed password login: it never says
+// whether the user exists, is a superadmin, or the password was right.
+const badLogin = "Invalid username or password, or not a PostfixAdmin superadmin."
+
 // Authenticate checks an Authorization header value.
 func (a *Authenticator) Authenticate(ctx context.Context, header string) (Principal, error) {
 	scheme, cred, _ := strings.Cut(strings.TrimSpace(header), " ")
@@ -85,30 +101,74 @@ func (a *Authenticator) basic(ctx context.Context, cred string) (Principal, erro
 	if !ok || user == "" || pass == "" {
 		return Principal{}, unauthenticated("Malformed Basic credentials.")
 	}
+	start := time.Now() // real time, whatever a.Now says: this is about timing
+	p, err := a.checkPassword(ctx, user, pass)
+	if fault.KindOf(err) == fault.Unauthenticated {
+		a.waitFloor(ctx, start)
+	}
+	return p, err
+}
+
+// checkPassword verifies one password. Every way to fail costs one hash
+// check and gives the same answer: an unknown user, a domain admin and an
+// inactive admin are checked against a dummy hash.
+func (a *Authenticator) checkPassword(ctx context.Context, user, pass string) (Principal, error) {
 	// No PostfixAdmin username holds a NUL or bytes that are not UTF-8, and
 	// such text must not reach the database (PostgreSQL refuses it).
 	if !utf8.ValidString(user) || strings.ContainsRune(user, 0) {
 		a.Passwords.Verify(dummyHash, pass)
-		return Principal{}, unauthenticated("Invalid username or password.")
+		return Principal{}, unauthenticated(badLogin)
 	}
 	admin, err := a.Admins.ActiveAdmin(ctx, user)
-	if err != nil {
-		if fault.KindOf(err) != fault.NotFound {
-			return Principal{}, err
-		}
+	if err != nil && fault.KindOf(err) != fault.NotFound {
+		return Principal{}, err
+	}
+	if err != nil || !admin.Superadmin {
 		a.Passwords.Verify(dummyHash, pass)
-		return Principal{}, unauthenticated("Invalid username or password.")
+		return Principal{}, unauthenticated(badLogin)
 	}
 	// Basic clients send the password with every request; a slow hash
 	// (bcrypt, argon2) is checked once per password and stored hash.
 	key := verifiedKey(admin, pass)
 	if !a.verified.has(key, a.now()) {
 		if !a.Passwords.Verify(admin.PasswordHash, pass) {
-			return Principal{}, unauthenticated("Invalid username or password.")
+			return Principal{}, unauthenticated(badLogin)
 		}
 		a.verified.add(key, a.now())
 	}
-	return superadmin(admin)
+	return Principal{Username: admin.Username}, nil
+}
+
+// waitFloor sleeps until FailureFloor has passed since start (or ctx ends).
+func (a *Authenticator) waitFloor(ctx context.Context, start time.Time) {
+	d := a.FailureFloor - time.Since(start)
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// BasicUser is the username Basic credentials name ("" for none, or for
+// any other scheme), for throttling by username.
+func BasicUser(header string) string {
+	scheme, cred, _ := strings.Cut(strings.TrimSpace(header), " ")
+	if !strings.EqualFold(scheme, "Basic") {
+		return ""
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
+	if err != nil {
+		return ""
+	}
+	user, _, _ := strings.Cut(string(raw), ":")
+	if !utf8.ValidString(user) {
+		return ""
+	}
+	return strings.TrimSpace(user)
 }
 
 func (a *Authenticator) bearer(ctx context.Context, token string) (Principal, error) {
@@ -144,10 +204,17 @@ func (a *Authenticator) verifyToken(token string) (string, time.Time, error) {
 	var lastErr error
 	for _, secret := range a.Secrets {
 		claims = tokenClaims{}
-		p := jwt.NewParser(jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-			jwt.WithExpirationRequired(), jwt.WithTimeFunc(a.now), jwt.WithLeeway(30*time.Second))
-		_, lastErr = p.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return secret, nil })
-		if lastErr == nil || !errors.Is(lastErr, jwt.ErrTokenSignatureInvalid) {
+		var tok *jwt.Token
+		tok, lastErr = a.parser().ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return secret, nil })
+		if lastErr == nil {
+			// RFC 7515 §4.1.11: a "crit" header lists extensions the
+			// recipient MUST understand, else reject; this server knows none.
+			if _, crit := tok.Header["crit"]; crit {
+				lastErr = errors.New("crit header")
+			}
+			break
+		}
+		if !errors.Is(lastErr, jwt.ErrTokenSignatureInvalid) {
 			break
 		}
 	}
@@ -167,6 +234,24 @@ func (a *Authenticator) verifyToken(token string) (string, time.Time, error) {
 		return "", time.Time{}, unauthenticated("Token names no user.")
 	}
 	return user, claims.ExpiresAt.Time, nil
+}
+
+// tokenLeeway is the clock skew tolerated on exp, nbf and iat.
+const tokenLeeway = 30 * time.Second
+
+// parser checks HS256 only, a required exp, an iat not in the future
+// (RFC 7519 §4.1.6 allows rejecting such tokens; a token from the future
+// would outlive its own lifetime bound) and the configured iss and aud.
+func (a *Authenticator) parser() *jwt.Parser {
+	opts := []jwt.ParserOption{jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithTimeFunc(a.now), jwt.WithLeeway(tokenLeeway)}
+	if a.Issuer != "" {
+		opts = append(opts, jwt.WithIssuer(a.Issuer))
+	}
+	if a.Audience != "" {
+		opts = append(opts, jwt.WithAudience(a.Audience))
+	}
+	return jwt.NewParser(opts...)
 }
 
 // superadmin applies PostfixAdmin's rule: admin.superadmin = 1 gives the
@@ -194,15 +279,40 @@ type tokenClaims struct {
 	User string `json:"user,omitempty"`
 }
 
+// UnmarshalJSON refuses times that are not JSON numbers: RFC 7519 §2 makes
+// a NumericDate a number, and the library would also take "1700000000".
+func (c *tokenClaims) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	for _, name := range []string{"exp", "iat", "nbf"} {
+		if v, ok := raw[name]; ok && (len(v) == 0 || !strings.ContainsRune("-0123456789", rune(v[0]))) {
+			return fmt.Errorf("claim %s is not a NumericDate", name)
+		}
+	}
+	type plain tokenClaims // without this method
+	return json.Unmarshal(b, (*plain)(c))
+}
+
 // Mint signs an HS256 token naming username, valid for lifetime.
 func Mint(secret []byte, username string, lifetime time.Duration, now time.Time) (string, error) {
+	return MintFor(secret, username, lifetime, now, "", "")
+}
+
+// MintFor is Mint with an iss and aud claim (each omitted when empty).
+func MintFor(secret []byte, username string, lifetime time.Duration, now time.Time, issuer, audience string) (string, error) {
 	if username == "" || len(secret) == 0 || lifetime <= 0 {
 		return "", errors.New("mint: username, secret and a positive lifetime are required")
 	}
 	claims := tokenClaims{RegisteredClaims: jwt.RegisteredClaims{
+		Issuer:    issuer,
 		Subject:   username,
 		IssuedAt:  jwt.NewNumericDate(now),
 		ExpiresAt: jwt.NewNumericDate(now.Add(lifetime)),
 	}}
+	if audience != "" {
+		claims.Audience = jwt.ClaimStrings{audience}
+	}
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(secret)
 }

@@ -35,6 +35,7 @@ type Config struct {
 
 	Database Database `yaml:"database"`
 	JWT      JWT      `yaml:"jwt"`
+	Throttle Throttle `yaml:"throttle"`
 
 	PostfixAdmin PostfixAdmin `yaml:"postfixadmin"`
 
@@ -112,6 +113,25 @@ type JWT struct {
 	// (so a secret can be rotated), new tokens are signed with the first.
 	Secrets     []string      `yaml:"secrets"`
 	MaxLifetime time.Duration `yaml:"max_lifetime"`
+	// Issuer and Audience, when set, are required as the tokens' iss and
+	// aud claims (and written into tokens the token command mints).
+	Issuer   string `yaml:"issuer"`
+	Audience string `yaml:"audience"`
+}
+
+// Throttle slows credential guessing.
+type Throttle struct {
+	// AddressFailures failed logins per client address, and
+	// UsernameFailures per username, are allowed per Window; beyond that
+	// the client is answered 429 with Retry-After until the bucket refills.
+	// 0 disables that limit. A username's limit does not apply to an
+	// address that user logged in from within the last day.
+	AddressFailures  int           `yaml:"address_failures"`
+	UsernameFailures int           `yaml:"username_failures"`
+	Window           time.Duration `yaml:"window"`
+	// FailureDelay is the least time a failed password login takes, so its
+	// timing tells nothing (it also slows guessing).
+	FailureDelay time.Duration `yaml:"failure_delay"`
 }
 
 // PostfixAdmin mirrors the $CONF settings of config.inc.php that change what
@@ -157,7 +177,8 @@ func Default() Config {
 		BasePath: "/scim/v2",
 		Database: Database{Driver: "sqlite", DSN: "postfixadmin-scim.db", TimeZone: "UTC",
 			Pool: Pool{MaxOpen: 20, MaxIdle: 20, MaxLifetime: 30 * time.Minute, MaxIdleTime: 5 * time.Minute}, Timeout: 10 * time.Second},
-		JWT: JWT{MaxLifetime: 24 * time.Hour},
+		JWT:      JWT{MaxLifetime: 24 * time.Hour},
+		Throttle: Throttle{AddressFailures: 10, UsernameFailures: 20, Window: time.Minute, FailureDelay: 300 * time.Millisecond},
 		PostfixAdmin: PostfixAdmin{
 			Encrypt: "php_crypt", QuotaMultiplier: 1024000, DomainPath: true,
 			DefaultAliasLimit: 10, DefaultMailboxLimit: 10, DefaultMaxQuota: 10, DefaultDomainQuota: 2048,
@@ -243,6 +264,12 @@ func envVars(c *Config) []envVar {
 		{"PFSCIM_ADMIN_CACHE", dur(&c.AdminCache)},
 		{"PFSCIM_JWT_SECRETS", list(&c.JWT.Secrets)},
 		{"PFSCIM_JWT_MAX_LIFETIME", func(s string) (err error) { c.JWT.MaxLifetime, err = time.ParseDuration(s); return }},
+		{"PFSCIM_JWT_ISSUER", str(&c.JWT.Issuer)},
+		{"PFSCIM_JWT_AUDIENCE", str(&c.JWT.Audience)},
+		{"PFSCIM_THROTTLE_ADDRESS_FAILURES", integer(&c.Throttle.AddressFailures)},
+		{"PFSCIM_THROTTLE_USERNAME_FAILURES", integer(&c.Throttle.UsernameFailures)},
+		{"PFSCIM_THROTTLE_WINDOW", dur(&c.Throttle.Window)},
+		{"PFSCIM_THROTTLE_FAILURE_DELAY", dur(&c.Throttle.FailureDelay)},
 		{"PFSCIM_ENCRYPT", str(&pa.Encrypt)},
 		{"PFSCIM_QUOTA_MULTIPLIER", num(&pa.QuotaMultiplier)},
 		{"PFSCIM_DOMAIN_PATH", flag(&pa.DomainPath)},
@@ -319,6 +346,10 @@ func (c Config) validate() error {
 	}
 	if c.Database.Timeout < 0 {
 		errs = append(errs, errors.New("database.timeout must not be negative"))
+	}
+	if t := c.Throttle; t.AddressFailures < 0 || t.UsernameFailures < 0 || t.FailureDelay < 0 || t.FailureDelay > 5*time.Second ||
+		((t.AddressFailures > 0 || t.UsernameFailures > 0) && t.Window <= 0) {
+		errs = append(errs, errors.New("throttle: failures must be ≥ 0 with a positive window, failure_delay between 0 and 5s"))
 	}
 	if c.JWT.MaxLifetime <= 0 {
 		errs = append(errs, errors.New("jwt.max_lifetime must be positive"))

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -48,6 +49,29 @@ type env struct {
 	skipValidation bool
 	// queries counts the statements the server sends to the database.
 	queries *atomic.Int64
+	// logs holds everything the server logged (debug level, JSON lines);
+	// seen every response, as sent, for tests that scan them.
+	logs *lockedBuffer
+	mu   sync.Mutex
+	seen []response
+}
+
+// lockedBuffer is a bytes.Buffer safe for the server's concurrent writes.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // start serves a database of the given layout; samples loads PostfixAdmin's
@@ -65,6 +89,9 @@ func startWith(t testing.TB, engine sqlstore.Engine, layout testdb.Layout, sampl
 	cfg.Database.Driver, cfg.Database.DSN, cfg.Database.TimeZone = string(engine), db.DSN, "UTC"
 	cfg.JWT.Secrets = []string{jwtSecret}
 	cfg.JWT.MaxLifetime = time.Hour
+	// Tests send many bad credentials from one address: throttling is
+	// switched on by the tests about it, and a short floor keeps them quick.
+	cfg.Throttle.AddressFailures, cfg.Throttle.UsernameFailures, cfg.Throttle.FailureDelay = 0, 0, 20*time.Millisecond
 	for _, f := range configure {
 		f(&cfg)
 	}
@@ -86,7 +113,8 @@ func startWith(t testing.TB, engine sqlstore.Engine, layout testdb.Layout, sampl
 		prepare(db)
 	}
 	var queries atomic.Int64
-	srv, err := app.New(ctx, cfg, io.Discard, slog.New(slog.NewTextHandler(io.Discard, nil)),
+	logs := &lockedBuffer{}
+	srv, err := app.New(ctx, cfg, io.Discard, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		sqlstore.WithQueryObserver(func(string, []any) { queries.Add(1) }))
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +135,7 @@ func startWith(t testing.TB, engine sqlstore.Engine, layout testdb.Layout, sampl
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, db: db, cfg: cfg, base: "http://" + ln.Addr().String() + cfg.BasePath, spec: spec, router: router, queries: &queries}
+	return &env{t: t, db: db, cfg: cfg, base: "http://" + ln.Addr().String() + cfg.BasePath, spec: spec, router: router, queries: &queries, logs: logs}
 }
 
 type response struct {
@@ -174,6 +202,9 @@ func (e *env) do(method, path string, body any, opts ...reqOpt) response {
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	r := response{status: res.StatusCode, header: res.Header, body: b}
+	e.mu.Lock()
+	e.seen = append(e.seen, r)
+	e.mu.Unlock()
 	if !e.skipValidation {
 		e.validate(req, r)
 	}

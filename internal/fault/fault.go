@@ -5,6 +5,7 @@ package fault
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind classifies an error by what the client can do about it.
@@ -37,6 +38,9 @@ const (
 	// Unavailable is a database that cannot be reached or did not answer in
 	// time: the request may succeed when retried (503 with Retry-After).
 	Unavailable
+	// Throttled is a client that failed to authenticate too often; it may
+	// retry after Error.RetryAfter (429).
+	Throttled
 )
 
 // Error is a classified error with a client-facing detail.
@@ -44,6 +48,8 @@ type Error struct {
 	Kind   Kind
 	Detail string
 	Err    error // cause, for logs only
+	// RetryAfter is when a Throttled client may try again.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -40,6 +42,7 @@ var faultStatus = map[fault.Kind]scimError{
 	fault.NoTarget:             {status: http.StatusBadRequest, scimType: "noTarget"},
 	fault.UnsupportedMediaType: {status: http.StatusUnsupportedMediaType},
 	fault.Unavailable:          {status: http.StatusServiceUnavailable},
+	fault.Throttled:            {status: http.StatusTooManyRequests},
 }
 
 // retryAfter is the Retry-After of a 503: the database is reconnected by
@@ -146,6 +149,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if se.status == http.StatusServiceUnavailable {
 		h.Set("Retry-After", retryAfter)
 		s.log.Warn("database unavailable", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+	}
+	if se.status == http.StatusTooManyRequests {
+		var fe *fault.Error
+		wait := time.Second
+		if errors.As(err, &fe) {
+			wait = max(wait, fe.RetryAfter)
+		}
+		h.Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 	}
 	if se.status == http.StatusUnauthorized {
 		h.Add("WWW-Authenticate", `Basic realm="postfixadmin-scim", charset="UTF-8"`)

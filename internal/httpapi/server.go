@@ -24,12 +24,14 @@ import (
 	"postfixadmin-scim/internal/pwhash"
 	"postfixadmin-scim/internal/scim"
 	"postfixadmin-scim/internal/store"
+	"postfixadmin-scim/internal/throttle"
 )
 
 // Options are the dependencies of the HTTP server.
 type Options struct {
 	Store          store.Store
 	Auth           *auth.Authenticator
+	Throttle       *throttle.Throttle // nil: failed logins are not throttled
 	DomainRules    scim.DomainRules
 	MailboxRules   scim.MailboxRules
 	MailboxPolicy  store.MailboxPolicy
@@ -83,6 +85,7 @@ func New(opts Options) (*echo.Echo, error) {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = ipExtractor(opts.TrustedProxies)
+	e.Pre(securityHeaders)
 	// GET /Users/ is GET /Users (the query string stays).
 	e.Pre(middleware.RemoveTrailingSlash())
 	// HEAD is GET without a body (RFC 9110 §9.3.2); net/http drops the body.
@@ -143,6 +146,21 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// securityHeaders go on every answer: nothing the API says (credentials'
+// resources, errors) is for caches or browsers to keep, sniff or frame.
+// No cookies are set and no CORS headers: browsers' cross-origin reads stay
+// refused.
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		h.Set("Referrer-Policy", "no-referrer")
+		return next(c)
+	}
+}
+
 // headWriter answers a HEAD request: headers and status, no body.
 type headWriter struct{ http.ResponseWriter }
 
@@ -167,11 +185,28 @@ func (s *Server) gate(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// authenticate admits active PostfixAdmin superadmins only.
+// authenticate admits active PostfixAdmin superadmins only. A client
+// address or username with too many failed logins is refused (429) before
+// its credentials are looked at.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
-		p, err := s.opts.Auth.Authenticate(req.Context(), req.Header.Get(echo.HeaderAuthorization))
+		header := req.Header.Get(echo.HeaderAuthorization)
+		addr, user := c.RealIP(), auth.BasicUser(header)
+		if t := s.opts.Throttle; t != nil && header != "" {
+			if ok, wait := t.Allow(addr, user); !ok {
+				return &fault.Error{Kind: fault.Throttled, Detail: "Too many failed logins; retry later.", RetryAfter: wait}
+			}
+		}
+		p, err := s.opts.Auth.Authenticate(req.Context(), header)
+		if t := s.opts.Throttle; t != nil && header != "" {
+			switch {
+			case err == nil:
+				t.Succeeded(addr, p.Username)
+			case fault.KindOf(err) == fault.Unauthenticated:
+				t.Failed(addr, user)
+			}
+		}
 		if err != nil {
 			return err
 		}
