@@ -28,8 +28,13 @@ func canonicalBody(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c) // the contract check answers other media types with 415
 		}
 		raw, err := io.ReadAll(req.Body)
-		if err != nil {
+		var tooLarge *echo.HTTPError
+		switch {
+		case errors.As(err, &tooLarge):
 			return err // over the body limit: 413
+		case err != nil:
+			// The client sent less than it announced, or broken chunks.
+			return &fault.Error{Kind: fault.Syntax, Detail: "The request body ended early or is malformed.", Err: err}
 		}
 		if len(bytes.TrimSpace(raw)) > 0 {
 			body, err := decodeBody(req.Header.Get(echo.HeaderContentType), raw)

@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"postfixadmin-scim/internal/auth"
+	"postfixadmin-scim/internal/fault"
 	"postfixadmin-scim/internal/store"
 )
 
@@ -26,6 +29,19 @@ type scopeKey struct{}
 
 func (s *Server) requestScope(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		// Echo drops a query string it cannot parse, which would turn a
+		// malformed filter into no filter at all.
+		values, err := url.ParseQuery(c.Request().URL.RawQuery)
+		if err != nil {
+			return &fault.Error{Kind: fault.Syntax, Detail: "Malformed query string (a bad % escape?).", Err: err}
+		}
+		for name, vs := range values {
+			for _, v := range vs {
+				if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+					return fault.New(fault.Invalid, "query parameter %q is not valid UTF-8 text", name)
+				}
+			}
+		}
 		sc := scope{baseURL: s.baseURL(c), clientIP: c.RealIP(),
 			preferMinimal: strings.Contains(strings.ToLower(c.Request().Header.Get("Prefer")), "return=minimal")}
 		req := c.Request()

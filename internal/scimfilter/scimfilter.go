@@ -8,6 +8,7 @@ package scimfilter
 import (
 	"encoding/json"
 	"fmt"
+	"golang.org/x/text/encoding/charmap"
 	"regexp"
 	"strconv"
 	"strings"
@@ -48,6 +49,11 @@ type Field struct {
 	// EqOnly refuses every operator but eq: Column is no comparable value
 	// (a list of targets, say), only Eq decides membership.
 	EqOnly bool
+	// Latin1: the column is latin1 on PostfixAdmin's MySQL schema (as are
+	// all Lowered ones: addresses and domain names), so it holds no other
+	// character; a value outside latin1 matches nothing (MySQL would refuse
+	// the comparison: "Illegal mix of collations").
+	Latin1 bool
 }
 
 // Element is one value of a multi-valued attribute (emails, phoneNumbers):
@@ -374,6 +380,16 @@ func (t *translator) constant(name string, f Field, op filter.CompareOperator, v
 	return nil
 }
 
+// isLatin1 reports whether MySQL's latin1 (Windows-1252) can hold s.
+func isLatin1(s string) bool {
+	for _, r := range s {
+		if _, ok := charmap.Windows1252.EncodeRune(r); !ok {
+			return false
+		}
+	}
+	return true
+}
+
 func (t *translator) compare(name string, f Field, op filter.CompareOperator, value any) error {
 	if f.EqOnly && op != filter.EQ {
 		return errorf("%q can only be compared with eq", name)
@@ -406,6 +422,17 @@ func (t *translator) compare(name string, f Field, op filter.CompareOperator, va
 		if op == filter.CO || op == filter.SW || op == filter.EW {
 			return errorf("operator %s needs a string attribute; %q is not one", op, name)
 		}
+	}
+	if s, ok := v.(string); ok && (f.Latin1 || f.Lowered) && !isLatin1(s) {
+		switch op {
+		case filter.EQ, filter.CO, filter.SW, filter.EW:
+			t.sql.WriteString("1 = 0")
+			return nil
+		case filter.NE:
+			t.sql.WriteString("1 = 1")
+			return nil
+		}
+		return errorf("%q holds latin1 text only; it cannot be ordered against %q", name, s)
 	}
 	col := f.Column
 	if f.Type == String && !f.CaseExact {

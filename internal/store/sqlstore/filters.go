@@ -31,7 +31,7 @@ func userAttributes(externalIDs bool, isTarget func(target, gotoCol string) stri
 			"meta.lastmodified":      {Column: "m.modified", Type: scimfilter.Time},
 			"provisioning:sizequota": {Column: "m.quota", Type: scimfilter.Int},
 			"provisioning:usedquota": {Column: "COALESCE((SELECT q2.bytes FROM quota2 q2 WHERE q2.username = m.username), 0)", Type: scimfilter.Int},
-			"provisioning:maildir":   {Column: "m.maildir", Type: scimfilter.String, CaseExact: true},
+			"provisioning:maildir":   {Column: "m.maildir", Type: scimfilter.String, CaseExact: true, Latin1: true},
 			// The mailbox's own alias, by primary key.
 			"provisioning:forwards": {Column: "m.username", Type: scimfilter.String, Lowered: true, EqOnly: true,
 				Eq: "EXISTS (SELECT 1 FROM alias sa WHERE sa.address = m.username AND " + isTarget("?", "sa.goto") + ")"},
@@ -76,7 +76,7 @@ func domainAttributes(externalIDs bool) scimfilter.Attributes {
 			"maxmailboxes":      {Column: "d.mailboxes", Type: scimfilter.Int},
 			"maxquota":          {Column: "d.maxquota", Type: scimfilter.Int},
 			"domainquota":       {Column: "d.quota", Type: scimfilter.Int},
-			"transport":         {Column: "d.transport", Type: scimfilter.String},
+			"transport":         {Column: "d.transport", Type: scimfilter.String, Latin1: true},
 			"backupmx":          {Column: "d.backupmx", Type: scimfilter.Bool},
 			"passwordexpiry":    {Column: "d.password_expiry", Type: scimfilter.Int},
 			"active":            {Column: "d.active", Type: scimfilter.Bool},

@@ -165,6 +165,12 @@ func Open(ctx context.Context, engine Engine, dsn string, loc *time.Location, op
 			// other engines: MySQL otherwise reports 0 for an update that
 			// changes no value, which reads as "the row is gone".
 			cfg.ClientFoundRows = true
+			// Strict mode on this server's sessions: a value a column cannot
+			// hold fails the write instead of being stored cut or as '?'.
+			if cfg.Params == nil {
+				cfg.Params = map[string]string{}
+			}
+			cfg.Params["sql_mode"] = "CONCAT(@@sql_mode, ',STRICT_ALL_TABLES')"
 			db, err = sql.Open("mysql", cfg.FormatDSN())
 		}
 	case PostgreSQL:
