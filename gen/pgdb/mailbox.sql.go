@@ -170,7 +170,7 @@ INSERT INTO mailbox (username, password, name, maildir, quota, local_part, domai
                      created, modified)
 VALUES ($1, $2, $3, $4, $5,
         $6, $7, $8, $9, $10, '',
-        now(), date_trunc('minute', now() + make_interval(days => $11::int)), -- ENGINE
+        date_trunc('second', now()), date_trunc('minute', now() + make_interval(days => $11::int)), -- ENGINE
         now(), now())
 `
 
@@ -190,7 +190,8 @@ type InsertMailboxParams struct {
 
 // smtp_active (4.0+) and totp_secret are left to their column defaults, 1 and
 // NULL, which is what PostfixAdmin writes; so one statement fits every layout.
-// password_expiry has the minute precision of PHP's date('Y-m-d H:i').
+// password_expiry has the minute precision of PHP's date('Y-m-d H:i'),
+// token_validity the whole seconds of date('Y-m-d H:i:s').
 func (q *Queries) InsertMailbox(ctx context.Context, arg InsertMailboxParams) error {
 	_, err := q.db.ExecContext(ctx, insertMailbox,
 		arg.Username,

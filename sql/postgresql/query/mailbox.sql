@@ -56,13 +56,14 @@ SELECT COUNT(*) FROM alias WHERE address = sqlc.arg(address);
 -- name: InsertMailbox :exec
 -- smtp_active (4.0+) and totp_secret are left to their column defaults, 1 and
 -- NULL, which is what PostfixAdmin writes; so one statement fits every layout.
--- password_expiry has the minute precision of PHP's date('Y-m-d H:i').
+-- password_expiry has the minute precision of PHP's date('Y-m-d H:i'),
+-- token_validity the whole seconds of date('Y-m-d H:i:s').
 INSERT INTO mailbox (username, password, name, maildir, quota, local_part, domain, active,
                      phone, email_other, token, token_validity, password_expiry,
                      created, modified)
 VALUES (sqlc.arg(username), sqlc.arg(password), sqlc.arg(name), sqlc.arg(maildir), sqlc.arg(quota),
         sqlc.arg(local_part), sqlc.arg(domain), sqlc.arg(active), sqlc.arg(phone), sqlc.arg(email_other), '',
-        now(), date_trunc('minute', now() + make_interval(days => sqlc.arg(expiry_days)::int)), -- ENGINE
+        date_trunc('second', now()), date_trunc('minute', now() + make_interval(days => sqlc.arg(expiry_days)::int)), -- ENGINE
         now(), now()); -- ENGINE
 
 -- name: UpdateMailbox :execrows
