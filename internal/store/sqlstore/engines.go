@@ -85,6 +85,10 @@ func newMySQL(db *sql.DB, o options) *Store[*mysqldb.Queries] {
 			var me *mysql.MySQLError
 			return errors.As(err, &me) && me.Number == 1062
 		},
+		isConflict: func(err error) bool {
+			var me *mysql.MySQLError
+			return errors.As(err, &me) && me.Number == 1213 // ER_LOCK_DEADLOCK
+		},
 		isBusy: func(err error) bool {
 			var me *mysql.MySQLError
 			// 1040 too many connections, 1053 server shutdown, 1203 user connection limit.
@@ -120,6 +124,10 @@ func newPostgres(db *sql.DB, o options) *Store[*pgdb.Queries] {
 		isUnique: func(err error) bool {
 			var pe *pgconn.PgError
 			return errors.As(err, &pe) && pe.Code == "23505"
+		},
+		isConflict: func(err error) bool {
+			var pe *pgconn.PgError
+			return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01") // serialization_failure, deadlock_detected
 		},
 		isBusy: func(err error) bool {
 			var (

@@ -79,9 +79,13 @@ type Store[Q scalarQueries] struct {
 	mailboxes mailboxOps[Q]
 	groupOps  groupOps[Q]
 	meta      metaOps[Q]
-	isUnique  func(error) bool      // the engine's unique-violation test
-	isBusy    func(error) bool      // the engine's "too many connections" and the like (nil: none)
-	probed    atomic.Pointer[found] // what probe found; replaced as a whole
+	isUnique  func(error) bool // the engine's unique-violation test
+	isBusy    func(error) bool // the engine's "too many connections" and the like (nil: none)
+	// isConflict is a deadlock or serialization failure: the transaction
+	// was rolled back and may simply be run again (nil: none, SQLite
+	// serializes writers).
+	isConflict func(error) bool
+	probed     atomic.Pointer[found] // what probe found; replaced as a whole
 	// memberFmt is the engine's SQL for "target %[1]s is one of the goto
 	// list %[2]s" (see isTarget).
 	memberFmt string
@@ -236,12 +240,25 @@ func (s *Store[Q]) read(ctx context.Context, fn func(q Q) error) error {
 // write runs fn in one transaction, committed only if fn succeeds; after a
 // commit, cached list totals are dropped.
 func (s *Store[Q]) write(ctx context.Context, fn func(q Q) error) error {
-	err := s.inRawTx(ctx, func(tx *sql.Tx) error { return fn(s.queries(sqltemplate.Tx{Tx: tx, DB: s.db})) })
-	if err == nil {
-		s.counts.invalidate()
+	var err error
+	for range maxWriteAttempts {
+		err = s.inRawTx(ctx, func(tx *sql.Tx) error { return fn(s.queries(sqltemplate.Tx{Tx: tx, DB: s.db})) })
+		if err == nil {
+			s.counts.invalidate()
+			return nil
+		}
+		if !s.conflict(err) || ctx.Err() != nil {
+			return err
+		}
 	}
-	return err
+	return &fault.Error{Kind: fault.Unavailable, Detail: "The database kept reporting conflicting writes; retry shortly.", Err: err}
 }
+
+// maxWriteAttempts bounds the runs of a transaction the database rolled
+// back for a deadlock or serialization failure.
+const maxWriteAttempts = 3
+
+func (s *Store[Q]) conflict(err error) bool { return s.isConflict != nil && s.isConflict(err) }
 
 func (s *Store[Q]) inRawTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)

@@ -1,0 +1,37 @@
+package sqlstore
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Deadlocks and serialization failures are the errors a write is run again
+// for (issue 12: "deadlocks and serialization failures retried a bounded
+// number of times, then 503"); others are not, and still are not once
+// mapped into the fault vocabulary (the write loop sees mapped errors).
+func TestConflictsAreRetryable(t *testing.T) {
+	my, pg := newMySQL(nil, options{}), newPostgres(nil, options{})
+	tests := []struct {
+		name  string
+		check func(error) bool
+		err   error
+		want  bool
+	}{
+		{"MySQL deadlock 1213", my.conflict, &mysql.MySQLError{Number: 1213}, true},
+		{"MySQL duplicate 1062", my.conflict, &mysql.MySQLError{Number: 1062}, false},
+		{"PostgreSQL serialization_failure", pg.conflict, &pgconn.PgError{Code: "40001"}, true},
+		{"PostgreSQL deadlock_detected", pg.conflict, &pgconn.PgError{Code: "40P01"}, true},
+		{"PostgreSQL unique_violation", pg.conflict, &pgconn.PgError{Code: "23505"}, false},
+		{"mapped MySQL deadlock", my.conflict, my.mapErr(fmt.Errorf("update: %w", &mysql.MySQLError{Number: 1213})), true},
+		{"plain error", pg.conflict, errors.New("x"), false},
+	}
+	for _, tt := range tests {
+		if got := tt.check(tt.err); got != tt.want {
+			t.Errorf("%s: conflict = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
