@@ -476,3 +476,18 @@ func checksum(t *testing.T, db *sql.DB) string {
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+// PostfixAdmin 3.3's MySQL schema has utf8mb3 description columns: a
+// 4-byte character there is refused by the database (strict mode), and that
+// is the client's 400, with nothing written.
+func TestFourByteCharacterInUTF8MB3Column(t *testing.T) {
+	e := start(t, sqlstore.MySQL, testdb.Release3316, true)
+	before := checksum(t, e.db.Raw)
+	patch := map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+		"Operations": []any{map[string]any{"op": "replace", "path": "description", "value": "Mail 📧"}}}
+	r := e.do("PATCH", "/Domains/example.org", patch, asAdmin())
+	expect(t, r, http.StatusBadRequest, "invalidValue")
+	if checksum(t, e.db.Raw) != before {
+		t.Error("the database changed")
+	}
+}

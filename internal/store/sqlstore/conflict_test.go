@@ -7,6 +7,8 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"postfixadmin-scim/internal/fault"
 )
 
 // Deadlocks and serialization failures are the errors a write is run again
@@ -32,6 +34,17 @@ func TestConflictsAreRetryable(t *testing.T) {
 	for _, tt := range tests {
 		if got := tt.check(tt.err); got != tt.want {
 			t.Errorf("%s: conflict = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// A value the column refuses in strict mode is the client's 400, not a 500.
+func TestColumnRefusalsAreInvalid(t *testing.T) {
+	my, pg := newMySQL(nil, options{}), newPostgres(nil, options{})
+	for _, err := range []error{my.mapErr(&mysql.MySQLError{Number: 1366}), my.mapErr(&mysql.MySQLError{Number: 1406}),
+		pg.mapErr(&pgconn.PgError{Code: "22001"}), pg.mapErr(&pgconn.PgError{Code: "22021"})} {
+		if fault.KindOf(err) != fault.Invalid {
+			t.Errorf("%v: kind %v, want Invalid", err, fault.KindOf(err))
 		}
 	}
 }

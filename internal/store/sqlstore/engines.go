@@ -89,6 +89,11 @@ func newMySQL(db *sql.DB, o options) *Store[*mysqldb.Queries] {
 			var me *mysql.MySQLError
 			return errors.As(err, &me) && me.Number == 1213 // ER_LOCK_DEADLOCK
 		},
+		isBadValue: func(err error) bool {
+			var me *mysql.MySQLError
+			// 1264 out of range, 1366 incorrect string value (e.g. emoji in a utf8mb3 column), 1406 data too long.
+			return errors.As(err, &me) && (me.Number == 1264 || me.Number == 1366 || me.Number == 1406)
+		},
 		isBusy: func(err error) bool {
 			var me *mysql.MySQLError
 			// 1040 too many connections, 1053 server shutdown, 1203 user connection limit.
@@ -128,6 +133,11 @@ func newPostgres(db *sql.DB, o options) *Store[*pgdb.Queries] {
 		isConflict: func(err error) bool {
 			var pe *pgconn.PgError
 			return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01") // serialization_failure, deadlock_detected
+		},
+		isBadValue: func(err error) bool {
+			var pe *pgconn.PgError
+			// 22001 string too long, 22003 numeric out of range, 22021 invalid byte sequence.
+			return errors.As(err, &pe) && (pe.Code == "22001" || pe.Code == "22003" || pe.Code == "22021")
 		},
 		isBusy: func(err error) bool {
 			var (

@@ -85,6 +85,10 @@ type Store[Q scalarQueries] struct {
 	// was rolled back and may simply be run again (nil: none, SQLite
 	// serializes writers).
 	isConflict func(error) bool
+	// isBadValue is the database refusing a value for its column (too
+	// long, out of range, a character the column's charset lacks): the
+	// client's input, caught by the database where no rule knew the column.
+	isBadValue func(error) bool
 	probed     atomic.Pointer[found] // what probe found; replaced as a whole
 	// memberFmt is the engine's SQL for "target %[1]s is one of the goto
 	// list %[2]s" (see isTarget).
@@ -289,6 +293,8 @@ func (s *Store[Q]) mapErr(err error) error {
 		return &fault.Error{Kind: fault.Unavailable, Detail: "The database is not reachable or did not answer in time; retry shortly.", Err: fmt.Errorf("%s: %w", s.engine, err)}
 	case s.isUnique(err):
 		return &fault.Error{Kind: fault.Conflict, Detail: "A resource with this id already exists.", Err: err}
+	case s.isBadValue != nil && s.isBadValue(err):
+		return &fault.Error{Kind: fault.Invalid, Detail: "A value does not fit its PostfixAdmin column (too long, out of range, or a character the column cannot store).", Err: err}
 	default:
 		return &fault.Error{Kind: fault.Internal, Detail: "database error", Err: fmt.Errorf("%s: %w", s.engine, err)}
 	}
