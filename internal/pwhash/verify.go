@@ -173,7 +173,7 @@ func verifyDovecot(scheme, stored, password string) bool {
 		// Only the unsalted schemes can match a bare stored value: pacrypt()
 		// drops the prefix of doveadm's answer before comparing.
 		if encode, ok := dovecotUnsalted[scheme]; ok {
-			return encode(password) == stored && stored != ""
+			return constantEqual(stored, encode(password))
 		}
 		return false
 	}
