@@ -228,19 +228,15 @@ func digestEquals(stored, prefix string, d hash.Hash, password string, encode fu
 }
 
 // saltedEquals is the library's salted SHA: the salt is what follows the
-// digest in the stored value, and the whole string must come out the same.
+// digest in the stored value, and the whole string must come out the same
+// (so only canonical base64 compares equal).
 func saltedEquals(stored, prefix string, d hash.Hash, password string) bool {
 	rest, ok := strings.CutPrefix(stored, prefix)
 	if !ok {
 		return false
 	}
 	raw, err := base64.StdEncoding.DecodeString(rest)
-	if err != nil || len(raw) <= d.Size() {
-		return false
-	}
-	d.Write([]byte(password))
-	d.Write(raw[d.Size():])
-	return constantEqual(stored, prefix+base64.StdEncoding.EncodeToString(append(d.Sum(nil), raw[d.Size():]...)))
+	return err == nil && base64.StdEncoding.EncodeToString(raw) == rest && verifySalted(d, rest, password)
 }
 
 // verifyPasswordHash is PHP's password_verify(): argon2 or any crypt string.
