@@ -83,6 +83,12 @@ type Stmts struct {
 	mu      sync.Mutex
 	stmts   map[stmtKey]*sql.Stmt
 	warming map[stmtKey]bool
+	closed  bool
+	// stopWarming cancels the preparations under way; Close waits for them
+	// through warmers, so none opens a connection after the database closed.
+	stopWarming context.CancelFunc
+	warmCtx     context.Context
+	warmers     sync.WaitGroup
 }
 
 type stmtKey struct {
@@ -114,6 +120,10 @@ func (c *Stmts) get(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, e
 func (c *Stmts) keep(k stmtKey, st *sql.Stmt) *sql.Stmt {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.closed { // the store is closing: nothing more to cache
+		st.Close()
+		return st
+	}
 	if prev, ok := c.stmts[k]; ok { // prepared meanwhile by another request
 		st.Close()
 		return prev
@@ -133,17 +143,20 @@ func (c *Stmts) keep(k stmtKey, st *sql.Stmt) *sql.Stmt {
 func (c *Stmts) warm(db *sql.DB, query string) {
 	k := stmtKey{db, query}
 	c.mu.Lock()
-	if c.warming[k] || len(c.stmts) >= maxStmts {
+	if c.closed || c.warming[k] || len(c.stmts) >= maxStmts {
 		c.mu.Unlock()
 		return
 	}
 	if c.warming == nil {
 		c.warming = map[stmtKey]bool{}
+		c.warmCtx, c.stopWarming = context.WithCancel(context.Background())
 	}
 	c.warming[k] = true
+	c.warmers.Add(1)
 	c.mu.Unlock()
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer c.warmers.Done()
+		ctx, cancel := context.WithTimeout(c.warmCtx, 10*time.Second)
 		defer cancel()
 		if st, err := db.PrepareContext(ctx, query); err == nil {
 			c.keep(k, st)
@@ -154,8 +167,16 @@ func (c *Stmts) warm(db *sql.DB, query string) {
 	}()
 }
 
-// Close closes the cached statements.
+// Close stops and awaits the preparations under way, then closes the cached
+// statements; call it before closing the databases.
 func (c *Stmts) Close() {
+	c.mu.Lock()
+	c.closed = true
+	if c.stopWarming != nil {
+		c.stopWarming()
+	}
+	c.mu.Unlock()
+	c.warmers.Wait()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, st := range c.stmts {

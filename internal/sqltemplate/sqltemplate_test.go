@@ -116,3 +116,46 @@ func TestStmtsInATransactionOnOneConnection(t *testing.T) {
 		t.Fatalf("outside a transaction: %d, %v", n, err)
 	}
 }
+
+// Close waits for the background preparations: one still waiting for a
+// connection when the store closes would otherwise open it afterwards, on a
+// database file that may be gone (it once failed a test's TempDir cleanup
+// with "directory not empty") or with a pool already closed.
+func TestCloseAwaitsWarming(t *testing.T) {
+	raw, err := sql.Open("sqlite", "file:"+t.TempDir()+"/s.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	raw.SetMaxOpenConns(1)
+	stmts := &Stmts{}
+	ctx := context.Background()
+	tx, err := raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	const q = "SELECT 1 + ?1"
+	db := DB{DBTX: Tx{Tx: tx, DB: raw}, Style: QuestionN, Stmts: stmts}
+	var n int
+	if err := db.QueryRowContext(ctx, q, 1).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("%d, %v", n, err)
+	}
+	// The preparation now waits for the connection this transaction holds.
+	stmts.Close()
+	stmts.mu.Lock()
+	pending, cached := len(stmts.warming), len(stmts.stmts)
+	stmts.mu.Unlock()
+	if pending != 0 || cached != 0 {
+		t.Fatalf("after Close: %d preparations under way, %d statements cached", pending, cached)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRowContext(ctx, q, 1).Scan(&n); err == nil {
+		t.Fatal("the transaction is done; the query should fail")
+	}
+	if stmts.cached(raw, q) != nil {
+		t.Fatal("a statement was cached after Close")
+	}
+}
