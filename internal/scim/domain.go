@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"postfixadmin-scim/internal/fault"
 	"postfixadmin-scim/internal/store"
@@ -127,15 +126,14 @@ func (r DomainRules) ReplaceDomain(cur store.Domain, in DomainInput) (store.Doma
 	return d, CheckDomain(d)
 }
 
-// The domain table's columns: int4 limits (PostfixAdmin's int(10)/integer),
-// varchar(255) strings, and transport in latin1 on MySQL.
-const (
-	maxDomainInt    = math.MaxInt32
-	maxDomainString = 255
-)
+// maxDomainInt is the domain table's int4 limits (PostfixAdmin's
+// int(10)/integer in every layout).
+const maxDomainInt = math.MaxInt32
 
-// CheckDomain refuses values the domain row cannot hold, before any write,
-// so that none is stored altered or fails in the database.
+// CheckDomain refuses limits the domain row cannot hold and transports
+// Postfix cannot use, before any write, so that none is stored altered or
+// fails in the database. The text columns' lengths and character sets
+// differ between layouts: the store checks them against the live schema.
 func CheckDomain(d store.Domain) error {
 	for _, l := range []struct {
 		name string
@@ -148,12 +146,6 @@ func CheckDomain(d store.Domain) error {
 		if l.v < l.min || l.v > maxDomainInt {
 			return fault.New(fault.Invalid, "%s must be between %d and %d (PostfixAdmin's column)", l.name, l.min, maxDomainInt)
 		}
-	}
-	if n := utf8.RuneCountInString(d.Description); n > maxDomainString {
-		return fault.New(fault.Invalid, "description has %d characters; PostfixAdmin stores at most %d", n, maxDomainString)
-	}
-	if len(d.Transport) > maxDomainString {
-		return fault.New(fault.Invalid, "transport is longer than PostfixAdmin's %d characters", maxDomainString)
 	}
 	for _, r := range d.Transport {
 		if r < 0x20 || r > 0x7e {

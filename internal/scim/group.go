@@ -3,7 +3,6 @@ package scim
 import (
 	"regexp"
 	"strings"
-	"unicode/utf8"
 
 	"postfixadmin-scim/internal/fault"
 	"postfixadmin-scim/internal/store"
@@ -104,10 +103,7 @@ func groupDescription(address string, displayName *string) (string, error) {
 	if strings.EqualFold(d, address) {
 		return "", nil
 	}
-	if n := utf8.RuneCountInString(d); n > 255 {
-		return "", fault.New(fault.Invalid, "displayName has %d characters; alias.description holds 255", n)
-	}
-	return d, nil
+	return d, nil // its length is checked against the live column by the store
 }
 
 // NewGroup derives the alias of a POST. The address is the extension's, or

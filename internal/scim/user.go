@@ -178,9 +178,8 @@ func (r MailboxRules) sameUser(cur store.Mailbox, in UserInput) error {
 // in; workKind is the error for a work email that is not the address
 // (Invalid on create, Mutability on a change).
 func applyUser(m *store.Mailbox, in UserInput, workKind fault.Kind) error {
-	if utf8.RuneCountInString(m.Name) > 255 {
-		return fault.New(fault.Invalid, "name is longer than PostfixAdmin's 255 characters")
-	}
+	// Lengths and characters of name, phone and email_other are checked by
+	// the store against the database's own columns (layouts differ).
 	set(&m.Active, in.Active)
 	var err error
 	if m.EmailOther, err = otherEmail(m.Username, in.Emails, workKind); err != nil {
@@ -188,9 +187,6 @@ func applyUser(m *store.Mailbox, in UserInput, workKind fault.Kind) error {
 	}
 	if m.Phone, err = onlyValue("phoneNumbers", "mailbox.phone", in.Phones); err != nil {
 		return err
-	}
-	if utf8.RuneCountInString(m.Phone) > 30 {
-		return fault.New(fault.Invalid, "phoneNumbers: PostfixAdmin stores at most 30 characters")
 	}
 	set(&m.ExternalID, in.ExternalID)
 	if utf8.RuneCountInString(m.ExternalID) > 255 {
@@ -233,11 +229,7 @@ func otherEmail(username string, emails []Value, workKind fault.Kind) (string, e
 			others = append(others, e)
 		}
 	}
-	other, err := onlyValue("emails", "mailbox.email_other, besides the address", others)
-	if utf8.RuneCountInString(other) > 255 {
-		return "", fault.New(fault.Invalid, "emails: %q is longer than 255 characters", other)
-	}
-	return other, err
+	return onlyValue("emails", "mailbox.email_other, besides the address", others)
 }
 
 // onlyValue is the one value PostfixAdmin keeps of a multi-valued attribute;

@@ -199,6 +199,9 @@ func (s *Store[Q]) ListDomains(ctx context.Context, query store.Query) ([]store.
 }
 
 func (s *Store[Q]) CreateDomain(ctx context.Context, by store.Actor, d store.Domain, defaultAliases []store.Alias) error {
+	if err := s.fitDomain(d); err != nil {
+		return err
+	}
 	return s.write(ctx, func(q Q) error {
 		if err := s.domains.insert(ctx, q, d); err != nil {
 			return err
@@ -221,6 +224,14 @@ func (s *Store[Q]) CreateDomain(ctx context.Context, by store.Actor, d store.Dom
 	})
 }
 
+// fitDomain checks the domain's text columns against the live schema (see fit).
+func (s *Store[Q]) fitDomain(d store.Domain) error {
+	if err := s.fit("description", "domain", "description", d.Description); err != nil {
+		return err
+	}
+	return s.fit("transport", "domain", "transport", d.Transport)
+}
+
 func (s *Store[Q]) UpdateDomain(ctx context.Context, by store.Actor, name string, change func(cur store.DomainWithUsage) (store.Domain, error)) (store.DomainWithUsage, error) {
 	var out store.DomainWithUsage
 	err := s.write(ctx, func(q Q) error {
@@ -241,6 +252,9 @@ func (s *Store[Q]) UpdateDomain(ctx context.Context, by store.Actor, name string
 			return nil
 		}
 		if d.ColumnsChange(cur.Domain) {
+			if err := s.fitDomain(d); err != nil {
+				return err
+			}
 			if _, err := s.domains.update(ctx, q, d); err != nil {
 				return err
 			}

@@ -79,8 +79,8 @@ func newMySQL(db *sql.DB, o options) *Store[*mysqldb.Queries] {
 				return mysqldb.ListGroupsParams{Limit: int32(p.Limit), Offset: int32(p.Offset)}
 			},
 		},
-		memberFmt: "FIND_IN_SET(%[1]s, %[2]s) > 0", gotoMax: 65535, // alias.goto is a TEXT column
-		meta: metaAdapter[*mysqldb.Queries, mysqldb.GetLoginAdminRow, mysqldb.InsertAdminParams, mysqldb.InsertDomainAdminParams, mysqldb.InsertConfigValueParams, mysqldb.InsertLogParams, mysqldb.InsertAliasParams, mysqldb.InsertExternalIDParams, mysqldb.InsertUserSpellingParams]{},
+		memberFmt: "FIND_IN_SET(%[1]s, %[2]s) > 0",
+		meta:      metaAdapter[*mysqldb.Queries, mysqldb.GetLoginAdminRow, mysqldb.InsertAdminParams, mysqldb.InsertDomainAdminParams, mysqldb.InsertConfigValueParams, mysqldb.InsertLogParams, mysqldb.InsertAliasParams, mysqldb.InsertExternalIDParams, mysqldb.InsertUserSpellingParams]{},
 		isUnique: func(err error) bool {
 			var me *mysql.MySQLError
 			return errors.As(err, &me) && me.Number == 1062

@@ -282,8 +282,8 @@ func (s *Store[Q]) checkTargets(ctx context.Context, q Q, w store.GroupWrite, cu
 			return nil, fault.New(fault.Invalid, "externalMembers %q is a User of this server: list it in members", e)
 		}
 	}
-	if n := len(strings.Join(w.Goto, ",")); s.gotoMax > 0 && n > s.gotoMax {
-		return nil, fault.New(fault.Invalid, "the group's targets take %d bytes; PostfixAdmin's alias.goto holds at most %d on %s", n, s.gotoMax, s.engine)
+	if err := s.fit("members", "alias", "goto", strings.Join(w.Goto, ",")); err != nil {
+		return nil, err
 	}
 	return names, nil
 }
@@ -291,6 +291,9 @@ func (s *Store[Q]) checkTargets(ctx context.Context, q Q, w store.GroupWrite, cu
 func (s *Store[Q]) setAliasDescription(ctx context.Context, q Q, address, description string) error {
 	if !s.found().aliasDescriptions {
 		return fault.New(fault.Invalid, "this PostfixAdmin layout has no alias.description (it came with PostfixAdmin master): displayName can only be the address %s", address)
+	}
+	if err := s.fit("displayName", "alias", "description", description); err != nil {
+		return err
 	}
 	return s.groupOps.setDescription(ctx, q, address, description)
 }

@@ -202,6 +202,9 @@ func (s *Store[Q]) CreateMailbox(ctx context.Context, by store.Actor, w store.Ma
 			return err
 		}
 		selfGoto := strings.Join(store.SelfGoto(m.Username, nil, m.Forwards, m.DeliverToMailbox), ",")
+		if err := s.fitMailbox(m, selfGoto); err != nil {
+			return err
+		}
 		if err := s.meta.insertAlias(ctx, q, store.Alias{Address: m.Username, Goto: selfGoto, Domain: d.Name, Active: m.Active}); err != nil {
 			return err
 		}
@@ -247,6 +250,10 @@ func (s *Store[Q]) UpdateMailbox(ctx context.Context, by store.Actor, username s
 			return nil
 		}
 		m := w.Mailbox
+		selfGoto := strings.Join(store.SelfGoto(m.Username, cur.SelfGoto, m.Forwards, m.DeliverToMailbox), ",")
+		if err := s.fitMailbox(m, selfGoto); err != nil {
+			return err
+		}
 		if m.QuotaBytes != cur.QuotaBytes {
 			used, err := q.SumQuotaOfDomain(ctx, d.Name)
 			if err != nil {
@@ -270,7 +277,6 @@ func (s *Store[Q]) UpdateMailbox(ctx context.Context, by store.Actor, username s
 			if err := s.checkForwards(m.Username, m.Forwards, m.DeliverToMailbox); err != nil {
 				return err
 			}
-			selfGoto := strings.Join(store.SelfGoto(m.Username, cur.SelfGoto, m.Forwards, m.DeliverToMailbox), ",")
 			if _, err := s.groupOps.setGoto(ctx, q, m.Username, selfGoto, m.Active); err != nil {
 				return err
 			}
@@ -347,13 +353,24 @@ func (s *Store[Q]) DeleteMailbox(ctx context.Context, by store.Actor, username s
 }
 
 // checkForwards applies what PostfixAdmin's forward form requires: a goto
-// that is not empty, within the column.
+// that is not empty.
 func (s *Store[Q]) checkForwards(username string, forwards []string, deliver bool) error {
 	if !deliver && len(forwards) == 0 {
 		return fault.New(fault.Invalid, "deliverToMailbox false needs at least one forward: mail to %s would go nowhere", username)
 	}
-	if n := len(strings.Join(store.SelfGoto(username, nil, forwards, deliver), ",")); s.gotoMax > 0 && n > s.gotoMax {
-		return fault.New(fault.Invalid, "the forwards take %d bytes; PostfixAdmin's alias.goto holds at most %d on %s", n, s.gotoMax, s.engine)
+	return nil
+}
+
+// fitMailbox checks the mailbox's text columns and its own alias's goto
+// against the live schema (see fit).
+func (s *Store[Q]) fitMailbox(m store.Mailbox, selfGoto string) error {
+	for _, c := range []struct{ attr, table, col, v string }{
+		{"name", "mailbox", "name", m.Name}, {"phoneNumbers", "mailbox", "phone", m.Phone},
+		{"emails", "mailbox", "email_other", m.EmailOther}, {"forwards", "alias", "goto", selfGoto},
+	} {
+		if err := s.fit(c.attr, c.table, c.col, c.v); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -280,6 +280,11 @@ func (s *Store[Q]) probe(ctx context.Context) {
 		spellings:         readable("SELECT username, spelling FROM scim_user_spelling WHERE 1 = 0"),
 		aliasDescriptions: readable("SELECT description FROM alias WHERE 1 = 0"),
 	}
+	// Without the column limits (a database that hides its catalog) the
+	// database's own refusal (strict mode, see Open) is what stops a value.
+	cols, err := s.readColumns(ctx)
+	unreachable = unreachable || (err != nil && s.unavailable(err))
+	f.columns = cols
 	if unreachable && s.probed.Load() != nil {
 		return // keep what the last complete probe found
 	}

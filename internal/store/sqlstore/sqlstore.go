@@ -93,7 +93,6 @@ type Store[Q scalarQueries] struct {
 	// memberFmt is the engine's SQL for "target %[1]s is one of the goto
 	// list %[2]s" (see isTarget).
 	memberFmt string
-	gotoMax   int // bytes alias.goto holds; 0: no limit that matters
 	counts    *countCache
 }
 
@@ -103,7 +102,9 @@ type found struct {
 	// externalIDs, spellings: the companion tables exist (see Migrate).
 	externalIDs, spellings bool
 	// aliasDescriptions: the layout has alias.description (PostfixAdmin master).
-	aliasDescriptions                  bool
+	aliasDescriptions bool
+	// columns: the limits of the text columns written from client input.
+	columns                            columns
 	userAttrs, domainAttrs, groupAttrs scimfilter.Attributes
 }
 
