@@ -241,6 +241,36 @@ func TestServeTLS(t *testing.T) {
 	if res.TLS == nil || res.TLS.PeerCertificates[0].SerialNumber.Int64() != 7 || res.StatusCode != http.StatusOK {
 		t.Errorf("TLS answer %v", res.TLS)
 	}
+
+	// The request's TLS state reaches the API: locations are https.
+	req, _ := http.NewRequest(http.MethodGet, url+"/Users/alice@example.org", nil)
+	req.SetBasicAuth("admin@example.org", "Secret123!")
+	res, err = client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var user struct{ Meta struct{ Location string } }
+	json.NewDecoder(res.Body).Decode(&user)
+	res.Body.Close()
+	if !strings.HasPrefix(user.Meta.Location, "https://") {
+		t.Errorf("meta.location %q over TLS (status %d)", user.Meta.Location, res.StatusCode)
+	}
+
+	// A request net/http cannot parse is a SCIM error over TLS too.
+	c, err := tls.Dial("tcp", strings.TrimPrefix(strings.SplitN(url, "/scim", 2)[0], "https://"), &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET /scim/v2/Users/%ZZ HTTP/1.1\r\nHost: x\r\n\r\n")
+	raw, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(raw.Body)
+	if raw.StatusCode != http.StatusBadRequest || raw.Header.Get("Content-Type") != "application/scim+json" || !strings.Contains(string(body), "messages:2.0:Error") {
+		t.Errorf("unparseable request over TLS: %d %q %s", raw.StatusCode, raw.Header.Get("Content-Type"), body)
+	}
 }
 
 // Plain HTTP where other hosts reach it directly is warned about at start.

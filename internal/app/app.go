@@ -121,9 +121,9 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 
 // Serve answers requests on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error {
-	s.http = &http.Server{Handler: s.Handler, ReadHeaderTimeout: 10 * time.Second,
+	s.http = &http.Server{Handler: withTLSState(s.Handler), ConnContext: connContext, ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
-	if err := s.http.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+	if err := s.http.Serve(scimErrors(ln)); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
