@@ -1,13 +1,17 @@
 package sqlstore
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"postfixadmin-scim/gen/sqlitedb"
 	"postfixadmin-scim/internal/fault"
 )
 
@@ -45,6 +49,36 @@ func TestColumnRefusalsAreInvalid(t *testing.T) {
 		pg.mapErr(&pgconn.PgError{Code: "22001"}), pg.mapErr(&pgconn.PgError{Code: "22021"})} {
 		if fault.KindOf(err) != fault.Invalid {
 			t.Errorf("%v: kind %v, want Invalid", err, fault.KindOf(err))
+		}
+	}
+}
+
+// A write the database keeps rolling back is run maxWriteAttempts times in
+// all, then answered 503 (issue 12: "retried a bounded number of times,
+// then 503"); any other error is not run again. (TestDeadlockIsRetried
+// shows one real deadlock retried on MariaDB and PostgreSQL.)
+func TestWriteRetriesAreBounded(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, SQLite, filepath.Join(t.TempDir(), "w.db"), time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s := db.(*Store[*sqlitedb.Queries])
+	deadlock := errors.New("deadlock")
+	s.isConflict = func(err error) bool { return errors.Is(err, deadlock) }
+	for _, tt := range []struct {
+		err      error
+		attempts int
+		kind     fault.Kind
+	}{
+		{deadlock, maxWriteAttempts, fault.Unavailable},
+		{errors.New("other"), 1, fault.Internal},
+	} {
+		attempts := 0
+		err := s.write(ctx, func(*sqlitedb.Queries) error { attempts++; return tt.err })
+		if attempts != tt.attempts || fault.KindOf(err) != tt.kind {
+			t.Errorf("%v: %d attempts, %v; want %d attempts and %v", tt.err, attempts, err, tt.attempts, tt.kind)
 		}
 	}
 }
