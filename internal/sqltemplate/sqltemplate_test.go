@@ -80,12 +80,7 @@ func TestRewrite(t *testing.T) {
 // waits for a statement to be prepared on that database: a miss is sent as
 // text and prepared once the connection is free, then used from the cache.
 func TestStmtsInATransactionOnOneConnection(t *testing.T) {
-	raw, err := sql.Open("sqlite", "file:"+t.TempDir()+"/s.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	raw.SetMaxOpenConns(1)
+	raw := oneConnection(t)
 	stmts := &Stmts{}
 	defer stmts.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -122,12 +117,7 @@ func TestStmtsInATransactionOnOneConnection(t *testing.T) {
 // database file that may be gone (it once failed a test's TempDir cleanup
 // with "directory not empty") or with a pool already closed.
 func TestCloseAwaitsWarming(t *testing.T) {
-	raw, err := sql.Open("sqlite", "file:"+t.TempDir()+"/s.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	raw.SetMaxOpenConns(1)
+	raw := oneConnection(t)
 	stmts := &Stmts{}
 	ctx := context.Background()
 	tx, err := raw.BeginTx(ctx, nil)
@@ -158,4 +148,17 @@ func TestCloseAwaitsWarming(t *testing.T) {
 	if stmts.cached(raw, q) != nil {
 		t.Fatal("a statement was cached after Close")
 	}
+}
+
+// oneConnection is a SQLite database with a pool of one connection, as the
+// store's writer has.
+func oneConnection(t *testing.T) *sql.DB {
+	t.Helper()
+	raw, err := sql.Open("sqlite", "file:"+t.TempDir()+"/s.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	raw.SetMaxOpenConns(1)
+	return raw
 }

@@ -166,23 +166,8 @@ func tableDump(t *testing.T, db testdb.DB) string {
 		"SELECT username, name, phone, email_other, modified FROM mailbox ORDER BY username",
 		"SELECT address, goto, modified FROM alias ORDER BY address",
 	} {
-		rows, err := db.Raw.Query(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			fmt.Fprintf(&b, "%q\n", vals)
-		}
-		rows.Close()
+		_, rows := testdb.Rows(t, db.Raw, q)
+		fmt.Fprintf(&b, "%q\n", rows)
 	}
 	return b.String()
 }
