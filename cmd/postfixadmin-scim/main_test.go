@@ -271,6 +271,17 @@ func TestServeTLS(t *testing.T) {
 	if raw.StatusCode != http.StatusBadRequest || raw.Header.Get("Content-Type") != "application/scim+json" || !strings.Contains(string(body), "messages:2.0:Error") {
 		t.Errorf("unparseable request over TLS: %d %q %s", raw.StatusCode, raw.Header.Get("Content-Type"), body)
 	}
+
+	// Plain HTTP to the TLS port is told so, in a SCIM error.
+	res, err = http.Get("http://" + strings.TrimPrefix(url, "https://") + "/Users")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "HTTPS") || !strings.Contains(string(body), "messages:2.0:Error") {
+		t.Errorf("plain HTTP to the TLS port: %d %s", res.StatusCode, body)
+	}
 }
 
 // Plain HTTP where other hosts reach it directly is warned about at start.

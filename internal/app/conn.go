@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -42,7 +43,38 @@ func (l listener) Accept() (net.Conn, error) {
 }
 
 // conn is a server connection; TLS, if any, is below it (see withTLSState).
-type conn struct{ net.Conn }
+type conn struct {
+	net.Conn
+	handshaken bool
+}
+
+// Read completes a TLS handshake first, as net/http does for a *tls.Conn
+// it can see, including its answer to a client speaking plain HTTP to
+// the TLS port (in a SCIM error here).
+func (c *conn) Read(p []byte) (int, error) {
+	if tc, ok := c.Conn.(*tls.Conn); ok && !c.handshaken {
+		c.handshaken = true
+		if err := tc.Handshake(); err != nil {
+			var re tls.RecordHeaderError
+			if errors.As(err, &re) && re.Conn != nil && looksLikeHTTP(re.RecordHeader[:]) {
+				re.Conn.Write(scimErrorResponse([]byte("400"), []byte("Client sent an HTTP request to an HTTPS server.")))
+				re.Conn.Close()
+			}
+			return 0, err
+		}
+	}
+	return c.Conn.Read(p)
+}
+
+// looksLikeHTTP is net/http's test of the first five bytes a TLS listener
+// got: the start of an HTTP request.
+func looksLikeHTTP(hdr []byte) bool {
+	switch string(hdr) {
+	case "GET /", "HEAD ", "POST ", "PUT /", "OPTIO", "PATCH", "DELET":
+		return true
+	}
+	return false
+}
 
 func (c *conn) Write(p []byte) (int, error) {
 	if !bytes.HasPrefix(p, []byte("HTTP/1.1 4")) {
