@@ -25,8 +25,9 @@ import (
 // net/http's answer changes and the rewrite no longer applies.
 
 // httpLayerError matches net/http's own error response: status line, its
-// two fixed headers, and the text.
-var httpLayerError = regexp.MustCompile(`\AHTTP/1\.1 (4\d\d) [^\r\n]*\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n(?s:(.*))\z`)
+// two fixed headers, and the text. 501 is its answer to a transfer coding
+// it does not know (RFC 9112 §6.1 "SHOULD respond with 501").
+var httpLayerError = regexp.MustCompile(`\AHTTP/1\.1 (4\d\d|501) [^\r\n]*\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n(?s:(.*))\z`)
 
 // scimErrors wraps ln so that its connections rewrite net/http's own error
 // responses into SCIM error bodies.
@@ -77,7 +78,7 @@ func looksLikeHTTP(hdr []byte) bool {
 }
 
 func (c *conn) Write(p []byte) (int, error) {
-	if !bytes.HasPrefix(p, []byte("HTTP/1.1 4")) {
+	if !bytes.HasPrefix(p, []byte("HTTP/1.1 4")) && !bytes.HasPrefix(p, []byte("HTTP/1.1 501")) {
 		return c.Conn.Write(p) // the common case, without the pattern
 	}
 	m := httpLayerError.FindSubmatch(p)
